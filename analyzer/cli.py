@@ -1,0 +1,423 @@
+"""The `diffusion` command line: each command parses options, calls the library, renders.
+
+Exit codes: 0 success, 1 bad input or analysis error, 2 usage error,
+3 database unreachable. ``--debug`` shows the traceback of an expected error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn)
+
+from . import __version__
+from .errors import DiffusionError
+
+FORMAT_CHOICE = click.Choice(["table", "json", "csv"])
+_state = {"debug": False, "quiet": False, "verbose": 0}
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def note(message: str) -> None:
+    if not _state["quiet"]:
+        stderr_console().print(message, markup=False)
+
+
+def format_option(f: Callable) -> Callable:
+    return click.option("--format", "fmt", type=FORMAT_CHOICE, default="table",
+                        show_default=True, help="Output: a rich table, JSON or CSV.")(f)
+
+
+def connection_options(f: Callable) -> Callable:
+    """--uri/--user/--password/--database with NEO4J_* environment fallbacks."""
+    opts = [
+        click.option("--uri", envvar="NEO4J_URI", help="Bolt URI [env NEO4J_URI; default "
+                     "bolt://127.0.0.1:7687]."),
+        click.option("--user", envvar="NEO4J_USER", help="User name [env NEO4J_USER; "
+                     "default neo4j]."),
+        click.option("--password", envvar="NEO4J_PASSWORD", help="Password [env "
+                     "NEO4J_PASSWORD]; never required: prefer the env var."),
+        click.option("--database", envvar="NEO4J_DATABASE", help="Database name [env "
+                     "NEO4J_DATABASE; default neo4j]."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def runner_from(uri, user, password, database):
+    from .db import ConnectionSettings, Runner
+
+    return Runner(ConnectionSettings(uri, user, password, database))
+
+
+def emit(result, fmt: str) -> None:
+    from .render import emit as _emit
+
+    _emit(result, fmt)
+
+
+class rich_progress:
+    """A per-table progress bar on stderr; silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and not _state["quiet"]
+        self._tasks: dict[str, int] = {}
+        self._progress = Progress(
+            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>10} rows/s"), TimeElapsedColumn(),
+            console=stderr_console(), disable=not self.enabled)
+
+    def __enter__(self):
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._progress.__exit__(*exc)
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if table not in self._tasks:
+            self._tasks[table] = self._progress.add_task(table, total=total, rate="")
+        task = self._tasks[table]
+        elapsed = self._progress.tasks[task].elapsed or 0
+        rate = f"{done / elapsed:,.0f}" if elapsed > 0 else ""
+        self._progress.update(task, completed=done, rate=rate)
+
+
+# --------------------------------------------------------------------------- root
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"],
+                               "max_content_width": 100})
+@click.version_option(__version__, prog_name="diffusion")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of expected errors.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
+def cli(debug: bool, verbose: int, quiet: bool) -> None:
+    """Analyse how products spread through a social network stored in Neo4j.
+
+    \b
+    Example:
+      diffusion neo4j start && diffusion load analyzer/samples/tea-circle && diffusion stats
+    """
+    _state.update(debug=debug, verbose=verbose, quiet=quiet)
+
+
+# --------------------------------------------------------------------------- neo4j
+
+
+@cli.group()
+def neo4j() -> None:
+    """Run the project's own Neo4j 5.26 Community server (no Docker needed).
+
+    \b
+    Example:
+      diffusion neo4j start --port 7687 && diffusion neo4j status
+    """
+
+
+def server_options(f: Callable) -> Callable:
+    f = click.option("--home", type=click.Path(path_type=Path), envvar="DIFFUSION_HOME",
+                     help="Folder for data, logs and the pid file [env DIFFUSION_HOME; "
+                          "default ~/.diffusion].")(f)
+    return f
+
+
+def _server_config(home, port=7687, heap="4g", pagecache="4g", tx_memory="2g"):
+    from .server import ServerConfig, default_home
+
+    return ServerConfig(home=Path(home) if home else default_home(), port=port, heap=heap,
+                        pagecache=pagecache, tx_memory=tx_memory)
+
+
+@neo4j.command("start")
+@server_options
+@click.option("--port", type=click.IntRange(1, 65535), default=7687, show_default=True,
+              envvar="DIFFUSION_NEO4J_PORT", help="Bolt port on 127.0.0.1.")
+@click.option("--heap", default="4g", show_default=True, envvar="DIFFUSION_NEO4J_HEAP",
+              help="JVM heap.")
+@click.option("--pagecache", default="4g", show_default=True,
+              envvar="DIFFUSION_NEO4J_PAGECACHE", help="Neo4j page cache.")
+@click.option("--tx-memory", default="2g", show_default=True,
+              envvar="DIFFUSION_NEO4J_TX_MEMORY", help="Memory cap for all transactions.")
+@click.option("--timeout", type=float, default=180, show_default=True,
+              help="Seconds to wait for Bolt to answer.")
+def neo4j_start(home, port, heap, pagecache, tx_memory, timeout) -> None:
+    """Start Neo4j with Bolt on 127.0.0.1 and auth disabled; waits until it answers.
+
+    The first start resolves the jars from Maven Central (about 125 MB) into
+    ~/.cache/diffusion. A second start while one runs says so and exits 0.
+
+    \b
+    Example:
+      diffusion neo4j start --home /data/diffusion --port 7688 --heap 8g
+    """
+    from .server import start
+
+    cfg = _server_config(home, port, heap, pagecache, tx_memory)
+    st, started = start(cfg, timeout=timeout, echo=note)
+    if started:
+        click.echo(f"Neo4j {st.version} started (pid {st.pid}) at {st.uri}; home {st.home}")
+    else:
+        click.echo(f"Neo4j is already running (pid {st.pid}) at {st.uri}; home {st.home}")
+
+
+@neo4j.command("stop")
+@server_options
+def neo4j_stop(home) -> None:
+    """Stop the server with SIGTERM and wait for a clean shutdown.
+
+    \b
+    Example:
+      diffusion neo4j stop --home /data/diffusion
+    """
+    from .server import stop
+
+    cfg = _server_config(home)
+    if stop(cfg):
+        click.echo(f"Neo4j stopped; home {cfg.home}")
+    else:
+        click.echo(f"Neo4j was not running; home {cfg.home}")
+
+
+@neo4j.command("status")
+@server_options
+@format_option
+def neo4j_status(home, fmt) -> None:
+    """Whether the server runs, its version, port, URI and store size.
+
+    Exits 0 when running and 1 when not, so scripts can test it.
+
+    \b
+    Example:
+      diffusion neo4j status --format json
+    """
+    from .server import status
+
+    st = status(_server_config(home))
+    doc = st.to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2))
+    elif fmt == "csv":
+        click.echo(pd.DataFrame([doc]).to_csv(index=False), nl=False)
+    else:
+        state = "running" if st.running else "stopped"
+        click.echo(f"Neo4j {state}"
+                   + (f": version {st.version}, pid {st.pid}, port {st.port}, uri {st.uri}"
+                      if st.running else "")
+                   + f"; store {st.store_bytes / 1e6:.1f} MB; home {st.home}")
+    if not st.running:
+        sys.exit(1)
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+class _ReportView:
+    def __init__(self, report) -> None:
+        self.report = report
+
+    def to_dict(self) -> dict:
+        return self.report.to_dict()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.report.to_frame()
+
+    def tables(self):
+        rows = pd.DataFrame([{"table": t, "rows": n} for t, n in self.report.rows.items()])
+        problems = self.report.to_frame()
+        out = [(f"Snapshot {self.report.path}", rows)]
+        if not problems.empty:
+            out.append(("Problems (first examples of each kind, with the total count)",
+                        problems.drop(columns=["message"]).assign(
+                            message=problems["message"])))
+        return out
+
+
+@cli.command()
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option("--show", type=click.IntRange(1, 10_000), default=10, show_default=True,
+              help="How many locations to list for each kind of problem.")
+@format_option
+def validate(snapshot, strict, show, fmt) -> None:
+    """Check a snapshot's tables: columns, types, references, duplicates, timestamps.
+
+    Every problem names its table, line and column; the first --show of each
+    kind are listed with a total count. Errors exit 1; warnings exit 0 unless
+    --strict.
+
+    \b
+    Example:
+      diffusion validate analyzer/samples/tea-circle --format json
+    """
+    from .snapshot import validate_snapshot
+
+    _snap, report = validate_snapshot(snapshot, max_examples=show)
+    emit(_ReportView(report), fmt)
+    n_err = sum(p.count for p in report.errors)
+    n_warn = sum(p.count for p in report.warnings)
+    note(f"{snapshot}: {n_err} error(s), {n_warn} warning(s)")
+    if n_err or (strict and n_warn):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Empty the database before loading.")
+@click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=10_000,
+              show_default=True, help="Rows per transaction.")
+@connection_options
+@format_option
+def load(snapshot, replace, batch_size, uri, user, password, database, fmt) -> None:
+    """Validate a snapshot, then load it into Neo4j in batched managed transactions.
+
+    Nothing is loaded when validation finds an error. Loading the same snapshot
+    twice leaves identical counts; an interrupted load can be run again.
+
+    \b
+    Example:
+      diffusion load analyzer/samples/tea-circle --replace
+    """
+    from .graphdb import load_snapshot
+    from .snapshot import read_snapshot
+
+    snap = read_snapshot(snapshot)
+    with runner_from(uri, user, password, database) as runner, rich_progress() as bar:
+        result = load_snapshot(runner, snap, replace=replace, batch_size=batch_size,
+                               progress=bar)
+    emit(result, fmt)
+
+
+@cli.command()
+@click.option("--top", type=click.IntRange(0, None), default=20, show_default=True,
+              help="Products to list, most purchased first (0 = all).")
+@connection_options
+@format_option
+def stats(top, uri, user, password, database, fmt) -> None:
+    """Node and relationship counts, the friendship degree distribution, per-product counts.
+
+    \b
+    Example:
+      diffusion stats --top 0 --format json
+    """
+    from .graphdb import graph_stats
+
+    with runner_from(uri, user, password, database) as runner:
+        result = graph_stats(runner, top=top or None)
+    emit(result, fmt)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--as", "as_format", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Table file format.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@connection_options
+def export(out, as_format, overwrite, uri, user, password, database) -> None:
+    """Write the database back to a snapshot directory (written atomically).
+
+    \b
+    Example:
+      diffusion export /tmp/tea-circle-copy --as parquet
+    """
+    from .graphdb import export_snapshot
+
+    with runner_from(uri, user, password, database) as runner:
+        rows = export_snapshot(runner, out, fmt=as_format, overwrite=overwrite)
+    click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+
+
+# --------------------------------------------------------------------------- query
+
+
+class _Records:
+    def __init__(self, records: list[dict]) -> None:
+        self.records = records
+
+    def to_dict(self) -> dict:
+        return {"records": self.records}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records)
+
+
+def _parse_param(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r} is not key=value", param_hint="--param")
+    key, value = text.split("=", 1)
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter; VALUE is read as JSON when it parses, else as text.")
+@click.option("--list", "list_", is_flag=True, help="List every module with its parameters.")
+@connection_options
+@format_option
+def query(name, params, list_, uri, user, password, database, fmt) -> None:
+    """Run one named Cypher module from cypher/.
+
+    \b
+    Examples:
+      diffusion query --list
+      diffusion query stats/degrees --format json
+    """
+    from .cypher import list_modules, load_module
+
+    if list_ or not name:
+        rows = [{"name": m.name, "mode": m.mode, "description": m.description,
+                 "parameters": ", ".join(f"{p.name}: {p.type}" for p in m.params)
+                 + "".join(f", {s.name}: int {s.low}..{s.high}" for s in m.slots),
+                 "returns": m.returns} for m in list_modules()]
+        emit(_Records(rows), fmt)
+        return
+    module = load_module(name)
+    values = dict(_parse_param(p) for p in params)
+    slot_names = {s.name for s in module.slots}
+    slots = {k: values.pop(k) for k in list(values) if k in slot_names}
+    with runner_from(uri, user, password, database) as runner:
+        records = runner.run(module, slots=slots, **values)
+    emit(_Records(records), fmt)
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="diffusion", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DiffusionError as exc:
+        if _state["debug"]:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    code = 0
+    sys.exit(code)

@@ -1,0 +1,37 @@
+"""Exceptions the CLI turns into one-line messages and exit codes.
+
+Exit codes (documented in docs/cli.md): 0 success, 1 bad input or analysis
+error, 2 usage error (Click's own), 3 database unreachable.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DiffusionError", "InputError", "DatabaseUnavailable", "ServerError"]
+
+
+class DiffusionError(Exception):
+    """An expected failure: bad input or an analysis that cannot run. Exit 1."""
+
+    exit_code = 1
+
+
+class InputError(DiffusionError):
+    """A problem in a file the user gave us, located by file, line and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.line, self.field = file, line, field
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        if field:
+            where = f"{where} [{field}]" if where else f"[{field}]"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class DatabaseUnavailable(DiffusionError):
+    """Neo4j cannot be reached. Exit 3."""
+
+    exit_code = 3
+
+
+class ServerError(DiffusionError):
+    """The project's own Neo4j server could not be started, stopped or inspected."""

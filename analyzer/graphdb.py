@@ -1,0 +1,233 @@
+"""Moving snapshots in and out of Neo4j: load, export, stats.
+
+Loading validates first and writes nothing when the snapshot has errors. It
+creates the constraints and indexes from ``cypher/schema/``, then sends each
+table in batches as columnar ``$parameters`` (one list per column) inside
+managed write transactions. Nodes are MERGEd; event relationships are MERGEd
+on their identifying properties; friendships take a CREATE fast path while
+the database has none, and a MERGE path otherwise, so a load interrupted
+partway can simply be run again. See docs/loading.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .db import Runner
+from .errors import DatabaseUnavailable, DiffusionError
+from .schema import TABLES
+from .snapshot import Snapshot, write_snapshot
+
+__all__ = ["LoadResult", "GraphStats", "load_snapshot", "export_snapshot", "graph_stats",
+           "wipe", "ensure_schema", "REL_OF_TABLE"]
+
+SCHEMA_MODULES = ("schema/user_id_unique", "schema/product_id_unique",
+                  "schema/shared_product_index", "schema/gifted_product_index",
+                  "schema/await_indexes")
+#: Which relationship count (admin/rel_count) each relationship table feeds.
+REL_OF_TABLE = {"friendships": "friend", "promotions": "promoted", "shares": "shared",
+                "likes": "liked", "purchases": "purchased", "gifts": "gifted",
+                "exposures": "exposed"}
+NODE_OF_TABLE = {"users": "users", "products": "products"}
+
+Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
+
+
+@dataclass
+class LoadResult:
+    snapshot: str
+    uri: str
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"snapshot": self.snapshot, "uri": self.uri, "tables": [
+            {"table": t, "rows": n, "seconds": round(self.seconds[t], 3),
+             "rows_per_second": round(n / self.seconds[t]) if self.seconds[t] > 0 else None,
+             "path": self.paths[t]} for t, n in self.rows.items()],
+            "counts": dict(self.counts)}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.to_dict()["tables"])
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        counts = pd.DataFrame([{"type": k, "count": v} for k, v in self.counts.items()])
+        return [(f"Loaded {self.snapshot} into {self.uri}", self.to_frame()),
+                ("Database counts after loading", counts)]
+
+
+def ensure_schema(runner: Runner) -> None:
+    for module in SCHEMA_MODULES:
+        runner.run(module)
+
+
+def wipe(runner: Runner) -> None:
+    runner.run("admin/wipe")
+
+
+def database_counts(runner: Runner) -> dict[str, int]:
+    counts = runner.run("admin/node_count")[0]
+    counts.update(runner.run("admin/rel_count")[0])
+    return counts
+
+
+def _column_lists(frame: pd.DataFrame, names: list[str], start: int, stop: int
+                  ) -> dict[str, list]:
+    n = stop - start
+    out: dict[str, list] = {}
+    for name in names:
+        if name not in frame.columns:
+            out[name] = [None] * n
+            continue
+        s = frame[name].iloc[start:stop]
+        if s.dtype == object:
+            out[name] = s.tolist()
+        else:
+            values = s.astype(object)
+            out[name] = values.where(s.notna().to_numpy(), None).tolist()
+    return out
+
+
+def _module_for(table: str, counts: dict[str, int]) -> str:
+    if table == "friendships":
+        return "load/friendships_create" if counts["friend"] == 0 else "load/friendships_merge"
+    return f"load/{table}"
+
+
+def load_snapshot(runner: Runner, snap: Snapshot, *, replace: bool = False,
+                  batch_size: int = 10_000, progress: Progress | None = None) -> LoadResult:
+    """Load a validated snapshot. Safe to re-run: a second load leaves identical counts."""
+    from .cypher import load_module
+
+    if batch_size < 1:
+        raise DiffusionError("--batch-size must be at least 1")
+    if replace:
+        wipe(runner)
+    ensure_schema(runner)
+    counts = database_counts(runner)
+    result = LoadResult(snapshot=snap.name, uri=runner.uri)
+    for table in TABLES:
+        frame = snap.get(table)
+        if frame is None:
+            continue
+        module = _module_for(table, counts)
+        names = [p.name for p in load_module(module).params]
+        total = len(frame)
+        started = time.perf_counter()
+        done = 0
+        if progress:
+            progress(table, 0, total)
+        for start in range(0, total, batch_size):
+            stop = min(start + batch_size, total)
+            try:
+                runner.run(module, **_column_lists(frame, names, start, stop))
+            except DatabaseUnavailable as exc:
+                raise DatabaseUnavailable(
+                    f"{exc} -- lost the server while loading {table} (rows {start + 1}-{stop} of "
+                    f"{total}; the {done} rows before them are committed). Run the same "
+                    f"`diffusion load` again once the server is back: it resumes without "
+                    f"duplicates.") from exc
+            done = stop
+            if progress:
+                progress(table, done, total)
+        result.rows[table] = total
+        result.seconds[table] = time.perf_counter() - started
+        result.paths[table] = module
+    result.counts = database_counts(runner)
+    return result
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_tables(runner: Runner) -> dict[str, pd.DataFrame]:
+    """Every table of the snapshot contract, read back from the database."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        records = runner.run(f"export/{name}")
+        frame = pd.DataFrame(records, columns=list(table.column_names))
+        if frame.empty and not table.required:
+            continue
+        for col in table.columns:
+            s = frame[col.name]
+            if col.kind == "timestamp":
+                frame[col.name] = pd.array(s.where(s.notna(), None), dtype="Int64")
+            elif col.kind in ("float", "probability"):
+                frame[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
+            elif col.kind == "bool":
+                frame[col.name] = s.astype("boolean")
+            else:
+                frame[col.name] = s.astype(object).where(s.notna(), None)
+        tables[name] = frame
+    return tables
+
+
+def export_snapshot(runner: Runner, out: str | Path, *, fmt: str = "csv",
+                    overwrite: bool = False, name: str | None = None) -> dict[str, int]:
+    tables = export_tables(runner)
+    manifest = {"name": name or Path(out).name,
+                "taken_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "exported_from": runner.uri}
+    write_snapshot(tables, out, fmt=fmt, manifest=manifest, overwrite=overwrite)  # type: ignore[arg-type]
+    return {k: len(v) for k, v in tables.items()}
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@dataclass
+class GraphStats:
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    degrees: dict[str, float | int | None]
+    products: pd.DataFrame
+    products_total: int
+
+    def to_dict(self) -> dict:
+        return {"nodes": self.nodes, "relationships": self.relationships,
+                "degrees": self.degrees, "products_total": self.products_total,
+                "products": self.products.to_dict(orient="records")}
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.products
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        counts = [{"kind": "node", "type": k, "count": v} for k, v in self.nodes.items()]
+        counts += [{"kind": "relationship", "type": k, "count": v}
+                   for k, v in self.relationships.items()]
+        deg = pd.DataFrame([self.degrees])
+        shown = len(self.products)
+        title = (f"Products ({shown} of {self.products_total})" if shown < self.products_total
+                 else f"Products ({shown})")
+        return [("Counts", pd.DataFrame(counts)), ("Friendship degree", deg),
+                (title, self.products)]
+
+
+def graph_stats(runner: Runner, *, top: int | None = 20) -> GraphStats:
+    """Counts by type, the degree distribution and per-product activity.
+
+    ``top`` limits the product list to the most-purchased products (ties by id);
+    ``None`` or 0 keeps all of them.
+    """
+    counts = database_counts(runner)
+    nodes = {"User": counts.pop("users"), "Product": counts.pop("products")}
+    rels = {k.upper(): v for k, v in counts.items()}
+    degrees = runner.run("stats/degrees")[0]
+    if degrees.get("mean") is not None:
+        degrees["mean"] = round(float(degrees["mean"]), 4)
+    products = pd.DataFrame(runner.run("stats/products"),
+                            columns=["product_id", "name", "category", "promoters", "shares",
+                                     "likes", "purchases", "buyers", "gifts"])
+    total = len(products)
+    products = products.sort_values(["purchases", "product_id"], ascending=[False, True],
+                                    kind="stable").reset_index(drop=True)
+    if top:
+        products = products.head(top)
+    return GraphStats(nodes, rels, degrees, products, total)

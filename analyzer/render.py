@@ -1,0 +1,88 @@
+"""Turn analysis results into a rich table, JSON or CSV. Renderers never query.
+
+A result is anything with ``to_dict()`` (the stable JSON document),
+``to_frame()`` (the one table CSV prints) and optionally ``tables()`` (titled
+frames for the terminal). docs/output.md lists each command's JSON and CSV.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["Result", "emit", "to_json", "FORMATS"]
+
+FORMATS = ("table", "json", "csv")
+
+
+class Result(Protocol):
+    def to_dict(self) -> dict: ...
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def to_json(doc: dict) -> str:
+    return json.dumps(_plain(doc), ensure_ascii=False, indent=2, sort_keys=False)
+
+
+def _cell(v: Any) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_cell(x) for x in v)
+    return str(v)
+
+
+def frame_table(title: str, frame: pd.DataFrame) -> Table:
+    table = Table(show_lines=False)
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col].dtype)
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    return table
+
+
+def emit(result: Result, fmt: str, *, console: Console | None = None, out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(to_json(result.to_dict()) + "\n")
+    elif fmt == "csv":
+        result.to_frame().to_csv(out, index=False, lineterminator="\n")
+    elif fmt == "table":
+        console = console or Console(file=out, soft_wrap=False,
+                                     width=None if getattr(out, "isatty", lambda: False)() else 120)
+        sections = result.tables() if hasattr(result, "tables") else [("", result.to_frame())]
+        for title, frame in sections:
+            if title:
+                console.print(f"[bold]{title}[/bold]", highlight=False)
+            console.print(frame_table(title, frame))
+    else:
+        raise ValueError(f"unknown format {fmt!r}")

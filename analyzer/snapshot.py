@@ -1,0 +1,546 @@
+"""Read, validate and write snapshot directories (CSV or Parquet tables).
+
+A snapshot is read once into typed pandas frames: ids stay strings exactly as
+written, timestamps become int64 milliseconds since the epoch (UTC; a
+timestamp without an offset is taken as UTC), optional values missing in the
+file become nulls. Validation is vectorised; problems are grouped by kind with
+the first few locations of each kind and a total count. See docs/snapshot.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import InputError
+from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
+
+__all__ = [
+    "Problem", "ValidationReport", "Snapshot", "read_snapshot", "validate_snapshot",
+    "write_snapshot", "atomic_directory", "timestamps_to_iso",
+]
+
+Severity = Literal["error", "warning"]
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one table column, with its first locations and a total count.
+
+    ``line`` numbers are 1-based physical lines for CSV (the header is line 1)
+    and 1-based row numbers for Parquet (``location_kind`` says which).
+    """
+
+    severity: Severity
+    code: str
+    table: str
+    file: str
+    column: str | None
+    message: str
+    count: int = 0
+    examples: list[tuple[int | None, str]] = field(default_factory=list)
+    location_kind: Literal["line", "row"] = "line"
+
+    def to_dict(self) -> dict:
+        return {
+            "severity": self.severity, "code": self.code, "table": self.table,
+            "file": self.file, "column": self.column, "message": self.message,
+            "count": self.count, "location_kind": self.location_kind,
+            "examples": [{"line": ln, "value": v} for ln, v in self.examples],
+        }
+
+
+@dataclass
+class ValidationReport:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {
+            "snapshot": self.path, "ok": self.ok, "rows": dict(self.rows),
+            "errors": sum(p.count for p in self.errors),
+            "warnings": sum(p.count for p in self.warnings),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"severity": p.severity, "code": p.code, "table": p.table, "file": p.file,
+             "line": ln, "column": p.column, "value": v, "message": p.message, "count": p.count}
+            for p in self.problems for ln, v in (p.examples or [(None, "")])
+        ]
+        return pd.DataFrame(rows, columns=["severity", "code", "table", "file", "line", "column",
+                                           "value", "message", "count"])
+
+
+@dataclass
+class Snapshot:
+    """Typed tables of a valid snapshot. Only tables present on disk are in ``tables``."""
+
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+    files: dict[str, Path]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name") or self.path.name)
+
+
+class _Collector:
+    """Accumulates problems by (severity, code, table, column), keeping a few examples."""
+
+    def __init__(self, report: ValidationReport, max_examples: int) -> None:
+        self.report, self.max_examples = report, max_examples
+        self._index: dict[tuple, Problem] = {}
+
+    def add(self, severity: Severity, code: str, table: str, file: str, column: str | None,
+            message: str, lines: np.ndarray | list | None = None,
+            values: list[str] | None = None, count: int | None = None,
+            location_kind: Literal["line", "row"] = "line") -> None:
+        key = (severity, code, table, column, message)
+        p = self._index.get(key)
+        if p is None:
+            p = Problem(severity, code, table, file, column, message, location_kind=location_kind)
+            self._index[key] = p
+            self.report.problems.append(p)
+        if lines is None:
+            p.count += 1 if count is None else count
+            if len(p.examples) < self.max_examples:
+                p.examples.append((None, ""))
+            return
+        lines = list(lines)
+        values = values if values is not None else [""] * len(lines)
+        p.count += len(lines) if count is None else count
+        room = self.max_examples - len(p.examples)
+        for ln, v in list(zip(lines, values))[: max(room, 0)]:
+            p.examples.append((int(ln) if ln is not None else None, str(v)))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _table_files(root: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
+    found: dict[str, Path] = {}
+    clashes: list[tuple[str, str]] = []
+    for name in TABLES:
+        candidates = [root / f"{name}.csv", root / f"{name}.parquet"]
+        present = [c for c in candidates if c.is_file()]
+        if len(present) > 1:
+            clashes.append((name, " and ".join(p.name for p in present)))
+        if present:
+            found[name] = present[0]
+    return found, clashes
+
+
+def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, Literal["line", "row"]]:
+    """Read a table as strings (CSV) or native types (Parquet). Raises InputError on damage."""
+    if path.suffix == ".parquet":
+        try:
+            frame = pq.read_table(path).to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"cannot read Parquet file: {exc}", file=str(path)) from exc
+        return frame, "row"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
+                            encoding="utf-8", engine="c")
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            line = fh.read(exc.start).count(b"\n") + 1
+        raise InputError("not valid UTF-8", file=str(path), line=line) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("file is empty; a header row is required", file=str(path), line=1) from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"malformed CSV: {exc}".replace("\n", " ").strip(),
+                         file=str(path)) from exc
+    return frame, "line"
+
+
+def _line_numbers(path: Path, frame: pd.DataFrame, kind: str) -> np.ndarray:
+    """Physical line number of each data row (CSV) or its 1-based row number (Parquet)."""
+    n = len(frame)
+    if kind == "row":
+        return np.arange(1, n + 1)
+    has_newline = False
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object and s.str.contains("[\r\n]", regex=True, na=False).any():
+            has_newline = True
+            break
+    if not has_newline:
+        return np.arange(2, n + 2)
+    # Quoted fields span lines: walk the file once to find where each record starts.
+    starts = np.empty(n, dtype=np.int64)
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        prev_end = reader.line_num
+        i = 0
+        for _ in reader:
+            if i >= n:
+                break
+            starts[i] = prev_end + 1
+            prev_end = reader.line_num
+            i += 1
+    return starts
+
+
+def _nulls(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        return s.isna() | (s.astype("string").str.len() == 0)
+    return s.isna()
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    if s.dtype == object:
+        return s
+    return s.astype("string").astype(object)
+
+
+def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines: np.ndarray,
+                    out: _Collector, loc: Literal["line", "row"]) -> pd.Series:
+    null = _nulls(raw).to_numpy()
+    if col.required and null.any():
+        idx = np.flatnonzero(null)
+        out.add("error", "missing-value", table.name, file, col.name,
+                f"required value is empty", lines[idx], location_kind=loc)
+    kind = col.kind
+    present = ~null
+
+    def bad(mask: np.ndarray, code: str, message: str) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            vals = _as_text(raw.iloc[idx[: out.max_examples]]).tolist()
+            out.add("error", code, table.name, file, col.name, message, lines[idx], vals,
+                    location_kind=loc)
+
+    if kind in ("id", "text"):
+        s = _as_text(raw).where(present, None)
+        return s
+    if kind in ("float", "probability"):
+        num = pd.to_numeric(raw.where(present, None), errors="coerce").astype("float64")
+        bad(present & num.isna().to_numpy(), "bad-number", "not a number")
+        if kind == "probability":
+            bad(present & ((num < 0) | (num > 1)).to_numpy(), "bad-probability",
+                "probability must be between 0 and 1")
+        else:
+            bad(present & (num < 0).to_numpy(), "negative-number", "must not be negative")
+        return num
+    if kind == "timestamp":
+        if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+            ts = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
+        else:
+            text = _as_text(raw).where(present, None)
+            ts = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+        bad(present & ts.isna().to_numpy(), "bad-timestamp",
+            "not an ISO 8601 timestamp (e.g. 2024-05-01T12:30:00+08:00)")
+        ms = ts.astype("datetime64[ms, UTC]").astype("int64")
+        return pd.Series(ms, index=raw.index).where(~ts.isna(), None).astype("Int64")
+    if kind in ("channel", "domain"):
+        allowed = CHANNELS if kind == "channel" else DOMAINS
+        s = _as_text(raw)
+        bad(present & ~s.isin(allowed).to_numpy(), f"unknown-{kind}",
+            f"unknown {kind}; expected one of: {', '.join(allowed)}")
+        return s.where(present, None)
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(raw.dtype):
+            return raw.astype("boolean")
+        low = _as_text(raw).str.lower()
+        ok_t, ok_f = low.isin(_TRUE), low.isin(_FALSE)
+        bad(present & ~(ok_t | ok_f).to_numpy(), "bad-bool", "expected true or false")
+        return pd.Series(np.where(ok_t, True, np.where(ok_f, False, None)),
+                         index=raw.index).astype("boolean")
+    raise AssertionError(kind)
+
+
+def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.ndarray,
+                      out: _Collector, loc: Literal["line", "row"]) -> None:
+    if not table.key or any(k not in frame.columns for k in table.key):
+        return
+    keys = frame[list(table.key)]
+    if table.undirected:
+        a, b = keys[table.key[0]].astype(object), keys[table.key[1]].astype(object)
+        lo = np.where(a.to_numpy() <= b.to_numpy(), a, b) if len(a) else a
+        hi = np.where(a.to_numpy() <= b.to_numpy(), b, a) if len(a) else b
+        keys = pd.DataFrame({"lo": lo, "hi": hi}, index=frame.index)
+    dup = keys.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first_pos = pd.Series(np.arange(len(keys))).groupby(group).transform("min").to_numpy()
+    idx = np.flatnonzero(dup)
+    what = "pair" if table.undirected else ("id" if len(table.key) == 1 else "row")
+    values = [f"duplicate of line {lines[first_pos[i]]}" for i in idx[: out.max_examples]]
+    cols = ",".join(table.key)
+    out.add("error", f"duplicate-{what}", table.name, file, cols,
+            f"duplicate {what} ({cols})" + (" in either order" if table.undirected else ""),
+            lines[idx], values, location_kind=loc)
+
+
+def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector) -> None:
+    id_sets: dict[tuple[str, str], pd.Index] = {}
+    for name, frame in snap_tables.items():
+        table = TABLES[name]
+        file, lines, loc = meta[name]
+        for col in table.columns:
+            if col.references is None or col.name not in frame.columns:
+                continue
+            rt, rc = col.references
+            if (rt, rc) not in id_sets:
+                ref = snap_tables.get(rt)
+                id_sets[(rt, rc)] = pd.Index(ref[rc].dropna().unique() if ref is not None else [])
+            s = frame[col.name]
+            dangling = (s.notna() & ~s.isin(id_sets[(rt, rc)])).to_numpy()
+            if dangling.any():
+                idx = np.flatnonzero(dangling)
+                target = f"{rt}.{rc}" if rt in snap_tables else f"{rt}.{rc} ({rt} table is absent)"
+                out.add("error", "dangling-reference", name, file, col.name,
+                        f"unknown id, not in {target}", lines[idx],
+                        s.iloc[idx[: out.max_examples]].tolist(), location_kind=loc)
+
+
+def _check_self_friendships(frame: pd.DataFrame, file: str, lines: np.ndarray, out: _Collector,
+                            loc: Literal["line", "row"]) -> None:
+    if not {"user_a", "user_b"} <= set(frame.columns):
+        return
+    selfie = (frame["user_a"] == frame["user_b"]).to_numpy()
+    if selfie.any():
+        idx = np.flatnonzero(selfie)
+        out.add("error", "self-friendship", "friendships", file, "user_b",
+                "a user cannot be their own friend", lines[idx],
+                frame["user_a"].iloc[idx[: out.max_examples]].tolist(), location_kind=loc)
+
+
+def _check_purchase_exposure(tables: dict[str, pd.DataFrame], meta: dict, out: _Collector) -> None:
+    """Warn where a purchase has no exposure of that user to that product at or before it."""
+    pur, exp = tables.get("purchases"), tables.get("exposures")
+    if pur is None or exp is None or pur.empty:
+        return
+    first = exp.groupby(["user_id", "product_id"], sort=False)["at"].min().rename("first_exposure")
+    merged = pur.join(first, on=["user_id", "product_id"])
+    early = (merged["first_exposure"].isna() | (merged["first_exposure"] > merged["at"]))
+    early = early.fillna(False).to_numpy(dtype=bool)
+    if early.any():
+        file, lines, loc = meta["purchases"]
+        idx = np.flatnonzero(early)
+        vals = [f"{u}/{p}" for u, p in pur[["user_id", "product_id"]].iloc[idx[:out.max_examples]]
+                .itertuples(index=False)]
+        out.add("warning", "purchase-before-exposure", "purchases", file, "at",
+                "purchase with no exposure of this user to this product at or before it",
+                lines[idx], vals, location_kind=loc)
+
+
+def _read_manifest(root: Path, out: _Collector) -> dict:
+    path = root / "snapshot.json"
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        out.add("error", "bad-manifest", "snapshot.json", str(path), None,
+                f"not valid JSON: {exc}", [line])
+        return {}
+    if not isinstance(manifest, dict):
+        out.add("error", "bad-manifest", "snapshot.json", str(path), None,
+                "must be a JSON object", [1])
+        return {}
+    version = manifest.get("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        out.add("error", "bad-manifest", "snapshot.json", str(path), "format_version",
+                f"unsupported format_version {version!r}; this tool reads {FORMAT_VERSION}", [1])
+    if "taken_at" in manifest and pd.isna(pd.to_datetime(manifest["taken_at"], errors="coerce",
+                                                          utc=True, format="ISO8601")):
+        out.add("error", "bad-manifest", "snapshot.json", str(path), "taken_at",
+                "not an ISO 8601 timestamp", [1])
+    return manifest
+
+
+def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
+                      ) -> tuple[Snapshot | None, ValidationReport]:
+    """Read and check a snapshot directory.
+
+    Returns the typed snapshot (``None`` when there are errors) and the report.
+    Never raises for problems in the data; raises :class:`InputError` only when
+    ``path`` is not a directory.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError("snapshot directory does not exist", file=str(root))
+    report = ValidationReport(str(root))
+    out = _Collector(report, max_examples)
+    manifest = _read_manifest(root, out)
+    files, clashes = _table_files(root)
+    for name, both in clashes:
+        out.add("error", "ambiguous-table", name, str(root), None,
+                f"both {both} exist; keep one format per table", [None])
+    for name, table in TABLES.items():
+        if table.required and name not in files:
+            out.add("error", "missing-table", name, str(root / f"{name}.csv"), None,
+                    f"required table {name} is missing (expected {name}.csv or {name}.parquet)",
+                    [None])
+    known = {f"{n}.{ext}" for n in TABLES for ext in ("csv", "parquet")} | {"snapshot.json",
+                                                                            "ground_truth.json"}
+    for entry in sorted(root.iterdir()):
+        if entry.is_file() and entry.suffix in (".csv", ".parquet") and entry.name not in known:
+            out.add("warning", "unknown-table", entry.stem, str(entry), None,
+                    "not a table of the snapshot contract; ignored", [None])
+
+    typed: dict[str, pd.DataFrame] = {}
+    meta: dict[str, tuple[str, np.ndarray, Literal["line", "row"]]] = {}
+    for name, file in files.items():
+        table = TABLES[name]
+        try:
+            raw, loc = _read_raw(file, table)
+        except InputError as exc:
+            out.add("error", "unreadable-file", name, str(file), None, str(exc).split(": ", 1)[-1],
+                    [exc.line])
+            continue
+        report.rows[name] = len(raw)
+        lines = _line_numbers(file, raw, loc)
+        missing = [c for c in table.required_columns if c not in raw.columns]
+        for c in missing:
+            out.add("error", "missing-column", name, str(file), c,
+                    f"required column {c!r} is missing from the header", [1 if loc == "line" else None],
+                    location_kind=loc)
+        for c in raw.columns:
+            if c not in table.column_names:
+                out.add("warning", "unknown-column", name, str(file), str(c),
+                        "not a column of this table; ignored", [1 if loc == "line" else None],
+                        location_kind=loc)
+        if missing:
+            continue
+        frame = pd.DataFrame(index=raw.index)
+        for col in table.columns:
+            if col.name in raw.columns:
+                frame[col.name] = _convert_column(col, raw[col.name], table, str(file), lines,
+                                                  out, loc)
+        typed[name] = frame
+        meta[name] = (str(file), lines, loc)
+        _check_duplicates(table, frame, str(file), lines, out, loc)
+        if name == "friendships":
+            _check_self_friendships(frame, str(file), lines, out, loc)
+    _check_references(typed, meta, out)
+    _check_purchase_exposure(typed, meta, out)
+    report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
+                                        if p.table in TABLES else -1))
+    if not report.ok:
+        return None, report
+    return Snapshot(root, typed, manifest, files), report
+
+
+def read_snapshot(path: str | os.PathLike) -> Snapshot:
+    """Read a snapshot, raising :class:`InputError` (naming file, line, field) if it is invalid."""
+    snap, report = validate_snapshot(path)
+    if snap is None:
+        p = report.errors[0]
+        line = p.examples[0][0] if p.examples else None
+        more = sum(e.count for e in report.errors) - 1
+        tail = f" (and {more} more error(s); run `diffusion validate` for all)" if more else ""
+        raise InputError(p.message + tail, file=p.file, line=line, field=p.column)
+    return snap
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def timestamps_to_iso(ms: pd.Series) -> pd.Series:
+    """int64 epoch milliseconds (nullable) to ISO 8601 UTC text, e.g. ``2024-05-01T04:30:00Z``."""
+    ts = pd.to_datetime(ms.astype("Float64"), unit="ms", utc=True)
+    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.replace(r"\.(\d{3})\d{3}Z$", r".\1Z",
+                                                                  regex=True)
+    text = text.str.replace(".000Z", "Z", regex=False)
+    return text.where(ms.notna(), None)
+
+
+def _for_disk(table: Table, frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in table.columns:
+        if col.name not in frame.columns:
+            continue
+        s = frame[col.name]
+        if not col.required and s.isna().all():
+            continue  # optional columns with no values are left out
+        if col.kind == "timestamp":
+            s = timestamps_to_iso(s)
+        out[col.name] = s
+    return out
+
+
+@contextmanager
+def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary directory beside ``target`` that replaces it only on success.
+
+    Nothing half-written is ever left at ``target``: on any exception the
+    temporary directory is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    if occupied and not overwrite:
+        raise InputError("output already exists; choose a new directory or pass --overwrite",
+                         file=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    os.replace(tmp, target)
+
+
+def write_snapshot(tables: dict[str, pd.DataFrame], out: str | os.PathLike, *,
+                   fmt: Literal["csv", "parquet"] = "csv", manifest: dict | None = None,
+                   overwrite: bool = False) -> Path:
+    """Write typed tables (as produced by :func:`validate_snapshot`) to a new snapshot directory."""
+    with atomic_directory(out, overwrite=overwrite) as tmp:
+        for name, frame in tables.items():
+            table = TABLES[name]
+            disk = _for_disk(table, frame, fmt)
+            if fmt == "csv":
+                disk.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8",
+                            lineterminator="\n")
+            else:
+                pq.write_table(pa.Table.from_pandas(disk, preserve_index=False),
+                               tmp / f"{name}.parquet")
+        doc = {"format_version": FORMAT_VERSION, **(manifest or {})}
+        (tmp / "snapshot.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+    return Path(out)

@@ -1,0 +1,15 @@
+// name: load/friendships_create
+// description: Create a batch of FRIEND relationships (fast path: used while none exist yet).
+// param user_a: list<string>
+// param user_b: list<string>
+// param since: list<int?> -- epoch milliseconds, UTC
+// param probability: list<float?>
+// returns: rows: int
+// mode: write
+UNWIND range(0, size($user_a) - 1) AS i
+MATCH (a:User {user_id: $user_a[i]})
+MATCH (b:User {user_id: $user_b[i]})
+CREATE (a)-[r:FRIEND]->(b)
+SET r.since = CASE WHEN $since[i] IS NULL THEN null ELSE datetime({epochMillis: $since[i]}) END,
+    r.probability = $probability[i]
+RETURN count(*) AS rows
