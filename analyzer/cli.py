@@ -99,7 +99,23 @@ class rich_progress:
 # --------------------------------------------------------------------------- root
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"],
+class DiffusionGroup(click.Group):
+    """Turns expected errors into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DiffusionError as exc:
+            if _state["debug"]:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=DiffusionGroup, context_settings={"help_option_names": ["-h", "--help"],
                                "max_content_width": 100})
 @click.version_option(__version__, prog_name="diffusion")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of expected errors.")
@@ -401,23 +417,4 @@ def query(name, params, list_, uri, user, password, database, fmt) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        cli.main(args=argv, prog_name="diffusion", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except DiffusionError as exc:
-        if _state["debug"]:
-            raise
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
-    code = 0
-    sys.exit(code)
+    cli.main(args=argv, prog_name="diffusion")

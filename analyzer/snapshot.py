@@ -180,15 +180,27 @@ def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, Literal["line", "
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
                             encoding="utf-8", engine="c")
     except UnicodeDecodeError as exc:
-        with open(path, "rb") as fh:
-            line = fh.read(exc.start).count(b"\n") + 1
-        raise InputError("not valid UTF-8", file=str(path), line=line) from exc
+        raise InputError("not valid UTF-8", file=str(path), line=_first_bad_utf8_line(path)) from exc
     except pd.errors.EmptyDataError as exc:
         raise InputError("file is empty; a header row is required", file=str(path), line=1) from exc
     except pd.errors.ParserError as exc:
         raise InputError(f"malformed CSV: {exc}".replace("\n", " ").strip(),
                          file=str(path)) from exc
     return frame, "line"
+
+
+def _first_bad_utf8_line(path: Path) -> int | None:
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
 
 
 def _line_numbers(path: Path, frame: pd.DataFrame, kind: str) -> np.ndarray:
@@ -199,7 +211,7 @@ def _line_numbers(path: Path, frame: pd.DataFrame, kind: str) -> np.ndarray:
     has_newline = False
     for col in frame.columns:
         s = frame[col]
-        if s.dtype == object and s.str.contains("[\r\n]", regex=True, na=False).any():
+        if _is_text(s) and s.str.contains("[\r\n]", regex=True, na=False).any():
             has_newline = True
             break
     if not has_newline:
@@ -221,7 +233,7 @@ def _line_numbers(path: Path, frame: pd.DataFrame, kind: str) -> np.ndarray:
 
 
 def _nulls(s: pd.Series) -> pd.Series:
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+    if _is_text(s):
         return s.isna() | (s.astype("string").str.len() == 0)
     return s.isna()
 

@@ -1,0 +1,174 @@
+"""Load, stats, export and query against the real Neo4j server."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from analyzer.db import ConnectionSettings, Runner
+from analyzer.errors import DatabaseUnavailable
+from analyzer.graphdb import export_tables, graph_stats, load_snapshot
+from analyzer.schema import TABLES
+from analyzer.snapshot import read_snapshot, validate_snapshot
+
+from .conftest import SAMPLE, write_tables
+
+pytestmark = pytest.mark.neo4j
+
+
+def normalised(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Tables with rows sorted and all-null optional columns dropped, for comparison."""
+    out = {}
+    for name, frame in tables.items():
+        table = TABLES[name]
+        keep = [c.name for c in table.columns if c.name in frame.columns
+                and (c.required or frame[c.name].notna().any())]
+        f = frame[keep].astype(object).where(frame[keep].notna(), None)
+        out[name] = f.sort_values(keep, key=lambda s: s.astype(str)).reset_index(drop=True)
+    return out
+
+
+def test_load_then_stats_match_the_sample(runner):
+    result = load_snapshot(runner, read_snapshot(SAMPLE))
+    assert result.counts == {"users": 12, "products": 2, "friend": 14, "promoted": 3,
+                             "shared": 7, "liked": 5, "purchased": 6, "gifted": 2, "exposed": 9}
+    stats = graph_stats(runner)
+    assert stats.nodes == {"User": 12, "Product": 2}
+    assert stats.degrees["users"] == 12 and stats.degrees["isolated"] == 0
+    assert (stats.degrees["min"], stats.degrees["max"]) == (1, 3)
+    assert stats.degrees["mean"] == pytest.approx(28 / 12, abs=1e-4)
+    tea = stats.products.set_index("product_id").loc["p-tea"]
+    # counted by hand from the sample's CSV files
+    assert (tea.promoters, tea.shares, tea.likes, tea.purchases, tea.buyers, tea.gifts) == (
+        1, 5, 4, 5, 5, 1)
+    assert list(stats.products["product_id"]) == ["p-tea", "p-jade"]
+
+
+def test_loading_twice_gives_identical_counts(runner):
+    snap = read_snapshot(SAMPLE)
+    first = load_snapshot(runner, snap)
+    second = load_snapshot(runner, snap)
+    assert first.counts == second.counts
+    assert second.paths["friendships"] == "load/friendships_merge"
+    assert first.paths["friendships"] == "load/friendships_create"
+
+
+def test_replace_empties_first(runner, tmp_path):
+    load_snapshot(runner, read_snapshot(SAMPLE))
+    small = write_tables(tmp_path)
+    result = load_snapshot(runner, read_snapshot(small), replace=True)
+    assert result.counts["users"] == 3 and result.counts["friend"] == 2
+    assert result.counts["shared"] == 0
+
+
+def test_export_round_trip_equals_input(runner):
+    snap = read_snapshot(SAMPLE)
+    load_snapshot(runner, snap)
+    exported = export_tables(runner)
+    assert set(exported) == set(snap.tables)
+    got, want = normalised(exported), normalised(snap.tables)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_dtype=False, obj=name)
+
+
+def test_cli_export_writes_a_valid_snapshot_that_reloads(cli_run, runner, tmp_path):
+    assert cli_run("load", str(SAMPLE)).exit_code == 0
+    out = tmp_path / "copy"
+    result = cli_run("export", str(out), "--as", "parquet")
+    assert result.exit_code == 0, result.output
+    snap, report = validate_snapshot(out)
+    assert report.ok, report.to_dict()
+    assert {n: len(f) for n, f in snap.tables.items()} == report.rows
+    assert json.loads((out / "snapshot.json").read_text())["format_version"] == 1
+    original = normalised(read_snapshot(SAMPLE).tables)
+    for name, frame in normalised(snap.tables).items():
+        pd.testing.assert_frame_equal(frame, original[name], check_dtype=False, obj=name)
+
+
+HOSTILE = ["'; MATCH (n) DETACH DELETE n //", '"}) DETACH DELETE n //', "`User`", "王芳",
+           "emoji 🧧 红包", "back\\slash", "$seeds", "{{hops}}"]
+
+
+def test_hostile_and_non_ascii_ids_round_trip(runner, tmp_path):
+    users = pd.DataFrame({"user_id": HOSTILE, "name": [f"名字 {i}" for i in range(len(HOSTILE))]})
+    friends = pd.DataFrame({"user_a": HOSTILE[:-1], "user_b": HOSTILE[1:]})
+    tmp_path.mkdir(exist_ok=True)
+    users.to_csv(tmp_path / "users.csv", index=False)
+    friends.to_csv(tmp_path / "friendships.csv", index=False)
+    load_snapshot(runner, read_snapshot(tmp_path))
+    exported = export_tables(runner)
+    assert sorted(exported["users"]["user_id"]) == sorted(HOSTILE)
+    assert sorted(exported["users"]["name"]) == sorted(users["name"])
+    pairs = set(map(tuple, exported["friendships"][["user_a", "user_b"]].to_numpy()))
+    assert pairs == set(zip(HOSTILE[:-1], HOSTILE[1:]))
+
+
+def test_invalid_snapshot_loads_nothing(cli_run, runner, tmp_path):
+    write_tables(tmp_path, friendships="user_a,user_b\na,b\nb,ghost\n")
+    result = cli_run("load", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'friendships.csv'}:3 [user_b]: unknown id" in result.stderr
+    assert runner.run("admin/node_count")[0] == {"users": 0, "products": 0}
+
+
+def test_cli_stats_json_is_stable(cli_run, runner):
+    assert cli_run("load", str(SAMPLE), "--format", "json").exit_code == 0
+    result = cli_run("stats", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"nodes", "relationships", "degrees", "products_total", "products"}
+    assert doc["relationships"]["FRIEND"] == 14 and doc["products_total"] == 2
+    assert doc["products"][0] == {"product_id": "p-tea", "name": "安溪铁观音 250g",
+                                  "category": "food", "promoters": 1, "shares": 5, "likes": 4,
+                                  "purchases": 5, "buyers": 5, "gifts": 1}
+    csv = cli_run("stats", "--format", "csv").stdout.splitlines()
+    assert csv[0] == "product_id,name,category,promoters,shares,likes,purchases,buyers,gifts"
+
+
+def test_query_runs_a_named_module(cli_run, runner):
+    cli_run("load", str(SAMPLE))
+    result = cli_run("query", "stats/degrees", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.stdout)["records"]
+    assert record["users"] == 12 and record["max"] == 3
+
+
+def test_query_refuses_unexpected_parameter(cli_run, runner):
+    result = cli_run("query", "stats/degrees", "--param", "x=1")
+    assert result.exit_code == 1
+    assert "unexpected parameter(s): x" in result.stderr
+
+
+def test_query_refuses_missing_parameter(cli_run, runner):
+    result = cli_run("query", "load/likes", "--param", 'user_id=["a"]')
+    assert result.exit_code == 1
+    assert "missing parameter(s): at, product_id" in result.stderr
+
+
+def test_query_unknown_module(cli_run):
+    result = cli_run("query", "nope/nothing")
+    assert result.exit_code == 1 and "unknown cypher module" in result.stderr
+
+
+def test_query_list_shows_every_module(offline_cli):
+    result = offline_cli("query", "--list", "--format", "json")
+    names = {r["name"] for r in json.loads(result.stdout)["records"]}
+    assert {"load/friendships_create", "stats/products", "export/users"} <= names
+
+
+def test_unreachable_server_is_one_line_exit_3(offline_cli, free_port):
+    started = time.monotonic()
+    result = offline_cli("stats", "--uri", f"bolt://127.0.0.1:{free_port}")
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 3
+    assert result.stderr.strip().count("\n") == 0
+    assert f"cannot reach Neo4j at bolt://127.0.0.1:{free_port}" in result.stderr
+    assert "diffusion neo4j start" in result.stderr and "Traceback" not in result.output
+    assert elapsed < 5
+
+
+def test_runner_raises_database_unavailable(free_port):
+    with pytest.raises(DatabaseUnavailable):
+        Runner(ConnectionSettings(uri=f"bolt://127.0.0.1:{free_port}"))

@@ -1,0 +1,103 @@
+"""The project's own Neo4j: start/status/stop, and a load that survives the server dying."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analyzer.cli import cli
+from analyzer.db import ConnectionSettings, Runner
+from analyzer.graphdb import database_counts, export_tables
+from analyzer.server import start, status, stop
+
+from .conftest import server_config_for_tests
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+
+@pytest.fixture
+def own_server(tmp_path, free_port):
+    """A second server of our own, on its own port and home, that a test may kill."""
+    cfg = server_config_for_tests(port=free_port, home=tmp_path / "home")
+    start(cfg)
+    yield cfg
+    try:
+        stop(cfg)
+    except Exception:  # it may already be dead: that is what some tests do
+        pass
+
+
+def test_start_twice_status_and_stop(own_server):
+    cli_runner = CliRunner()
+    args = ["neo4j", "start", "--home", str(own_server.home), "--port", str(own_server.port)]
+    again = cli_runner.invoke(cli, args)
+    assert again.exit_code == 0 and "already running" in again.stdout
+    st = cli_runner.invoke(cli, ["neo4j", "status", "--home", str(own_server.home),
+                                 "--format", "json"])
+    doc = json.loads(st.stdout)
+    assert doc["running"] is True and doc["version"].startswith("5.26.")
+    assert doc["uri"] == f"bolt://127.0.0.1:{own_server.port}" and doc["store_bytes"] > 0
+    stopped = cli_runner.invoke(cli, ["neo4j", "stop", "--home", str(own_server.home)])
+    assert stopped.exit_code == 0 and "stopped" in stopped.stdout
+    after = cli_runner.invoke(cli, ["neo4j", "status", "--home", str(own_server.home)])
+    assert after.exit_code == 1 and "stopped" in after.stdout
+    assert not status(own_server).running
+
+
+def _random_snapshot(root, users: int, friendships: int, seed: int = 7):
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"用户{i}" for i in range(users)], dtype=object)
+    a = rng.integers(0, users, friendships * 2)
+    b = rng.integers(0, users, friendships * 2)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs = pd.DataFrame({"lo": lo, "hi": hi})
+    pairs = pairs[pairs.lo != pairs.hi].drop_duplicates().head(friendships)
+    root.mkdir()
+    pd.DataFrame({"user_id": ids}).to_csv(root / "users.csv", index=False)
+    pd.DataFrame({"user_a": ids[pairs.lo.to_numpy()], "user_b": ids[pairs.hi.to_numpy()]}).to_csv(
+        root / "friendships.csv", index=False)
+    return len(pairs)
+
+
+def test_server_killed_mid_load_then_rerun_completes(own_server, tmp_path):
+    snapshot = tmp_path / "big"
+    n_friends = _random_snapshot(snapshot, users=20_000, friendships=300_000)
+    env = {**os.environ, "NEO4J_URI": own_server.uri}
+    cmd = [sys.executable, "-m", "analyzer", "-q", "load", str(snapshot), "--batch-size", "2000"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    with Runner(ConnectionSettings(uri=own_server.uri)) as watcher:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if database_counts(watcher)["friend"] > 20_000:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the load never reached the friendships table")
+    pid = int(own_server.pid_file.read_text())
+    os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, (out, err)
+    assert "lost the server while loading friendships" in err
+    assert "Traceback" not in err
+
+    start(own_server)
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    with Runner(ConnectionSettings(uri=own_server.uri)) as check:
+        counts = database_counts(check)
+        assert counts["users"] == 20_000 and counts["friend"] == n_friends
+        exported = export_tables(check)["friendships"]
+    want = pd.read_csv(snapshot / "friendships.csv", dtype=str)
+    got_pairs = set(map(frozenset, exported[["user_a", "user_b"]].to_numpy()))
+    assert len(got_pairs) == n_friends
+    assert got_pairs == set(map(frozenset, want[["user_a", "user_b"]].to_numpy()))

@@ -1,0 +1,257 @@
+"""Every kind of bad input gets a problem naming its table, line and column."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analyzer.errors import InputError
+from analyzer.snapshot import read_snapshot, validate_snapshot
+
+from .conftest import SAMPLE, write_tables
+
+
+def only_problem(path, code):
+    snap, report = validate_snapshot(path)
+    found = [p for p in report.problems if p.code == code]
+    assert found, f"no {code} problem; got {[p.code for p in report.problems]}"
+    return snap, report, found[0]
+
+
+def test_sample_is_clean():
+    snap, report = validate_snapshot(SAMPLE)
+    assert report.ok and not report.warnings
+    assert report.rows == {"users": 12, "friendships": 14, "products": 2, "promotions": 3,
+                           "shares": 7, "likes": 5, "purchases": 6, "gifts": 2, "exposures": 9}
+    # ids stay exactly as written, timestamps become UTC epoch milliseconds
+    assert "u`12" in set(snap["users"]["user_id"])
+    assert snap["users"].loc[0, "joined_at"] == 1551402000000  # 2019-03-01T09:00+08:00
+
+
+def test_missing_required_table(tmp_path):
+    write_tables(tmp_path, friendships=None)
+    _, report, p = only_problem(tmp_path, "missing-table")
+    assert p.table == "friendships" and p.severity == "error"
+    assert p.file.endswith("friendships.csv")
+
+
+def test_missing_column_points_at_header(tmp_path):
+    write_tables(tmp_path, likes="user_id,at\na,2024-01-01T00:00:00Z\n",
+                 products="product_id\np1\n")
+    _, _, p = only_problem(tmp_path, "missing-column")
+    assert (p.table, p.column, p.examples[0][0]) == ("likes", "product_id", 1)
+
+
+def test_bad_timestamp_located(tmp_path):
+    write_tables(tmp_path, products="product_id\np1\n", likes="""
+        user_id,product_id,at
+        a,p1,2024-01-01T00:00:00Z
+        b,p1,yesterday
+    """)
+    _, _, p = only_problem(tmp_path, "bad-timestamp")
+    assert (p.table, p.column, p.examples, p.count) == ("likes", "at", [(3, "yesterday")], 1)
+
+
+def test_unknown_channel_rejected(tmp_path):
+    write_tables(tmp_path, products="product_id\np1\n", promotions="""
+        user_id,product_id,channel,at
+        a,p1,moments,2024-01-01T00:00:00Z
+        a,p1,billboard,2024-01-01T00:00:00Z
+    """)
+    _, _, p = only_problem(tmp_path, "unknown-channel")
+    assert (p.column, p.examples[0]) == ("channel", (3, "billboard"))
+    assert "mini_program" in p.message
+
+
+def test_unknown_domain_rejected(tmp_path):
+    write_tables(tmp_path, products="product_id\np1\n", exposures="""
+        user_id,product_id,at,channel,domain
+        a,p1,2024-01-01T00:00:00Z,feed,semi-private
+    """)
+    _, _, p = only_problem(tmp_path, "unknown-domain")
+    assert (p.column, p.examples[0]) == ("domain", (2, "semi-private"))
+
+
+def test_bad_numbers(tmp_path):
+    write_tables(tmp_path, products="product_id,price\np1,12.5\np2,cheap\np3,-1\n",
+                 friendships="user_a,user_b,probability\na,b,0.5\nb,c,1.5\n")
+    snap, report = validate_snapshot(tmp_path)
+    by_code = {p.code: p for p in report.problems}
+    assert by_code["bad-number"].examples == [(3, "cheap")]
+    assert by_code["negative-number"].examples == [(4, "-1")]
+    assert (by_code["bad-probability"].table, by_code["bad-probability"].examples) == (
+        "friendships", [(3, "1.5")])
+
+
+def test_bad_bool(tmp_path):
+    write_tables(tmp_path, products="product_id\np1\n", shares="""
+        sharer_id,recipient_id,product_id,channel,at,inferred
+        a,b,p1,chat,2024-01-01T00:00:00Z,maybe
+    """)
+    _, _, p = only_problem(tmp_path, "bad-bool")
+    assert (p.column, p.examples[0]) == ("inferred", (2, "maybe"))
+
+
+def test_missing_required_value(tmp_path):
+    write_tables(tmp_path, users="user_id,name\na,A\n,nobody\nb,B\nc,C\n")
+    _, _, p = only_problem(tmp_path, "missing-value")
+    assert (p.table, p.column, p.examples[0][0]) == ("users", "user_id", 3)
+
+
+def test_duplicate_user_names_first_line(tmp_path):
+    write_tables(tmp_path, users="user_id\na\nb\nc\nb\n")
+    _, _, p = only_problem(tmp_path, "duplicate-id")
+    assert p.examples == [(5, "duplicate of line 3")]
+
+
+def test_duplicate_friendship_either_order(tmp_path):
+    write_tables(tmp_path, friendships="user_a,user_b\na,b\nb,c\nb,a\n")
+    _, _, p = only_problem(tmp_path, "duplicate-pair")
+    assert (p.table, p.examples) == ("friendships", [(4, "duplicate of line 2")])
+
+
+def test_self_friendship(tmp_path):
+    write_tables(tmp_path, friendships="user_a,user_b\na,b\nc,c\n")
+    _, _, p = only_problem(tmp_path, "self-friendship")
+    assert (p.column, p.examples) == ("user_b", [(3, "c")])
+
+
+def test_dangling_share_reference(tmp_path):
+    write_tables(tmp_path, products="product_id\np1\n", shares="""
+        sharer_id,recipient_id,product_id,channel,at
+        a,b,p1,chat,2024-01-01T00:00:00Z
+        a,zed,p1,chat,2024-01-01T00:00:00Z
+        a,b,p9,chat,2024-01-01T00:00:00Z
+    """)
+    snap, report = validate_snapshot(tmp_path)
+    dangling = {p.column: p for p in report.problems if p.code == "dangling-reference"}
+    assert dangling["recipient_id"].examples == [(3, "zed")]
+    assert dangling["product_id"].examples == [(4, "p9")]
+    assert snap is None
+
+
+def test_reference_to_absent_products_table(tmp_path):
+    write_tables(tmp_path, likes="user_id,product_id,at\na,p1,2024-01-01T00:00:00Z\n")
+    _, _, p = only_problem(tmp_path, "dangling-reference")
+    assert "products table is absent" in p.message
+
+
+def test_ragged_csv_row(tmp_path):
+    write_tables(tmp_path, users="user_id,name\na,A\nb,B,extra\nc,C\n")
+    _, _, p = only_problem(tmp_path, "unreadable-file")
+    assert p.table == "users" and "line 3" in p.message
+
+
+def test_invalid_utf8_line(tmp_path):
+    write_tables(tmp_path)
+    (tmp_path / "users.csv").write_bytes("user_id,name\na,王\nb,".encode() + b"\xff\xfe\n")
+    _, _, p = only_problem(tmp_path, "unreadable-file")
+    assert p.examples[0][0] == 3 and "UTF-8" in p.message
+
+
+def test_empty_file(tmp_path):
+    write_tables(tmp_path, products="")
+    _, _, p = only_problem(tmp_path, "unreadable-file")
+    assert p.table == "products" and p.examples[0][0] == 1
+
+
+def test_multiline_field_keeps_true_line_numbers(tmp_path):
+    write_tables(tmp_path, users='user_id,name\na,"two\nlines"\nb,B\nb,again\nc,C\n')
+    _, _, p = only_problem(tmp_path, "duplicate-id")
+    assert p.examples == [(5, "duplicate of line 4")]
+
+
+def test_parquet_reports_rows(tmp_path):
+    write_tables(tmp_path, users=None)
+    pq.write_table(pa.table({"user_id": ["a", "b", "c", "a"]}), tmp_path / "users.parquet")
+    _, _, p = only_problem(tmp_path, "duplicate-id")
+    assert p.location_kind == "row" and p.examples == [(4, "duplicate of line 1")]
+
+
+def test_parquet_and_csv_for_same_table(tmp_path):
+    write_tables(tmp_path)
+    pq.write_table(pa.table({"user_id": ["a", "b", "c"]}), tmp_path / "users.parquet")
+    _, _, p = only_problem(tmp_path, "ambiguous-table")
+    assert p.table == "users"
+
+
+def test_bad_manifest(tmp_path):
+    write_tables(tmp_path)
+    (tmp_path / "snapshot.json").write_text('{"name": "x",\n "format_version": }')
+    _, _, p = only_problem(tmp_path, "bad-manifest")
+    assert p.examples[0][0] == 2
+
+
+def test_unsupported_format_version(tmp_path):
+    write_tables(tmp_path)
+    (tmp_path / "snapshot.json").write_text(json.dumps({"format_version": 9}))
+    _, _, p = only_problem(tmp_path, "bad-manifest")
+    assert p.column == "format_version"
+
+
+def test_purchase_before_exposure_is_a_warning(tmp_path, offline_cli):
+    write_tables(tmp_path, products="product_id\np1\n", purchases="""
+        user_id,product_id,at
+        a,p1,2024-01-01T00:00:00Z
+        b,p1,2024-01-03T00:00:00Z
+    """, exposures="""
+        user_id,product_id,at,channel,domain
+        a,p1,2024-01-02T00:00:00Z,feed,public
+        b,p1,2024-01-02T00:00:00Z,feed,public
+    """)
+    snap, report, p = only_problem(tmp_path, "purchase-before-exposure")
+    assert p.severity == "warning" and p.examples == [(2, "a/p1")]
+    assert snap is not None
+    assert offline_cli("validate", str(tmp_path)).exit_code == 0
+    assert offline_cli("validate", str(tmp_path), "--strict").exit_code == 1
+
+
+def test_unknown_column_warns(tmp_path):
+    write_tables(tmp_path, users="user_id,shoe_size\na,40\nb,41\nc,42\n")
+    _, report, p = only_problem(tmp_path, "unknown-column")
+    assert p.severity == "warning" and p.column == "shoe_size" and report.ok
+
+
+def test_counts_and_example_limit(tmp_path):
+    rows = "\n".join(f"a,p1,bad{i}" for i in range(50))
+    write_tables(tmp_path, products="product_id\np1\n", likes="user_id,product_id,at\n" + rows)
+    snap, report = validate_snapshot(tmp_path, max_examples=3)
+    p = next(p for p in report.problems if p.code == "bad-timestamp")
+    assert p.count == 50 and [ln for ln, _ in p.examples] == [2, 3, 4]
+
+
+def test_read_snapshot_raises_located_error(tmp_path):
+    write_tables(tmp_path, friendships="user_a,user_b\na,b\na,q\n")
+    with pytest.raises(InputError) as err:
+        read_snapshot(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path / 'friendships.csv'}:3 [user_b]: unknown id")
+
+
+def test_cli_validate_lists_location_and_exits_1(tmp_path, offline_cli):
+    write_tables(tmp_path, users="user_id\na\nb\nc\nb\n")
+    result = offline_cli("validate", str(tmp_path), "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["errors"] == 1
+    (problem,) = doc["problems"]
+    assert (problem["table"], problem["column"], problem["examples"][0]["line"]) == (
+        "users", "user_id", 5)
+
+
+def test_cli_validate_missing_directory(tmp_path, offline_cli):
+    result = offline_cli("validate", str(tmp_path / "nope"))
+    assert result.exit_code == 1
+    assert "snapshot directory does not exist" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_csv_output_is_parseable(tmp_path, offline_cli):
+    write_tables(tmp_path, users="user_id\na\nb\nc\nb\n")
+    result = offline_cli("validate", str(tmp_path), "--format", "csv")
+    frame = pd.read_csv(__import__("io").StringIO(result.stdout))
+    assert list(frame[["code", "line"]].itertuples(index=False, name=None)) == [
+        ("duplicate-id", 5)]
