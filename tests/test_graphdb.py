@@ -172,3 +172,17 @@ def test_unreachable_server_is_one_line_exit_3(offline_cli, free_port):
 def test_runner_raises_database_unavailable(free_port):
     with pytest.raises(DatabaseUnavailable):
         Runner(ConnectionSettings(uri=f"bolt://127.0.0.1:{free_port}"))
+
+
+@pytest.mark.parametrize("module,params", [
+    ("load/shares", dict(sharer_id=["a"], recipient_id=["b"], product_id=["p"], channel=["chat"],
+                         at=[1], inferred=[None])),
+    ("load/gifts", dict(giver_id=["a"], recipient_id=["b"], product_id=["p"], at=[1])),
+])
+def test_event_loads_expand_between_users_not_scan_the_product_index(runner, module, params):
+    from analyzer.graphdb import ensure_schema
+
+    ensure_schema(runner)  # the relationship indexes must exist for the regression to show
+    operators = runner.explain(module, **params)
+    assert any(op.startswith("Expand(Into)") for op in operators), operators
+    assert not any("RelationshipIndexSeek" in op for op in operators), operators

@@ -1,0 +1,67 @@
+"""Shared pieces of the benchmark scripts: the machine, timing, a simple graph maker."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def median_of(fn, runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times
+
+
+def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct undirected pairs (lo < hi) drawn uniformly; a simple stand-in graph."""
+    rng = np.random.default_rng(seed)
+    need = friendships
+    lo_all, hi_all = [], []
+    seen = None
+    while need > 0:
+        a = rng.integers(0, users, int(need * 1.1) + 1000, dtype=np.int64)
+        b = rng.integers(0, users, len(a), dtype=np.int64)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keep = lo != hi
+        key = lo[keep] * users + hi[keep]
+        key = np.unique(key) if seen is None else np.setdiff1d(np.unique(key), seen)
+        key = key[: need]
+        seen = key if seen is None else np.union1d(seen, key)
+        need = friendships - len(seen)
+    rng.shuffle(seen)
+    return seen // users, seen % users
+
+
+def peak_rss_mib(pid: int | None = None) -> float:
+    path = f"/proc/{pid or 'self'}/status"
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def user_ids(n: int) -> pd.Series:
+    return pd.Series(np.char.add("u", np.arange(n).astype(str)), dtype="str")
