@@ -356,6 +356,104 @@ def export(out, as_format, overwrite, uri, user, password, database) -> None:
     click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
 
 
+# --------------------------------------------------------------------------- reach
+
+
+def _read_users_file(path: Path) -> list[str]:
+    from .errors import InputError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError("users file does not exist", file=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("users file is not valid UTF-8", file=str(path)) from exc
+    ids = [line.rstrip("\r") for line in text.split("\n")]
+    ids = ids[1:] if ids and ids[0] == "user_id" else ids
+    return [i for i in ids if i != ""]
+
+
+@cli.command()
+@click.argument("product", required=False)
+@click.option("--from", "roles", default="promoters", show_default=True,
+              help="Seed roles for PRODUCT, comma-separated: promoters, sharers, endorsers, "
+                   "buyers, or all.")
+@click.option("--users", "users", help="Explicit seed user ids, comma-separated.")
+@click.option("--users-file", type=click.Path(path_type=Path),
+              help="Seed user ids, one per line (an optional 'user_id' header is skipped).")
+@click.option("--hops", type=click.IntRange(1, 12), default=6, show_default=True,
+              help="Friendship hops to count.")
+@click.option("--engine", type=click.Choice(["neo4j", "memory"]),
+              help="neo4j: Cypher on the server (default with a database); memory: CSR "
+                   "projection and compiled kernels (default with --snapshot).")
+@click.option("--snapshot", type=click.Path(path_type=Path),
+              help="Answer straight from a snapshot directory, no database needed.")
+@click.option("--per-seed/--no-per-seed", default=True, show_default=True,
+              help="Per-seed reach and unique reach (one pruning BFS per seed on neo4j).")
+@click.option("--overlap/--no-overlap", default=None,
+              help="Pairwise overlap between seeds [default: on for at most 64 seeds].")
+@connection_options
+@format_option
+def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, overlap, uri,
+          user, password, database, fmt) -> None:
+    """Six-degree reach: users within 1..H friendship hops of a product's people or any seeds.
+
+    Prints new users per hop, the cumulative reach and its share of all users,
+    each seed's reach and unique reach, and the overlap between seeds.
+
+    \b
+    Examples:
+      diffusion reach p-tea --from promoters,sharers --hops 6
+      diffusion reach --users u01,u07 --snapshot analyzer/samples/tea-circle --format json
+    """
+    from .errors import InputError
+    from . import reach as R
+
+    if snapshot is not None and engine == "neo4j":
+        raise InputError("--snapshot answers with the memory engine; drop --engine neo4j",
+                         field="--engine")
+    explicit = None
+    if users:
+        explicit = [u for u in users.split(",") if u != ""]
+    if users_file:
+        explicit = (explicit or []) + _read_users_file(users_file)
+    if explicit is None and not product:
+        raise click.UsageError("give a PRODUCT or seeds with --users/--users-file")
+    role_list = [r.strip() for r in roles.split(",") if r.strip()]
+    kwargs = dict(per_seed=per_seed, overlap=overlap)
+    if snapshot is not None:
+        from .graph import project_snapshot
+        from .snapshot import read_snapshot
+
+        snap = read_snapshot(snapshot)
+        seeds = explicit if explicit is not None else R.product_seeds_snapshot(snap, product,
+                                                                                role_list)
+        _require_seeds(seeds, product, role_list)
+        result = R.reach_memory(project_snapshot(snap), seeds, hops, product=product if
+                                explicit is None else None,
+                                roles=role_list if explicit is None else [], **kwargs)
+    else:
+        with runner_from(uri, user, password, database) as runner:
+            seeds = explicit if explicit is not None else R.product_seeds_neo4j(
+                runner, product, role_list)
+            _require_seeds(seeds, product, role_list)
+            meta = dict(product=product if explicit is None else None,
+                        roles=role_list if explicit is None else [])
+            if engine == "memory":
+                from .graph import project_neo4j
+
+                result = R.reach_memory(project_neo4j(runner), seeds, hops, **meta, **kwargs)
+            else:
+                result = R.reach_neo4j(runner, seeds, hops, **meta, **kwargs)
+    emit(result, fmt)
+
+
+def _require_seeds(seeds, product, roles) -> None:
+    if not seeds:
+        raise DiffusionError(f"product {product} has no users in role(s) {', '.join(roles)}; "
+                             f"nothing to reach from (try --from all)")
+
+
 # --------------------------------------------------------------------------- query
 
 

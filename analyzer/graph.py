@@ -1,0 +1,82 @@
+"""Project the friendship graph into CSR arrays, from a snapshot or from Neo4j.
+
+Like a GDS projection: users become dense indices ``0..n-1`` (in the order the
+source lists them), each undirected friendship becomes two arcs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["FriendGraph", "project_snapshot", "project_neo4j"]
+
+
+@dataclass(frozen=True)
+class FriendGraph:
+    user_ids: pd.Index  #: position -> user id
+    indptr: np.ndarray  #: int64, n + 1
+    indices: np.ndarray  #: int32, 2 * friendships
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_friendships(self) -> int:
+        return len(self.indices) // 2
+
+    def positions(self, ids) -> np.ndarray:
+        """Dense indices of user ids; unknown ids raise InputError listing them."""
+        ids = pd.Index(pd.unique(pd.Series(list(ids), dtype=object)))
+        pos = self.user_ids.get_indexer(ids)
+        if (pos < 0).any():
+            unknown = [str(x) for x in ids[pos < 0]]
+            shown = ", ".join(unknown[:10]) + (f" (+{len(unknown) - 10} more)"
+                                               if len(unknown) > 10 else "")
+            raise InputError(f"unknown user id(s): {shown}", field="seeds")
+        return pos.astype(np.int64)
+
+    @classmethod
+    def from_edges(cls, user_ids, a, b) -> "FriendGraph":
+        index = pd.Index(user_ids)
+        ia = index.get_indexer(a)
+        ib = index.get_indexer(b)
+        if (ia < 0).any() or (ib < 0).any():
+            raise InputError("a friendship names a user that is not in users", field="friendships")
+        n = len(index)
+        src = np.concatenate([ia, ib]).astype(np.int64)
+        dst = np.concatenate([ib, ia]).astype(np.int32)
+        order = np.argsort(src, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        return cls(index, indptr, dst[order])
+
+    def to_networkx(self):
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(self.user_ids)
+        src = np.repeat(np.arange(self.n_users), np.diff(self.indptr))
+        ids = self.user_ids.to_numpy()
+        g.add_edges_from(zip(ids[src], ids[self.indices]))
+        return g
+
+
+def project_snapshot(snap) -> FriendGraph:
+    f = snap["friendships"]
+    return FriendGraph.from_edges(snap["users"]["user_id"].to_numpy(dtype=object),
+                                  f["user_a"].to_numpy(dtype=object),
+                                  f["user_b"].to_numpy(dtype=object))
+
+
+def project_neo4j(runner) -> FriendGraph:
+    users = runner.run("project/users")[0]["user_ids"]
+    pairs = runner.run("project/friendships")[0]
+    return FriendGraph.from_edges(np.array(users, dtype=object),
+                                  np.array(pairs["user_a"], dtype=object),
+                                  np.array(pairs["user_b"], dtype=object))

@@ -1,0 +1,242 @@
+"""Six-degree reach: how many users are within 1..H friendship hops of a seed set.
+
+Two engines answer the same question with identical numbers:
+
+- ``memory``: CSR projection + compiled kernels. ``per_hop`` is one multi-source
+  BFS; per-seed reach and unique reach come from one bit-parallel BFS that
+  carries up to 256 seeds per sweep (not one traversal per seed).
+- ``neo4j``: Cypher modules in ``cypher/reach/``. ``per_hop`` expands the
+  whole frontier one hop per query (``reach/frontier``), so the union costs
+  one traversal however many seeds there are; per-seed sets use the planner's
+  pruning BFS (``reach/seed_reach``), one per seed.
+
+Definitions (docs/reach.md): ``per_hop[h]`` is the number of users whose
+shortest friendship distance to the seed set is exactly ``h``; hop 0 is the
+seed set. A seed's ``reach`` is the number of other users within ``hops`` of
+it; its ``unique_reach`` counts those that are neither seeds nor within
+``hops`` of any other seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import DiffusionError, InputError
+from .graph import FriendGraph
+from .kernels import bfs_distances, bit_counts, seed_bitsets
+
+__all__ = ["ReachResult", "ROLES", "reach_memory", "reach_neo4j", "product_seeds_snapshot",
+           "product_seeds_neo4j", "MAX_HOPS"]
+
+ROLES = ("promoters", "sharers", "endorsers", "buyers")
+MAX_HOPS = 12
+SEEDS_PER_SWEEP = 256
+OVERLAP_LIMIT = 64
+
+
+@dataclass
+class ReachResult:
+    engine: str
+    hops: int
+    seeds: list[str]
+    per_hop: list[int]
+    total_users: int
+    per_seed: pd.DataFrame | None = None
+    overlap: pd.DataFrame | None = None
+    product: str | None = None
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def reached(self) -> int:
+        return int(sum(self.per_hop[1:]))
+
+    @property
+    def coverage(self) -> float:
+        return self.reached / self.total_users if self.total_users else 0.0
+
+    def to_frame(self) -> pd.DataFrame:
+        cumulative = np.cumsum(self.per_hop[1:]) if self.hops else np.array([], dtype=int)
+        return pd.DataFrame({
+            "hop": np.arange(0, self.hops + 1),
+            "new_users": self.per_hop,
+            "cumulative": np.concatenate([[0], cumulative]).astype(int),
+            "coverage": np.concatenate([[0.0], cumulative / max(self.total_users, 1)]),
+        })
+
+    def to_dict(self) -> dict:
+        return {
+            "engine": self.engine, "product": self.product, "roles": self.roles,
+            "seeds": len(self.seeds), "hops": self.hops, "per_hop": list(map(int, self.per_hop)),
+            "reached": self.reached, "users": self.total_users,
+            "coverage": round(self.coverage, 6),
+            "per_seed": [] if self.per_seed is None else self.per_seed.to_dict(orient="records"),
+            "overlap": None if self.overlap is None else self.overlap.to_dict(orient="records"),
+        }
+
+    def tables(self) -> list[tuple[str, pd.DataFrame]]:
+        what = f"product {self.product} ({', '.join(self.roles)})" if self.product else "users"
+        out = [(f"Reach of {len(self.seeds)} seed(s) from {what} within {self.hops} hops "
+                f"[{self.engine}]: {self.reached:,} users, {self.coverage:.1%} of "
+                f"{self.total_users:,}", self.to_frame())]
+        if self.per_seed is not None:
+            out.append(("Per seed", self.per_seed.head(50)))
+        if self.overlap is not None and not self.overlap.empty:
+            out.append(("Largest overlaps between seeds", self.overlap.head(10)))
+        return out
+
+
+def _check_hops(hops: int) -> None:
+    if not 1 <= hops <= MAX_HOPS:
+        raise InputError(f"hops must be from 1 to {MAX_HOPS}, got {hops}", field="--hops")
+
+
+def _per_seed_frame(seeds: list[str], reach: np.ndarray, unique: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame({"user_id": seeds, "reach": reach.astype(int),
+                          "unique_reach": unique.astype(int)})
+    return frame.sort_values(["unique_reach", "reach", "user_id"],
+                             ascending=[False, False, True], kind="stable").reset_index(drop=True)
+
+
+def _overlap_frame(seeds: list[str], member: np.ndarray) -> pd.DataFrame:
+    """Pairwise |R(a) ∩ R(b)| from a boolean users x seeds membership matrix."""
+    m = member.astype(np.float32)
+    shared = np.rint(m.T @ m).astype(np.int64)
+    a, b = np.triu_indices(len(seeds), k=1)
+    frame = pd.DataFrame({"seed_a": np.asarray(seeds, dtype=object)[a],
+                          "seed_b": np.asarray(seeds, dtype=object)[b], "shared": shared[a, b]})
+    frame = frame[frame["shared"] > 0]
+    return frame.sort_values(["shared", "seed_a", "seed_b"], ascending=[False, True, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def _summarise_sets(seeds: list[str], member: np.ndarray, is_seed: np.ndarray,
+                    overlap: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """member[v, j]: user v (not seed j itself) is within H of seed j."""
+    reach = member.sum(axis=0)
+    carried = member.sum(axis=1)
+    lone = (carried == 1) & ~is_seed
+    unique = np.bincount(member[lone].argmax(axis=1), minlength=len(seeds))
+    return (_per_seed_frame(seeds, reach, unique),
+            _overlap_frame(seeds, member) if overlap else None)
+
+
+def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool = True,
+                 overlap: bool | None = None, product: str | None = None,
+                 roles: list[str] | None = None) -> ReachResult:
+    """Reach from ``seed_ids`` on an in-memory projection."""
+    _check_hops(hops)
+    pos = graph.positions(seed_ids)
+    if len(pos) == 0:
+        raise DiffusionError("the seed set is empty")
+    seeds = [str(x) for x in graph.user_ids[pos]]
+    dist = bfs_distances(graph.indptr, graph.indices, pos, hops)
+    per_hop = np.bincount(dist[dist >= 0], minlength=hops + 1)[: hops + 1]
+    result = ReachResult("memory", hops, seeds, per_hop.tolist(), graph.n_users,
+                         product=product, roles=roles or [])
+    if not per_seed:
+        return result
+    overlap = len(seeds) <= OVERLAP_LIMIT if overlap is None else overlap
+    is_seed = np.zeros(graph.n_users, dtype=bool)
+    is_seed[pos] = True
+    reach = np.zeros(len(pos), dtype=np.int64)
+    carried = np.zeros(graph.n_users, dtype=np.int64)
+    owner = np.full(graph.n_users, -1, dtype=np.int64)
+    member_cols = []
+    for start in range(0, len(pos), SEEDS_PER_SWEEP):
+        chunk = pos[start:start + SEEDS_PER_SWEEP]
+        bits = seed_bitsets(graph.indptr, graph.indices, chunk, hops)
+        for j, s in enumerate(chunk):  # a seed does not reach itself
+            bits[s, j // 64] &= ~np.uint64(1 << (j % 64))
+        counts, c, o = bit_counts(bits, len(chunk), np.zeros(graph.n_users, dtype=np.bool_))
+        reach[start:start + len(chunk)] = counts
+        first = (carried == 0) & (c > 0)
+        owner[first] = o[first] + start
+        carried += c
+        if overlap:
+            member_cols.append(np.unpackbits(bits.view(np.uint8), axis=1,
+                                             bitorder="little")[:, :len(chunk)].astype(bool))
+    lone = (carried == 1) & ~is_seed
+    unique = np.bincount(owner[lone], minlength=len(pos))
+    result.per_seed = _per_seed_frame(seeds, reach, unique)
+    if overlap:
+        result.overlap = _overlap_frame(seeds, np.concatenate(member_cols, axis=1))
+    return result
+
+
+def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
+                overlap: bool | None = None, product: str | None = None,
+                roles: list[str] | None = None) -> ReachResult:
+    """Reach from ``seed_ids`` answered by Cypher on the server."""
+    _check_hops(hops)
+    wanted = list(dict.fromkeys(str(s) for s in seed_ids))
+    if not wanted:
+        raise DiffusionError("the seed set is empty")
+    found = {r["user_id"]: r["node"] for r in runner.run("reach/seed_nodes", user_ids=wanted)}
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" (+{len(unknown) - 10} more)" if len(unknown) > 10
+                                           else "")
+        raise InputError(f"unknown user id(s): {shown}", field="seeds")
+    total = runner.run("admin/node_count")[0]["users"]
+    visited: set[int] = set(found.values())
+    frontier = np.fromiter(visited, dtype=np.int64)
+    per_hop = [len(frontier)]
+    for _ in range(hops):
+        if len(frontier) == 0:
+            per_hop.append(0)
+            continue
+        nodes = np.asarray(runner.run("reach/frontier", frontier=frontier.tolist())[0]["nodes"],
+                           dtype=np.int64)
+        fresh = nodes[~np.isin(nodes, np.fromiter(visited, dtype=np.int64, count=len(visited)))]
+        visited.update(fresh.tolist())
+        per_hop.append(len(fresh))
+        frontier = fresh
+    result = ReachResult("neo4j", hops, wanted, per_hop, total, product=product,
+                         roles=roles or [])
+    if not per_seed:
+        return result
+    overlap = len(wanted) <= OVERLAP_LIMIT if overlap is None else overlap
+    sets = [runner.run("reach/seed_reach", slots={"hops": hops}, seed=s)[0]["users"]
+            for s in wanted]
+    universe = pd.Index(sorted(set().union(*sets, wanted)))
+    member = np.zeros((len(universe), len(wanted)), dtype=bool)
+    for j, users in enumerate(sets):
+        member[universe.get_indexer(users), j] = True
+    is_seed = universe.isin(wanted)
+    result.per_seed, result.overlap = _summarise_sets(wanted, member, is_seed, overlap)
+    return result
+
+
+def _roles(roles) -> list[str]:
+    roles = list(ROLES) if not roles or "all" in roles else list(roles)
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise InputError(f"unknown role(s) {bad}; use {', '.join(ROLES)} or all", field="--from")
+    return roles
+
+
+def product_seeds_snapshot(snap, product: str, roles) -> list[str]:
+    roles = _roles(roles)
+    products = snap.get("products")
+    if products is None or product not in set(products["product_id"]):
+        raise InputError(f"unknown product {product!r}", field="PRODUCT")
+    columns = {"promoters": ("promotions", "user_id"), "sharers": ("shares", "sharer_id"),
+               "endorsers": ("likes", "user_id"), "buyers": ("purchases", "user_id")}
+    seeds: list[str] = []
+    for role in roles:
+        table, col = columns[role]
+        frame = snap.get(table)
+        if frame is not None:
+            seeds.extend(frame.loc[frame["product_id"] == product, col])
+    return sorted(set(seeds))
+
+
+def product_seeds_neo4j(runner, product: str, roles) -> list[str]:
+    roles = _roles(roles)
+    if not runner.run("reach/product_exists", product_id=product)[0]["exists"]:
+        raise InputError(f"unknown product {product!r}", field="PRODUCT")
+    rows = runner.run("reach/product_seeds", product_id=product)
+    return sorted({r["user_id"] for r in rows if r["role"] in roles})

@@ -1,0 +1,196 @@
+"""Reach: memory engine, Cypher engine and networkx agree exactly."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyzer.errors import DiffusionError, InputError
+from analyzer.graph import FriendGraph, project_neo4j, project_snapshot
+from analyzer.graphdb import load_snapshot
+from analyzer.reach import reach_memory, reach_neo4j
+from analyzer.snapshot import read_snapshot
+
+from .conftest import SAMPLE, shared_file
+
+
+def oracle_per_hop(g: nx.Graph, seeds, hops: int) -> list[int]:
+    layers = list(nx.bfs_layers(g, list(dict.fromkeys(seeds))))[: hops + 1]
+    return [len(layer) for layer in layers] + [0] * (hops + 1 - len(layers))
+
+
+def oracle_per_seed(g: nx.Graph, seeds, hops: int) -> dict[str, tuple[int, int]]:
+    sets = {s: set(nx.single_source_shortest_path_length(g, s, cutoff=hops)) - {s} for s in seeds}
+    out = {}
+    for s in seeds:
+        others = set(seeds) - {s}
+        covered = set().union(*(sets[t] for t in others), others) if others else set()
+        out[s] = (len(sets[s]), len(sets[s] - covered))
+    return out, sets
+
+
+def random_graph(n: int, m: int, seed: int) -> FriendGraph:
+    g = nx.gnm_random_graph(n, m, seed=seed)
+    ids = np.array([f"u{i}" for i in range(n)], dtype=object)
+    a, b = (np.array(x) for x in zip(*g.edges())) if m else (np.array([], int),) * 2
+    return FriendGraph.from_edges(ids, ids[a], ids[b])
+
+
+@pytest.mark.parametrize("trial", range(12))
+def test_memory_matches_networkx_on_random_graphs(trial):
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(5, 300))
+    graph = random_graph(n, int(rng.integers(0, 3 * n)), seed=trial)
+    g = graph.to_networkx()
+    seeds = list(rng.choice(graph.user_ids.to_numpy(), size=int(rng.integers(1, 8))))
+    hops = int(rng.integers(1, 7))
+    result = reach_memory(graph, seeds, hops, overlap=True)
+    assert result.per_hop == oracle_per_hop(g, seeds, hops)
+    want, sets = oracle_per_seed(g, list(dict.fromkeys(seeds)), hops)
+    got = {r.user_id: (r.reach, r.unique_reach) for r in result.per_seed.itertuples()}
+    assert got == want
+    for a, b in combinations(sets, 2):
+        row = result.overlap[((result.overlap.seed_a == a) & (result.overlap.seed_b == b))
+                             | ((result.overlap.seed_a == b) & (result.overlap.seed_b == a))]
+        assert (int(row.shared.iloc[0]) if len(row) else 0) == len(sets[a] & sets[b])
+
+
+def test_more_seeds_than_one_sweep_of_bits():
+    graph = random_graph(2000, 6000, seed=5)
+    g = graph.to_networkx()
+    seeds = list(graph.user_ids[::6])  # 334 seeds: two bit-parallel sweeps
+    result = reach_memory(graph, seeds, 3)
+    want, _ = oracle_per_seed(g, seeds, 3)
+    got = {r.user_id: (r.reach, r.unique_reach) for r in result.per_seed.itertuples()}
+    assert got == want
+    assert result.per_hop == oracle_per_hop(g, seeds, 3)
+
+
+def test_sample_by_hand():
+    result = reach_memory(project_snapshot(read_snapshot(SAMPLE)), ["u01", "u07"], 3)
+    assert result.per_hop == [2, 5, 2, 1] and result.reached == 8
+    rows = {r.user_id: (r.reach, r.unique_reach) for r in result.per_seed.itertuples()}
+    assert rows == {"u07": (9, 3), "u01": (6, 0)}
+    assert result.overlap.to_dict(orient="records") == [
+        {"seed_a": "u01", "seed_b": "u07", "shared": 5}]
+
+
+def test_unknown_seed_and_bad_hops():
+    graph = project_snapshot(read_snapshot(SAMPLE))
+    with pytest.raises(InputError, match="unknown user id.*ghost"):
+        reach_memory(graph, ["u01", "ghost"], 2)
+    with pytest.raises(InputError, match="hops must be from 1 to 12"):
+        reach_memory(graph, ["u01"], 13)
+    with pytest.raises(DiffusionError, match="seed set is empty"):
+        reach_memory(graph, [], 2)
+
+
+def test_ego_facebook_layers_from_user_0():
+    path = shared_file("snap", "facebook_combined.txt")
+    edges = pd.read_csv(path, sep=" ", header=None, names=["a", "b"], dtype=str, comment="#")
+    ids = pd.unique(pd.concat([edges.a, edges.b]))
+    graph = FriendGraph.from_edges(ids, edges.a.to_numpy(object), edges.b.to_numpy(object))
+    result = reach_memory(graph, ["0"], 6, per_seed=False)
+    assert result.per_hop == [1, 347, 1171, 1742, 519, 117, 142]
+    g = graph.to_networkx()
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        seeds = list(rng.choice(ids, 4, replace=False))
+        assert reach_memory(graph, seeds, 4, per_seed=False).per_hop == oracle_per_hop(g, seeds, 4)
+
+
+# --------------------------------------------------------------------------- Neo4j parity
+
+
+@pytest.mark.neo4j
+def test_cypher_engine_matches_memory_and_networkx(runner, tmp_path):
+    graph = random_graph(400, 1100, seed=11)
+    users = pd.DataFrame({"user_id": graph.user_ids})
+    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
+    keep = src < graph.indices
+    ids = graph.user_ids.to_numpy()
+    (tmp_path / "s").mkdir()
+    users.to_csv(tmp_path / "s" / "users.csv", index=False)
+    pd.DataFrame({"user_a": ids[src[keep]], "user_b": ids[graph.indices[keep]]}).to_csv(
+        tmp_path / "s" / "friendships.csv", index=False)
+    load_snapshot(runner, read_snapshot(tmp_path / "s"))
+    projected = project_neo4j(runner)
+    assert projected.n_friendships == graph.n_friendships
+    g = graph.to_networkx()
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        seeds = list(rng.choice(ids, int(rng.integers(1, 6)), replace=False))
+        hops = int(rng.integers(1, 7))
+        cy = reach_neo4j(runner, seeds, hops)
+        mem = reach_memory(graph, seeds, hops)
+        via = reach_memory(projected, seeds, hops)
+        assert cy.per_hop == mem.per_hop == via.per_hop == oracle_per_hop(g, seeds, hops)
+        assert cy.to_dict()["per_seed"] == mem.to_dict()["per_seed"]
+        assert cy.to_dict()["overlap"] == mem.to_dict()["overlap"]
+
+
+@pytest.mark.neo4j
+def test_cypher_plans_do_not_enumerate_paths(runner):
+    frontier_ops = runner.explain("reach/frontier", frontier=[0])
+    assert not any(op.startswith("VarLengthExpand(All)") for op in frontier_ops)
+    seed_ops = runner.explain("reach/seed_reach", slots={"hops": 6}, seed="u1")
+    assert not any(op.startswith("VarLengthExpand(All)") for op in seed_ops), seed_ops
+    assert any("Pruning" in op or "BFS" in op for op in seed_ops), seed_ops
+
+
+@pytest.mark.neo4j
+def test_cli_reach_product_roles_both_engines(cli_run, runner):
+    load_snapshot(runner, read_snapshot(SAMPLE))
+    docs = []
+    for extra in ([], ["--engine", "memory"], ["--snapshot", str(SAMPLE)]):
+        result = cli_run("reach", "p-tea", "--from", "promoters,sharers", "--hops", "2",
+                         "--format", "json", *extra)
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout)
+        docs.append({k: v for k, v in doc.items() if k != "engine"})
+    assert docs[0] == docs[1] == docs[2]
+    # promoters u01; sharers u01, u02, u03, u05: seeds {u01, u02, u03, u05}
+    assert docs[0]["seeds"] == 4 and docs[0]["per_hop"] == [4, 2, 1]
+
+
+@pytest.mark.neo4j
+def test_cli_reach_errors(cli_run, runner):
+    load_snapshot(runner, read_snapshot(SAMPLE))
+    unknown = cli_run("reach", "--users", "u01,ghost")
+    assert unknown.exit_code == 1 and "unknown user id(s): ghost" in unknown.stderr
+    empty = cli_run("reach", "p-jade", "--from", "buyers,sharers", "--hops", "2")
+    assert empty.exit_code == 0  # jade has buyers and sharers
+    none = cli_run("reach", "p-jade", "--from", "endorsers")
+    assert none.exit_code == 0
+    nobody = cli_run("reach", "p-jade", "--from", "promoters", "--snapshot", str(SAMPLE))
+    assert nobody.exit_code == 0
+    no_product = cli_run("reach", "p-none")
+    assert no_product.exit_code == 1 and "unknown product 'p-none'" in no_product.stderr
+
+
+def test_cli_reach_empty_role_is_a_message(offline_cli, tmp_path):
+    from .conftest import write_tables
+
+    write_tables(tmp_path, products="product_id\np1\n")
+    result = offline_cli("reach", "p1", "--snapshot", str(tmp_path))
+    assert result.exit_code == 1
+    assert "has no users in role(s) promoters" in result.stderr
+
+
+def test_cli_users_file(offline_cli, tmp_path):
+    f = tmp_path / "seeds.txt"
+    f.write_text("user_id\nu01\n\nu07\n", encoding="utf-8")
+    result = offline_cli("reach", "--users-file", str(f), "--snapshot", str(SAMPLE), "--hops",
+                         "3", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == ["0,2,0,0.0", "1,5,5,0.4166666666666667",
+                                              "2,2,7,0.5833333333333334",
+                                              "3,1,8,0.6666666666666666"]
+    missing = offline_cli("reach", "--users-file", str(tmp_path / "nope"), "--snapshot",
+                          str(SAMPLE))
+    assert missing.exit_code == 1 and "users file does not exist" in missing.stderr
