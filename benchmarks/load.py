@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.db import ConnectionSettings, Runner
-from analyzer.graphdb import load_snapshot
+from analyzer.graphdb import load_fresh, load_snapshot
 from analyzer.server import ServerConfig, start, stop
 from analyzer.snapshot import read_snapshot
 
@@ -66,7 +66,9 @@ def main() -> None:
     ap.add_argument("--friendships", type=int, default=10_000_000)
     ap.add_argument("--events", type=int, default=500_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--batch-size", type=int, default=10_000)
+    ap.add_argument("--batch-size", type=int, default=50_000)
+    ap.add_argument("--paths", default="bolt,fresh",
+                    help="bolt (diffusion load), fresh (diffusion load --fresh), or both")
     ap.add_argument("--heap", default="4g")
     ap.add_argument("--pagecache", default="4g")
     args = ap.parse_args()
@@ -84,7 +86,27 @@ def main() -> None:
         print(f"read + validate: {time.perf_counter() - t:.1f} s")
         rates: dict[str, list[float]] = {}
         server_peaks = []
-        for run in range(args.runs):
+        paths = args.paths.split(",")
+        if "fresh" in paths:
+            fresh_times = []
+            total_rels = sum(len(f) for t, f in snap.tables.items()
+                             if t not in ("users", "products"))
+            for run in range(args.runs):
+                cfg = ServerConfig(home=work / f"fresh{run}", port=free_port(), heap=args.heap,
+                                   pagecache=args.pagecache, tx_memory="2g")
+                t = time.perf_counter()
+                result = load_fresh(cfg, snap, echo=lambda *_: None)
+                fresh_times.append(time.perf_counter() - t)
+                server_peaks.append(peak_rss_mib(int(cfg.pid_file.read_text())))
+                stop(cfg)
+                shutil.rmtree(cfg.home, ignore_errors=True)
+                print(f"fresh run {run + 1}: {fresh_times[-1]:.1f} s end to end "
+                      f"({result.note}); counts {result.counts}")
+            med = statistics.median(fresh_times)
+            print(f"fresh (neo4j-admin import) median {med:.1f} s end to end for "
+                  f"{len(snap['users']):,} users and {total_rels:,} relationships: "
+                  f"{total_rels / med:,.0f} relationships/s")
+        for run in range(args.runs if "bolt" in paths else 0):
             cfg = ServerConfig(home=work / f"home{run}", port=free_port(), heap=args.heap,
                                pagecache=args.pagecache, tx_memory="2g")
             st, _ = start(cfg)
@@ -101,10 +123,11 @@ def main() -> None:
                 rates.setdefault(table, []).append(rate)
                 line.append(f"{table} {rate:,.0f}/s")
             print(f"run {run + 1}: " + ", ".join(line))
-        print("\nmedian rows per second over Bolt "
-              f"(batch {args.batch_size:,}, {args.runs} runs):")
+        if rates:
+            print("\nmedian rows per second over Bolt "
+                  f"(batch {args.batch_size:,}, {args.runs} runs):")
         for table, values in rates.items():
-            print(f"  {table:<12} {statistics.median(values):>12,.0f}   runs: "
+            print(f"    {table:<12} {statistics.median(values):>12,.0f}   runs: "
                   + ", ".join(f"{v:,.0f}" for v in values))
         print(f"peak memory: loader {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"
               f" MiB, server {max(server_peaks):,.0f} MiB (VmHWM)")

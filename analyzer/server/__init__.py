@@ -284,3 +284,35 @@ def stop(cfg: ServerConfig, *, timeout: float = 120.0) -> bool:
         raise ServerError(f"Neo4j (pid {pid}) did not stop within {timeout:.0f} s and was killed")
     cfg.pid_file.unlink(missing_ok=True)
     return True
+
+
+def bulk_import(cfg: ServerConfig, nodes: list[tuple[str, Path]], relationships: list[tuple[str, Path]],
+                *, multiline: bool = False, echo=print) -> str:
+    """Replace the database with ``neo4j-admin database import full`` (offline).
+
+    The server must be stopped; the caller restarts it. Returns the importer's
+    output. Raises ServerError with the importer's last lines on failure.
+    """
+    if _our_pid(cfg) is not None:
+        raise ServerError("stop the server before a bulk import")
+    ensure_jars(cfg, echo=echo)
+    conf = cfg.home / "import-conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "neo4j.conf").touch()
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [_require_tool("java"), f"-Xmx{parse_size(cfg.heap)}", "-Dfile.encoding=UTF-8",
+           "-cp", f"{cfg.lib_dir}/*", "org.neo4j.cli.AdminTool", "database", "import", "full",
+           "neo4j", "--overwrite-destination=true", "--id-type=string",
+           f"--multiline-fields={'true' if multiline else 'false'}",
+           f"--report-file={cfg.home / 'logs' / 'import.report'}"]
+    cmd += [f"--nodes={label}={path}" for label, path in nodes]
+    cmd += [f"--relationships={rtype}={path}" for rtype, path in relationships]
+    env = {**os.environ, "NEO4J_HOME": str(cfg.data_dir), "NEO4J_CONF": str(conf)}
+    (cfg.home / "logs").mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    (cfg.home / "logs" / "import.log").write_text(output)
+    if proc.returncode != 0:
+        tail = output.strip().splitlines()[-15:]
+        raise ServerError("neo4j-admin database import failed:\n" + "\n".join(tail))
+    return output
