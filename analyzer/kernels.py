@@ -6,9 +6,9 @@ The graph is CSR: neighbours of node ``v`` are ``indices[indptr[v]:indptr[v + 1]
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["bfs_distances", "seed_bitsets", "bit_counts"]
+__all__ = ["bfs_distances", "seed_bitsets", "bit_counts", "distance_histograms"]
 
 
 @njit(cache=True)
@@ -118,3 +118,38 @@ def bit_counts(reached, n_seeds, exclude):
                 x ^= low
         carried[v] = min(c, 2)
     return per_seed, carried, owner
+
+
+@njit(cache=True, parallel=True)
+def distance_histograms(indptr, indices, sources, max_hops):
+    """For each source, how many nodes lie at each distance 0..max_hops (BFS to completion
+    or to ``max_hops``). Row ``i`` depends only on ``sources[i]``, so the result does not
+    depend on the number of threads."""
+    n = indptr.shape[0] - 1
+    k = sources.shape[0]
+    hist = np.zeros((k, max_hops + 1), dtype=np.int64)
+    for i in prange(k):
+        dist = np.full(n, -1, dtype=np.int16)
+        frontier = np.empty(n, dtype=np.int32)
+        nxt = np.empty(n, dtype=np.int32)
+        s = sources[i]
+        dist[s] = 0
+        frontier[0] = s
+        size = 1
+        hist[i, 0] = 1
+        hop = 0
+        while size > 0 and hop < max_hops:
+            hop += 1
+            nsize = 0
+            for j in range(size):
+                v = frontier[j]
+                for e in range(indptr[v], indptr[v + 1]):
+                    u = indices[e]
+                    if dist[u] < 0:
+                        dist[u] = hop
+                        nxt[nsize] = u
+                        nsize += 1
+            hist[i, hop] = nsize
+            frontier, nxt = nxt, frontier
+            size = nsize
+    return hist
