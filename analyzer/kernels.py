@@ -15,32 +15,56 @@ __all__ = ["bfs_distances", "seed_bitsets", "bit_counts", "distance_histograms"]
 def bfs_distances(indptr, indices, seeds, max_hops):
     """Multi-source BFS. Returns int16 distances to the nearest seed; -1 where > max_hops.
 
-    Hop 0 is the seed set itself. One traversal for the whole seed set.
+    Hop 0 is the seed set itself. One traversal for the whole seed set,
+    direction-optimizing (Beamer et al., SC 2012): a level is expanded top-down
+    from the frontier while the frontier is small, and bottom-up (each unvisited
+    node looks for a neighbour on the previous level and stops at the first)
+    while it is large. Both directions assign the same levels.
     """
     n = indptr.shape[0] - 1
     dist = np.full(n, -1, dtype=np.int16)
     frontier = np.empty(n, dtype=np.int32)
     nxt = np.empty(n, dtype=np.int32)
     size = 0
+    frontier_edges = 0
     for s in seeds:
         if dist[s] < 0:
             dist[s] = 0
             frontier[size] = s
             size += 1
+            frontier_edges += indptr[s + 1] - indptr[s]
+    unexplored_edges = indptr[n] - frontier_edges
     hop = 0
     while size > 0 and hop < max_hops:
         hop += 1
         nsize = 0
-        for k in range(size):
-            v = frontier[k]
-            for e in range(indptr[v], indptr[v + 1]):
-                u = indices[e]
-                if dist[u] < 0:
-                    dist[u] = hop
-                    nxt[nsize] = u
-                    nsize += 1
+        next_edges = 0
+        if frontier_edges * 14 > unexplored_edges:  # bottom-up
+            prev = hop - 1
+            for v in range(n):
+                if dist[v] >= 0:
+                    continue
+                for e in range(indptr[v], indptr[v + 1]):
+                    if dist[indices[e]] == prev:
+                        dist[v] = hop
+                        nxt[nsize] = v
+                        nsize += 1
+                        next_edges += indptr[v + 1] - indptr[v]
+                        break
+        else:  # top-down
+            for k in range(size):
+                v = frontier[k]
+                for e in range(indptr[v], indptr[v + 1]):
+                    u = indices[e]
+                    if dist[u] < 0:
+                        dist[u] = hop
+                        nxt[nsize] = u
+                        nsize += 1
+                        next_edges += indptr[u + 1] - indptr[u]
         frontier, nxt = nxt, frontier
         size = nsize
+        frontier_edges = next_edges
+        unexplored_edges -= next_edges
     return dist
 
 

@@ -194,3 +194,12 @@ def test_cli_users_file(offline_cli, tmp_path):
     missing = offline_cli("reach", "--users-file", str(tmp_path / "nope"), "--snapshot",
                           str(SAMPLE))
     assert missing.exit_code == 1 and "users file does not exist" in missing.stderr
+
+
+def test_dense_graph_takes_the_bottom_up_branch_and_still_matches():
+    graph = random_graph(3000, 60000, seed=21)  # mean degree 40: middle levels go bottom-up
+    g = graph.to_networkx()
+    seeds = list(graph.user_ids[[0, 7, 99]])
+    for hops in (1, 2, 3, 6):
+        assert reach_memory(graph, seeds, hops, per_seed=False).per_hop == oracle_per_hop(
+            g, seeds, hops)
