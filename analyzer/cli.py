@@ -426,6 +426,57 @@ def generate(out, users, products, seed, public_share, as_format, overwrite, fmt
     emit(_View(), fmt)
 
 
+# --------------------------------------------------------------------------- import
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["edgelist", "cascades", "retweet-trees", "networkx"]))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--directed/--undirected", default=False, show_default=True,
+              help="edgelist: whether lines are arcs a->b (merged into one friendship per pair).")
+@click.option("--as", "as_kind", type=click.Choice(["purchases", "likes"]), default="purchases",
+              show_default=True, help="cascades: what an adoption becomes.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
+@format_option
+def import_(kind, sources, directed, as_kind, overwrite, fmt) -> None:
+    """Import research data into a snapshot: SNAP edge lists, cascades, retweet trees, networkx.
+
+    The last path is OUT. Prints what was found, kept, merged and dropped.
+    The rules for dirty input are in docs/importers.md.
+
+    \b
+    Examples:
+      diffusion import edgelist facebook_combined.txt /tmp/fb
+      diffusion import cascades edges.txt cascades.txt /tmp/android --as likes
+      diffusion import retweet-trees twitter16.tar.gz /tmp/t16
+    """
+    from . import importers as I
+    from .errors import InputError
+
+    if len(sources) < 2:
+        raise click.UsageError("give the source file(s) and then OUT")
+    *inputs, out = sources
+    for path in inputs:
+        if not path.exists():
+            raise InputError("input does not exist", file=str(path))
+    if kind == "edgelist":
+        summary = I.import_edgelist(inputs, out, directed=directed, overwrite=overwrite)
+    elif kind == "cascades":
+        if len(inputs) != 2:
+            raise click.UsageError("cascades takes EDGES CASCADES OUT")
+        summary = I.import_cascades(inputs[0], inputs[1], out, as_kind=as_kind,
+                                    overwrite=overwrite)
+    elif kind == "retweet-trees":
+        if len(inputs) != 1:
+            raise click.UsageError("retweet-trees takes one folder or .tar.gz, then OUT")
+        summary = I.import_retweet_trees(inputs[0], out, overwrite=overwrite)
+    else:
+        if len(inputs) != 1:
+            raise click.UsageError("networkx takes one .json or .graphml file, then OUT")
+        summary = I.import_networkx(inputs[0], out, overwrite=overwrite)
+    emit(summary, fmt)
+
+
 # --------------------------------------------------------------------------- reach
 
 

@@ -54,6 +54,7 @@ def test_loading_twice_gives_identical_counts(runner):
     assert first.counts == second.counts
     assert second.paths["friendships"] == "load/friendships_merge"
     assert first.paths["friendships"] == "load/friendships_create"
+    assert (first.paths["users"], second.paths["users"]) == ("load/users_create", "load/users")
 
 
 def test_replace_empties_first(runner, tmp_path):
