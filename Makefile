@@ -1,5 +1,5 @@
 # The two set-up commands of the README:
-#   make demo   -- install, start Neo4j, load the sample snapshot, print its statistics
+#   make demo   -- install, start Neo4j, generate and load a sample, print stats and reach
 #   make test   -- install, run the whole test suite against a real Neo4j
 PYTHON ?= python3
 VENV   ?= .venv
@@ -16,10 +16,14 @@ $(BIN)/diffusion: pyproject.toml
 
 install: $(BIN)/diffusion
 
+DEMO_SNAPSHOT ?= $(DIFFUSION_HOME)/demo-snapshot
+
 demo: install
 	$(BIN)/diffusion neo4j start
-	$(BIN)/diffusion load analyzer/samples/tea-circle --replace
-	$(BIN)/diffusion stats
+	$(BIN)/diffusion generate $(DEMO_SNAPSHOT) --users 20000 --products 5 --seed 7 --overwrite
+	$(BIN)/diffusion load $(DEMO_SNAPSHOT) --replace
+	$(BIN)/diffusion stats --top 5
+	$(BIN)/diffusion reach p0 --from promoters,sharers --hops 6 --engine memory
 
 # Tests use NEO4J_URI when set; otherwise they start their own server on port
 # 7688 (home $DIFFUSION_HOME/test-neo4j) and stop it at the end.

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["Result", "emit", "to_json", "FORMATS"]
@@ -82,7 +83,7 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None) 
         sections = result.tables() if hasattr(result, "tables") else [("", result.to_frame())]
         for title, frame in sections:
             if title:
-                console.print(f"[bold]{title}[/bold]", highlight=False)
+                console.print(f"[bold]{escape(title)}[/bold]", highlight=False)
             console.print(frame_table(title, frame))
     else:
         raise ValueError(f"unknown format {fmt!r}")

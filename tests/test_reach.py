@@ -203,3 +203,8 @@ def test_dense_graph_takes_the_bottom_up_branch_and_still_matches():
     for hops in (1, 2, 3, 6):
         assert reach_memory(graph, seeds, hops, per_seed=False).per_hop == oracle_per_hop(
             g, seeds, hops)
+
+
+def test_table_title_names_the_engine(offline_cli):
+    result = offline_cli("reach", "--users", "u01", "--snapshot", str(SAMPLE), "--hops", "2")
+    assert "[memory]" in result.stdout.splitlines()[0]
