@@ -241,3 +241,15 @@ def test_twitter16_dirt_counts_and_load(tmp_path, runner):
     assert stats.relationships["SHARED"] == s.kept["shares"]
     assert stats.nodes["User"] == s.kept["users"]
     assert stats.relationships["FRIEND"] == s.kept["friendships (derived from shares)"]
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("name,directed", [("facebook_combined.txt", False),
+                                           ("email-Eu-core.txt", True), ("NetHEPT.txt", True)])
+def test_imported_edge_lists_load_and_stats_agree(tmp_path, runner, name, directed):
+    s = import_edgelist([shared_file("snap", name)], tmp_path / "g", directed=directed)
+    load_snapshot(runner, read_snapshot(tmp_path / "g"))
+    stats = graph_stats(runner)
+    assert stats.nodes["User"] == s.kept["users"]
+    assert stats.relationships["FRIEND"] == s.kept["friendships"]
+    assert stats.degrees["users"] == s.kept["users"]
