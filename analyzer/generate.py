@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numba import njit
@@ -159,9 +160,9 @@ def _spawn_public(heap, t, n, public_ratio, horizon):
     k = int(public_ratio) + (1 if np.random.random() < public_ratio - int(public_ratio) else 0)
     for _ in range(k):
         w = np.random.randint(0, n)
-        pc = 8 if np.random.random() < 0.7 else 7  # feed or search
+        public_ch = 8 if np.random.random() < 0.7 else 7  # feed or search
         heapq.heappush(heap, (min(t + np.random.exponential(24 * 3600.0), horizon),
-                              np.int64(_EXPOSE), np.int64(w), np.int64(-1), np.int64(pc),
+                              np.int64(_EXPOSE), np.int64(w), np.int64(-1), np.int64(public_ch),
                               np.int64(_PUBLIC)))
 
 
@@ -314,7 +315,9 @@ class _TableWriter:
         arrays = []
         for f in self.schema:
             values = columns[f.name]
-            if pa.types.is_timestamp(f.type):
+            if isinstance(values, (pa.Array, pa.ChunkedArray)):
+                arrays.append(values)
+            elif pa.types.is_timestamp(f.type):
                 if self.fmt == "csv":
                     arrays.append(pa.array(np.datetime_as_string(START + values.astype(
                         "timedelta64[ms]"), unit="ms", timezone="UTC")))
@@ -334,10 +337,10 @@ class _TableWriter:
         self._w.close()
 
 
-def _ids(prefix: str, index: np.ndarray, width: int) -> np.ndarray:
-    if len(index) == 0:
-        return np.array([], dtype=str)
-    return np.char.add(prefix, np.char.zfill(index.astype(np.int64).astype("U"), width))
+def _ids(prefix: str, index: np.ndarray, width: int) -> pa.Array:
+    """'u0000042'-style ids, formatted by Arrow (several times faster than numpy.char)."""
+    digits = pa.array(np.asarray(index, dtype=np.int64)).cast(pa.string())
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(digits, width, "0"), "")
 
 
 TS = pa.timestamp("ms", tz="UTC")
@@ -402,7 +405,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
                 w["friendships"].write({"user_a": uid(lo[s:s + CHUNK]),
                                         "user_b": uid(hi[s:s + CHUNK])})
             pwidth = len(str(p.products - 1))
-            pids = _ids("p", np.arange(p.products), pwidth)
+            pids = _ids("p", np.arange(p.products), pwidth).to_numpy(zero_copy_only=False)
             cats = np.asarray(CATEGORIES)[np.arange(p.products) % len(CATEGORIES)]
             prices = np.round([PRICE_MEDIAN[c] * rng.lognormal(0, 0.4) for c in cats], 2)
             w["products"].write({"product_id": pids,
@@ -427,10 +430,10 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             chan = np.asarray(ALL_CHANNELS)
             for pi in range(p.products):
                 mine = np.flatnonzero(promoter_product == pi)
-                pc = np.array([CH[PROMOTION_CHANNELS[i]] for i in promo_channel_idx[mine]],
-                              dtype=np.int64)
+                promo_ch = np.array([CH[PROMOTION_CHANNELS[i]] for i in promo_channel_idx[mine]],
+                                    dtype=np.int64)
                 exp_, sh, lk, buy, gf, full = _simulate(
-                    indptr, indices, promoter_users[mine].astype(np.int64), pc,
+                    indptr, indices, promoter_users[mine].astype(np.int64), promo_ch,
                     promo_time[mine], mix, prob, curve, p.p_adopt_private, p.p_adopt_public,
                     p.p_like_exposed, p.p_like_buyer, p.p_gift_buyer, ratio, p.broadcast_cap,
                     p.days * 86400.0, p.seed * 100_003 + pi, capacity)
@@ -440,18 +443,19 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
                 w["promotions"].write({
                     "user_id": uid(promoter_users[mine][order]),
                     "product_id": np.full(len(mine), pid),
-                    "channel": chan[pc[order]],
+                    "channel": chan[promo_ch[order]],
                     "at": (promo_time[mine][order] * 1000).astype(np.int64)})
                 # one exposure per (user, at, channel): drop exact repeats
                 _, first = np.unique(exp_[:, [0, 1, 2]], axis=0, return_index=True)
                 exp_ = exp_[np.sort(first)]
                 totals["exposures_public"] += int((exp_[:, 4] == 1).sum())
                 totals["exposures_private"] += int((exp_[:, 4] == 0).sum())
-                via = np.where(exp_[:, 3] >= 0, uid(np.maximum(exp_[:, 3], 0)), "")
+                via = pc.if_else(pa.array(exp_[:, 3] >= 0), uid(np.maximum(exp_[:, 3], 0)),
+                                 pa.scalar(None, pa.string()))
                 w["exposures"].write({
                     "user_id": uid(exp_[:, 0]), "product_id": np.full(len(exp_), pid),
                     "at": exp_[:, 1], "channel": chan[exp_[:, 2]],
-                    "via_user_id": np.where(exp_[:, 3] >= 0, via, None).astype(object),
+                    "via_user_id": via,
                     "domain": np.where(exp_[:, 4] == 1, "public", "private")})
                 w["shares"].write({
                     "sharer_id": uid(sh[:, 0]), "recipient_id": uid(sh[:, 1]),
