@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from numba import njit
 
 from .errors import InputError
+from .graph import csr_from_pairs
 from .schema import FORMAT_VERSION
 from .snapshot import atomic_directory
 
@@ -125,15 +126,6 @@ def _friendships(p: GeneratorParams, rng: np.random.Generator) -> tuple[np.ndarr
     lo, hi = key // n, key % n
     keep = lo != hi
     return lo[keep], hi[keep]
-
-
-def _csr(n: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    src = np.concatenate([lo, hi])
-    dst = np.concatenate([hi, lo]).astype(np.int32)
-    order = np.argsort(src, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst[order]
 
 
 # --------------------------------------------------------------------------- diffusion
@@ -385,7 +377,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
     width = len(str(n - 1))
     uid = lambda idx: _ids("u", idx, width)  # noqa: E731
     lo, hi = _friendships(p, rng)
-    indptr, indices = _csr(n, lo, hi)
+    indptr, indices = csr_from_pairs(n, lo, hi)
     ext = "csv" if fmt == "csv" else "parquet"
     counts: dict[str, int] = {}
     with atomic_directory(out, overwrite=overwrite) as tmp:

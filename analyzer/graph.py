@@ -13,7 +13,18 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["FriendGraph", "project_snapshot", "project_neo4j"]
+__all__ = ["FriendGraph", "csr_from_pairs", "project_snapshot", "project_neo4j"]
+
+
+def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays (int64 indptr, int32 indices) of the undirected graph with edges a[i]-b[i]
+    on nodes 0..n-1; each edge becomes two arcs."""
+    src = np.concatenate([a, b]).astype(np.int64)
+    dst = np.concatenate([b, a]).astype(np.int32)
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, dst[order]
 
 
 @dataclass(frozen=True)
@@ -48,13 +59,8 @@ class FriendGraph:
         ib = index.get_indexer(b)
         if (ia < 0).any() or (ib < 0).any():
             raise InputError("a friendship names a user that is not in users", field="friendships")
-        n = len(index)
-        src = np.concatenate([ia, ib]).astype(np.int64)
-        dst = np.concatenate([ib, ia]).astype(np.int32)
-        order = np.argsort(src, kind="stable")
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-        return cls(index, indptr, dst[order])
+        indptr, indices = csr_from_pairs(len(index), ia, ib)
+        return cls(index, indptr, indices)
 
     def to_networkx(self):
         import networkx as nx

@@ -12,6 +12,24 @@ __all__ = ["bfs_distances", "seed_bitsets", "bit_counts", "distance_histograms"]
 
 
 @njit(cache=True)
+def _top_down_step(indptr, indices, dist, frontier, size, nxt, hop):
+    """Expand ``frontier[:size]`` by one level: unvisited neighbours get ``hop`` and go to
+    ``nxt``. Returns how many were added and the sum of their degrees."""
+    nsize = 0
+    next_edges = 0
+    for k in range(size):
+        v = frontier[k]
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if dist[u] < 0:
+                dist[u] = hop
+                nxt[nsize] = u
+                nsize += 1
+                next_edges += indptr[u + 1] - indptr[u]
+    return nsize, next_edges
+
+
+@njit(cache=True)
 def bfs_distances(indptr, indices, seeds, max_hops):
     """Multi-source BFS. Returns int16 distances to the nearest seed; -1 where > max_hops.
 
@@ -51,16 +69,8 @@ def bfs_distances(indptr, indices, seeds, max_hops):
                         nsize += 1
                         next_edges += indptr[v + 1] - indptr[v]
                         break
-        else:  # top-down
-            for k in range(size):
-                v = frontier[k]
-                for e in range(indptr[v], indptr[v + 1]):
-                    u = indices[e]
-                    if dist[u] < 0:
-                        dist[u] = hop
-                        nxt[nsize] = u
-                        nsize += 1
-                        next_edges += indptr[u + 1] - indptr[u]
+        else:
+            nsize, next_edges = _top_down_step(indptr, indices, dist, frontier, size, nxt, hop)
         frontier, nxt = nxt, frontier
         size = nsize
         frontier_edges = next_edges
@@ -164,15 +174,7 @@ def distance_histograms(indptr, indices, sources, max_hops):
         hop = 0
         while size > 0 and hop < max_hops:
             hop += 1
-            nsize = 0
-            for j in range(size):
-                v = frontier[j]
-                for e in range(indptr[v], indptr[v + 1]):
-                    u = indices[e]
-                    if dist[u] < 0:
-                        dist[u] = hop
-                        nxt[nsize] = u
-                        nsize += 1
+            nsize, _ = _top_down_step(indptr, indices, dist, frontier, size, nxt, hop)
             hist[i, hop] = nsize
             frontier, nxt = nxt, frontier
             size = nsize
