@@ -7,10 +7,8 @@ Exit codes: 0 success, 1 bad input or analysis error, 2 usage error,
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 
 import click
@@ -232,11 +230,8 @@ def neo4j_status(home, fmt) -> None:
     from .server import status
 
     st = status(_server_config(home))
-    doc = st.to_dict()
-    if fmt == "json":
-        click.echo(json.dumps(doc, indent=2))
-    elif fmt == "csv":
-        click.echo(pd.DataFrame([doc]).to_csv(index=False), nl=False)
+    if fmt != "table":
+        emit(st, fmt)
     else:
         state = "running" if st.running else "stopped"
         click.echo(f"Neo4j {state}"

@@ -46,7 +46,6 @@ CATEGORIES = ("apparel", "food", "gold jewellery", "beauty", "electronics")
 PRICE_MEDIAN = {"apparel": 199.0, "food": 68.0, "gold jewellery": 2999.0, "beauty": 259.0,
                 "electronics": 1299.0}
 START = np.datetime64("2024-06-01T00:00:00", "ms")
-HOUR = 3600.0
 
 
 @dataclass
@@ -99,10 +98,7 @@ def _friendships(p: GeneratorParams, rng: np.random.Generator) -> tuple[np.ndarr
     sizes = np.clip(np.round(rng.lognormal(2.3, 0.6, len(members))).astype(np.int64), 3, 60)
     ends = np.cumsum(sizes)
     sizes = sizes[: np.searchsorted(ends, len(members), side="right")]
-    used = int(sizes.sum())
     keys = []
-    start = 0
-    circle_of = np.repeat(np.arange(len(sizes)), sizes)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     # within each circle, each pair is a friendship with probability q(size)
     for s in np.unique(sizes):
@@ -114,7 +110,6 @@ def _friendships(p: GeneratorParams, rng: np.random.Generator) -> tuple[np.ndarr
         a = members[(base + iu[None, :])[keep]]
         b = members[(base + ju[None, :])[keep]]
         keys.append(np.minimum(a, b) * n + np.maximum(a, b))
-    del start, circle_of, used
     weights = rng.pareto(p.pareto_alpha - 1, n) + 1.0
     cdf = np.cumsum(weights)
     cdf /= cdf[-1]

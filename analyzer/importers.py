@@ -8,7 +8,6 @@ for dirty input is in docs/importers.md; the summary counts each one.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import re
 import tarfile
@@ -252,16 +251,16 @@ def import_cascades(edges_path: Path, cascades_path: Path, out: Path, *,
     adoptions["product_id"] = np.asarray(product_ids, dtype=object)[adoptions["cascade"]]
     adoptions["at"] = _ms(adoptions["ts"], EPOCH, "s").to_numpy()
     products = pd.DataFrame({"product_id": product_ids, "category": "cascade"})
-    shares = adoptions[adoptions["sharer"] != adoptions["user"]]
-    summary.dropped["adoptions by the cascade's own root (no share)"] = int(
-        (adoptions["sharer"] == adoptions["user"]).sum())
+    own_root = (adoptions["sharer"] == adoptions["user"]).to_numpy()
+    root_shares = from_root - int(own_root.sum())  # a root adopting its own cascade shares nothing
+    summary.dropped["adoptions by the cascade's own root (no share)"] = int(own_root.sum())
+    shares = adoptions[~own_root]
     shares = pd.DataFrame({"sharer_id": shares["sharer"], "recipient_id": shares["user"],
                            "product_id": shares["product_id"], "channel": "chat",
                            "at": shares["at"], "inferred": True})
-    summary.kept["inferred shares (sharer = latest earlier adopting friend)"] = int(
-        len(shares) - (from_root - int((adoptions["sharer"] == adoptions["user"]).sum())))
-    summary.kept["inferred shares from the root (no earlier adopting friend)"] = int(
-        from_root - int((adoptions["sharer"] == adoptions["user"]).sum()))
+    summary.kept["inferred shares (sharer = latest earlier adopting friend)"] = (
+        len(shares) - root_shares)
+    summary.kept["inferred shares from the root (no earlier adopting friend)"] = root_shares
     events = pd.DataFrame({"user_id": adoptions["user"], "product_id": adoptions["product_id"],
                            "at": adoptions["at"]})
     summary.kept[as_kind] = len(events)

@@ -124,16 +124,14 @@ def seed_bitsets(indptr, indices, seeds, max_hops):
 
 
 @njit(cache=True)
-def bit_counts(reached, n_seeds, exclude):
+def bit_counts(reached, n_seeds):
     """Per seed: how many nodes carry its bit; per node: how many bits it carries (capped at 2)
-    and the lowest seed index among them. Nodes with ``exclude[v]`` are skipped."""
+    and the lowest seed index among them."""
     n, words = reached.shape
     per_seed = np.zeros(n_seeds, dtype=np.int64)
     carried = np.zeros(n, dtype=np.int8)
     owner = np.full(n, -1, dtype=np.int32)
     for v in range(n):
-        if exclude[v]:
-            continue
         c = 0
         for w in range(words):
             x = reached[v, w]

@@ -150,7 +150,7 @@ def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool 
         bits = seed_bitsets(graph.indptr, graph.indices, chunk, hops)
         for j, s in enumerate(chunk):  # a seed does not reach itself
             bits[s, j // 64] &= ~np.uint64(1 << (j % 64))
-        counts, c, o = bit_counts(bits, len(chunk), np.zeros(graph.n_users, dtype=np.bool_))
+        counts, c, o = bit_counts(bits, len(chunk))
         reach[start:start + len(chunk)] = counts
         first = (carried == 0) & (c > 0)
         owner[first] = o[first] + start
@@ -181,8 +181,8 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
                                            else "")
         raise InputError(f"unknown user id(s): {shown}", field="seeds")
     total = runner.run("admin/node_count")[0]["users"]
-    visited: set[int] = set(found.values())
-    frontier = np.fromiter(visited, dtype=np.int64)
+    frontier = np.unique(np.fromiter(found.values(), dtype=np.int64))
+    visited = frontier
     per_hop = [len(frontier)]
     for _ in range(hops):
         if len(frontier) == 0:
@@ -190,8 +190,8 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
             continue
         nodes = np.asarray(runner.run("reach/frontier", frontier=frontier.tolist())[0]["nodes"],
                            dtype=np.int64)
-        fresh = nodes[~np.isin(nodes, np.fromiter(visited, dtype=np.int64, count=len(visited)))]
-        visited.update(fresh.tolist())
+        fresh = nodes[~np.isin(nodes, visited)]
+        visited = np.concatenate([visited, fresh])
         per_hop.append(len(fresh))
         frontier = fresh
     result = ReachResult("neo4j", hops, wanted, per_hop, total, product=product,

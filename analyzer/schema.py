@@ -7,7 +7,7 @@ modules under ``cypher/``, never from user text. See docs/snapshot.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
@@ -46,7 +46,6 @@ class Table:
     key: tuple[str, ...] = ()
     undirected: bool = False
     description: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ the first few locations of each kind and a total count. See docs/snapshot.md.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil
@@ -250,7 +249,7 @@ def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines:
     if col.required and null.any():
         idx = np.flatnonzero(null)
         out.add("error", "missing-value", table.name, file, col.name,
-                f"required value is empty", lines[idx], location_kind=loc)
+                "required value is empty", lines[idx], location_kind=loc)
     kind = col.kind
     present = ~null
 

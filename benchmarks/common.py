@@ -39,7 +39,6 @@ def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.
     """Distinct undirected pairs (lo < hi) drawn uniformly; a simple stand-in graph."""
     rng = np.random.default_rng(seed)
     need = friendships
-    lo_all, hi_all = [], []
     seen = None
     while need > 0:
         a = rng.integers(0, users, int(need * 1.1) + 1000, dtype=np.int64)

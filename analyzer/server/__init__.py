@@ -102,6 +102,11 @@ class ServerStatus:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
+
 
 def _require_tool(name: str) -> str:
     path = shutil.which(name)
