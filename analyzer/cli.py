@@ -610,6 +610,233 @@ def _require_seeds(seeds, product, roles) -> None:
                              f"nothing to reach from (try --from all)")
 
 
+# --------------------------------------------------------------------------- influence
+
+
+class _open_source:
+    """A Source for the analyses: the snapshot (memory engine) or Neo4j (Cypher modules)."""
+
+    def __init__(self, snapshot, uri, user, password, database) -> None:
+        self.args = (snapshot, uri, user, password, database)
+        self._runner = None
+
+    def __enter__(self):
+        snapshot, uri, user, password, database = self.args
+        if snapshot is not None:
+            from .snapshot import read_snapshot
+            from .sources import SnapshotSource
+
+            return SnapshotSource(read_snapshot(snapshot))
+        from .sources import Neo4jSource
+
+        self._runner = runner_from(uri, user, password, database)
+        return Neo4jSource(self._runner)
+
+    def __exit__(self, *exc) -> None:
+        if self._runner is not None:
+            self._runner.close()
+
+
+def product_options(f: Callable) -> Callable:
+    f = click.option("--all", "all_products", is_flag=True,
+                     help="Every product together instead of one PRODUCT.")(f)
+    return click.argument("product", required=False)(f)
+
+
+def snapshot_option(f: Callable) -> Callable:
+    return click.option("--snapshot", type=click.Path(path_type=Path),
+                        help="Answer straight from a snapshot directory (memory engine), no "
+                             "database needed.")(f)
+
+
+def signals_option(default: str) -> Callable:
+    return click.option("--signals", default=default, show_default=True,
+                        help="What counts as an endorsement: likes (a friend's ♡), shares "
+                             "(a share sent to the user), or likes,shares.")
+
+
+def adoption_option(f: Callable) -> Callable:
+    return click.option("--adoption", type=click.Choice(["purchases", "likes"]),
+                        default="purchases", show_default=True,
+                        help="What counts as adopting: the first purchase or the first ♡.")(f)
+
+
+def window_option(f: Callable) -> Callable:
+    return click.option("--window", default="7d", show_default=True,
+                        help="How long before an adoption an endorsement still counts "
+                             "(s, m, h, d, w).")(f)
+
+
+def _products(source, product, all_products):
+    if product and all_products:
+        raise click.UsageError("give a PRODUCT or --all, not both")
+    return source.resolve(product, all_products)
+
+
+@cli.command()
+@product_options
+@signals_option("likes,shares")
+@adoption_option
+@click.option("--min-users", type=click.IntRange(1, None), default=20, show_default=True,
+              help="Report p(k) for k = 1..K while each bucket has at least this many users.")
+@snapshot_option
+@connection_options
+@format_option
+def endorsements(product, all_products, signals, adoption, min_users, snapshot, uri, user,
+                 password, database, fmt) -> None:
+    """Does a friend's ♡ move people? The exposure curve p(k) with intervals and lift.
+
+    p(k) is the share of users who adopted after their k-th and before their
+    (k+1)-th endorsing friend, among those who reached k without adopting
+    (Romero, Meeder and Kleinberg 2011). Also prints the baseline p(0),
+    stickiness, persistence and structural diversity (docs/influence.md).
+
+    \b
+    Examples:
+      diffusion endorsements p-tea --signals likes
+      diffusion endorsements --all --snapshot analyzer/samples/tea-circle --min-users 1
+    """
+    from . import influence as I
+
+    likes, shares = I.parse_signals(signals)
+    with _open_source(snapshot, uri, user, password, database) as source:
+        products = _products(source, product, all_products)
+        result = I.endorsements(source, products, likes=likes, shares=shares,
+                                purchases=adoption == "purchases", min_users=min_users)
+    emit(result, fmt)
+
+
+@cli.command()
+@product_options
+@window_option
+@click.option("--credit", type=click.Choice(["first", "last", "fractional"]),
+              default="fractional", show_default=True,
+              help="Who gets an adoption: the earliest endorser, the latest, or 1/n each.")
+@click.option("--top", type=click.IntRange(1, None), default=20, show_default=True)
+@signals_option("likes,shares")
+@adoption_option
+@snapshot_option
+@connection_options
+@format_option
+def influencers(product, all_products, window, credit, top, signals, adoption, snapshot, uri,
+                user, password, database, fmt) -> None:
+    """Whose ♡ or share led to purchases: endorsers ranked by attributed adoptions.
+
+    Each adoption credits the endorsers whose signal to the adopter came at or
+    before it and within --window; shows each endorser's role, audience and
+    conversion (credit / audience).
+
+    \b
+    Examples:
+      diffusion influencers p-tea --window 7d --credit first --top 10
+      diffusion influencers --all --snapshot analyzer/samples/tea-circle --format json
+    """
+    from . import influence as I
+
+    likes, shares = I.parse_signals(signals)
+    window_ms = I.parse_window(window)
+    with _open_source(snapshot, uri, user, password, database) as source:
+        products = _products(source, product, all_products)
+        result = I.influencers(source, products, window_ms=window_ms, credit=credit,
+                               likes=likes, shares=shares, purchases=adoption == "purchases",
+                               top=top)
+    emit(result, fmt)
+
+
+@cli.command()
+@click.argument("user_id", metavar="USER")
+@click.option("--at", "at", help="Rank as of this time (ISO 8601; no offset means UTC) "
+              "[default: the end of the snapshot].")
+@click.option("--top", type=click.IntRange(1, None), default=20, show_default=True)
+@signals_option("likes")
+@snapshot_option
+@connection_options
+@format_option
+def feed(user_id, at, top, signals, snapshot, uri, user, password, database, fmt) -> None:
+    """The friend-♡ feed USER would see: products ranked by how many friends endorsed them.
+
+    Ties are broken by the most recent endorsement, then product id. Each row
+    lists the endorsing friends in the order they endorsed.
+
+    \b
+    Examples:
+      diffusion feed u04 --at 2024-06-02T00:00:00+08:00
+      diffusion feed u04 --snapshot analyzer/samples/tea-circle --format json
+    """
+    from . import influence as I
+
+    likes, shares = I.parse_signals(signals)
+    at_ms = I.parse_time(at) if at else None
+    with _open_source(snapshot, uri, user, password, database) as source:
+        result = I.feed(source, user_id, at=at_ms, likes=likes, shares=shares, top=top)
+    emit(result, fmt)
+
+
+@cli.command()
+@product_options
+@window_option
+@snapshot_option
+@connection_options
+@format_option
+def domains(product, all_products, window, snapshot, uri, user, password, database,
+            fmt) -> None:
+    """Private (friends) versus public (feed, search): exposures, adoptions, share rates.
+
+    An adoption takes the domain of its last exposure when the exposures table
+    has one; otherwise it is private if a friend's ♡ or a share reached the
+    buyer within --window, public if not. The public share prints next to the
+    platform's reported 50% (2021), 67% (2023) and 75% (ideal).
+
+    \b
+    Examples:
+      diffusion domains p-tea
+      diffusion domains --all --snapshot analyzer/samples/tea-circle --format json
+    """
+    from . import influence as I
+
+    window_ms = I.parse_window(window)
+    with _open_source(snapshot, uri, user, password, database) as source:
+        products = _products(source, product, all_products)
+        result = I.domains(source, products, window_ms=window_ms)
+    emit(result, fmt)
+
+
+@cli.command()
+@product_options
+@click.option("--top", type=click.IntRange(0, None), default=20, show_default=True,
+              help="Largest cascades to list per product (0: all).")
+@click.option("--compare", "compare", metavar="P2",
+              help="Compare PRODUCT with P2 at matched cascade size.")
+@snapshot_option
+@connection_options
+@format_option
+def cascades(product, all_products, top, compare, snapshot, uri, user, password, database,
+             fmt) -> None:
+    """How shares cascaded: tree size, depth, breadth, reproduction and structural virality.
+
+    Every share and gift is an edge; a user joins through the earliest one
+    received, promoters are roots (docs/cascades.md). Per product: the size
+    distribution, the share of size-1 cascades, depth, and the largest trees.
+
+    \b
+    Examples:
+      diffusion cascades p-tea --top 5
+      diffusion cascades p-tea --compare p-jade --snapshot analyzer/samples/tea-circle
+    """
+    from . import cascades as C
+
+    with _open_source(snapshot, uri, user, password, database) as source:
+        products = _products(source, product, all_products)
+        if compare:
+            if all_products:
+                raise click.UsageError("--compare takes one PRODUCT, not --all")
+            products = products + source.check_products([compare])
+        result = C.cascades(source, products, top=top)
+        if compare:
+            result.comparison = C.compare_cascades(result, products[0], compare)
+    emit(result, fmt)
+
+
 # --------------------------------------------------------------------------- query
 
 

@@ -84,6 +84,7 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None) 
         for title, frame in sections:
             if title:
                 console.print(f"[bold]{escape(title)}[/bold]", highlight=False)
-            console.print(frame_table(title, frame))
+            if len(frame.columns):
+                console.print(frame_table(title, frame))
     else:
         raise ValueError(f"unknown format {fmt!r}")

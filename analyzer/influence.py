@@ -1,0 +1,476 @@
+"""Friend-endorsement influence: exposure curves, endorser credit, the friend-♡ feed, domains.
+
+Every function takes a :class:`analyzer.sources.Source` (Neo4j or a snapshot)
+and computes the same numbers from the same rows; docs/influence.md states
+each definition, including how ties in time are treated.
+
+- :func:`endorsements`: the exposure curve p(k) of Romero, Meeder and
+  Kleinberg (WWW 2011) with Wilson intervals, stickiness, persistence, the
+  baseline p(0) and lift, and structural diversity (Ugander et al., PNAS 2012).
+- :func:`influencers`: credit for adoptions to the endorsers who preceded them.
+- :func:`feed`: the products one user's friends endorsed, ranked as a feed would.
+- :func:`domains`: exposures and adoptions by channel and by private/public domain,
+  per-channel share rates, and the public share against the platform's figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from .errors import InputError
+from .snapshot import timestamps_to_iso
+
+__all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
+           "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
+
+SIGNALS = ("likes", "shares")
+NEVER = np.iinfo(np.int64).max
+#: the platform's reported public-domain share of traffic, for reference lines
+REFERENCE_PUBLIC_SHARE = (("2021 reported", 0.50), ("2023 reported", 0.67), ("ideal", 0.75))
+_UNITS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+
+
+def parse_window(text: str) -> int:
+    """'7d', '12h', '30m', '90s', '2w' -> milliseconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", str(text))
+    if not m:
+        raise InputError(f"window {text!r} is not a number and a unit (s, m, h, d, w), e.g. 7d",
+                         field="--window")
+    return int(round(float(m.group(1)) * _UNITS[m.group(2)]))
+
+
+def parse_time(text: str) -> int:
+    """An ISO 8601 time (no offset means UTC) -> epoch milliseconds."""
+    ts = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    if pd.isna(ts):
+        raise InputError(f"time {text!r} is not ISO 8601, e.g. 2024-06-05T12:00:00+08:00",
+                         field="--at")
+    return int(ts.value // 1_000_000)
+
+
+def parse_signals(text) -> tuple[bool, bool]:
+    items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s]
+    bad = [s for s in items if s not in SIGNALS]
+    if bad or not items:
+        raise InputError(f"signals must be likes, shares or both, got {text!r}",
+                         field="--signals")
+    return "likes" in items, "shares" in items
+
+
+def wilson(successes, trials, z: float = 1.959963984540054):
+    """Wilson score interval(s); NaN where trials is 0."""
+    s = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = s / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def _rate_frame(frame: pd.DataFrame, hits: str, trials: str) -> pd.DataFrame:
+    lo, hi = wilson(frame[hits], frame[trials])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["p"] = frame[hits] / frame[trials].where(frame[trials] > 0)
+    frame["ci_low"], frame["ci_high"] = lo, hi
+    return frame
+
+
+def _iso(ms) -> str | None:
+    return None if ms is None or pd.isna(ms) else timestamps_to_iso(
+        pd.Series([int(ms)], dtype="Int64")).iloc[0]
+
+
+# --------------------------------------------------------------------------- exposure curve
+
+
+@dataclass
+class EndorsementResult:
+    engine: str
+    products: list[str]
+    signals: list[str]
+    adoption: str
+    min_users: int
+    users: int
+    baseline: dict
+    curve: pd.DataFrame
+    diversity: pd.DataFrame
+    stickiness: float | None
+    persistence: float | None
+
+    def to_dict(self) -> dict:
+        return {"engine": self.engine, "products": self.products, "signals": self.signals,
+                "adoption": self.adoption, "min_users": self.min_users, "users": self.users,
+                "baseline": self.baseline,
+                "curve": self.curve.to_dict(orient="records"),
+                "stickiness": self.stickiness, "persistence": self.persistence,
+                "structural_diversity": self.diversity.to_dict(orient="records")}
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.curve
+
+    def tables(self):
+        what = self.products[0] if len(self.products) == 1 else f"{len(self.products)} products"
+        b = self.baseline
+        head = (f"Exposure curve p(k) for {what} [{self.engine}]: adoption = {self.adoption}, "
+                f"endorsement = {'+'.join(self.signals)}; baseline p(0) = "
+                f"{_fmt(b['p'])} ({b['adopters']:,} of {b['users']:,})")
+        tail = (f"stickiness (max p) {_fmt(self.stickiness)}, persistence "
+                f"{_fmt(self.persistence)}; k shown while at least {self.min_users} users")
+        out = [(head, self.curve), (tail, pd.DataFrame())]
+        shown = self.diversity[self.diversity["users"] >= self.min_users]
+        if not shown.empty:
+            out.append((f"Structural diversity: p(adopt) by the number of connected groups "
+                        f"the k endorsing friends form (groups with at least {self.min_users} "
+                        f"users; JSON has all)", shown))
+        return out
+
+
+def _fmt(x) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def _buckets(endorse: pd.DataFrame, adopt: pd.DataFrame) -> pd.DataFrame:
+    """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
+    user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
+    (k+1)-th did not arrive at the same instant)."""
+    e = endorse.sort_values(["product_id", "user_id", "at", "endorser_id"], kind="stable")
+    e = e.reset_index(drop=True)
+    pair = pd.MultiIndex.from_frame(e[["product_id", "user_id"]])
+    codes, _ = pd.factorize(pair)
+    e["pair"] = codes
+    e["k"] = e.groupby("pair", sort=False).cumcount().to_numpy() + 1
+    t = e["at"].to_numpy(dtype=np.int64)
+    same_pair_next = np.r_[codes[1:] == codes[:-1], False]
+    t_next = np.where(same_pair_next, np.r_[t[1:], NEVER], NEVER)
+    e["t_next"] = t_next
+    a = pd.Series(adopt["at"].to_numpy(dtype=np.int64),
+                  index=pd.MultiIndex.from_frame(adopt[["product_id", "user_id"]]))
+    found = a.reindex(pair)
+    adopted_at = np.full(len(e), NEVER, dtype=np.int64)
+    known = found.notna().to_numpy()
+    adopted_at[known] = found.to_numpy()[known].astype(np.int64)
+    e["adopted_at"] = adopted_at
+    e["in_bucket"] = (adopted_at >= t) & (t != t_next)
+    e["adopted"] = e["in_bucket"] & (adopted_at < t_next) & (adopted_at != NEVER)
+    return e
+
+
+@njit(cache=True)
+def _components(pair, endorser, k, max_k, tie_keys, n_codes):
+    """For each row (the k-th endorser of a pair), the number of connected components
+    among the pair's first k endorsers, for k <= max_k; -1 beyond."""
+    out = np.full(pair.shape[0], -1, dtype=np.int64)
+    parent = np.empty(max_k, dtype=np.int64)
+    start = 0
+    comps = 0
+    for j in range(pair.shape[0]):
+        if j == 0 or pair[j] != pair[j - 1]:
+            start = j
+            comps = 0
+        idx = k[j] - 1
+        if idx >= max_k:
+            continue
+        parent[idx] = idx
+        comps += 1
+        for i in range(idx):
+            a = endorser[start + i]
+            b = endorser[j]
+            lo = min(a, b)
+            hi = max(a, b)
+            key = lo * n_codes + hi
+            pos = np.searchsorted(tie_keys, key)
+            if pos < tie_keys.shape[0] and tie_keys[pos] == key:
+                ra = i
+                while parent[ra] != ra:
+                    ra = parent[ra]
+                rb = idx
+                while parent[rb] != rb:
+                    rb = parent[rb]
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+                    comps -= 1
+        out[j] = comps
+    return out
+
+
+def endorsements(source, products: list[str], *, likes: bool = True, shares: bool = True,
+                 purchases: bool = True, min_users: int = 20) -> EndorsementResult:
+    """Romero-style exposure curve p(k), baseline, lift and structural diversity."""
+    if min_users < 1:
+        raise InputError("min-users must be at least 1", field="--min-users")
+    endorse = source.endorsements(products, likes=likes, shares=shares)
+    adopt = source.adoptions(products, purchases=purchases)
+    users = source.n_users() * len(products)
+    e = _buckets(endorse, adopt)
+    # bucket 0: everyone starts with no endorser; adopters before their first endorser
+    first = e[e["k"] == 1]
+    endorsed_pairs = pd.MultiIndex.from_frame(first[["product_id", "user_id"]])
+    adopt_pairs = pd.MultiIndex.from_frame(adopt[["product_id", "user_id"]])
+    never = int((~adopt_pairs.isin(endorsed_pairs)).sum())
+    early = int((first["adopted_at"].to_numpy() < first["at"].to_numpy()).sum())
+    b_lo, b_hi = wilson(never + early, users)
+    p0 = (never + early) / users if users else float("nan")
+    baseline = {"users": users, "adopters": never + early, "p": p0,
+                "ci_low": float(b_lo), "ci_high": float(b_hi)}
+
+    per_k = e.groupby("k").agg(users=("in_bucket", "sum"), adopters=("adopted", "sum"))
+    per_k = per_k.astype(np.int64)
+    enough = per_k["users"] >= min_users
+    max_k = 0
+    for k in per_k.index:  # bounded by the largest endorser count, not by users
+        if k != max_k + 1 or not enough[k]:
+            break
+        max_k = k
+    curve = per_k.loc[1:max_k].reset_index() if max_k else pd.DataFrame(
+        {"k": pd.Series(dtype=np.int64), "users": pd.Series(dtype=np.int64),
+         "adopters": pd.Series(dtype=np.int64)})
+    curve = _rate_frame(curve, "adopters", "users")
+    curve["lift"] = curve["p"] / p0 if p0 else np.nan
+    stick = float(curve["p"].max()) if max_k else None
+    persist = float(curve["p"].sum() / (max_k * stick)) if max_k and stick else None
+
+    diversity = _diversity(source, e, max_k)
+    return EndorsementResult(source.engine, list(products),
+                             [s for s, on in zip(SIGNALS, (likes, shares)) if on],
+                             "purchases" if purchases else "likes", min_users, users, baseline,
+                             curve, diversity, stick, persist)
+
+
+def _diversity(source, e: pd.DataFrame, max_k: int) -> pd.DataFrame:
+    empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in
+                          ("k", "components", "users", "adopters")})
+    if max_k < 2:
+        return _rate_frame(empty, "adopters", "users")
+    rows = e[e["k"] <= max_k]
+    endorser_codes, names = pd.factorize(rows["endorser_id"])
+    ties = source.ties(names.tolist())
+    a = names.get_indexer(ties["user_a"].to_numpy(dtype=object))
+    b = names.get_indexer(ties["user_b"].to_numpy(dtype=object))
+    n = len(names)
+    keys = np.unique(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    comps = _components(rows["pair"].to_numpy(np.int64), endorser_codes.astype(np.int64),
+                        rows["k"].to_numpy(np.int64), max_k, keys, n)
+    frame = pd.DataFrame({"k": rows["k"].to_numpy(), "components": comps,
+                          "in_bucket": rows["in_bucket"].to_numpy(),
+                          "adopted": rows["adopted"].to_numpy()})
+    frame = frame[(frame["k"] >= 2) & frame["in_bucket"]]
+    out = frame.groupby(["k", "components"]).agg(users=("in_bucket", "sum"),
+                                                 adopters=("adopted", "sum")).reset_index()
+    return _rate_frame(out.astype(np.int64), "adopters", "users")
+
+
+# --------------------------------------------------------------------------- influencers
+
+
+@dataclass
+class InfluencerResult:
+    engine: str
+    products: list[str]
+    credit_rule: str
+    window_ms: int
+    adoptions: int
+    credited_adoptions: int
+    ranking: pd.DataFrame
+    top: int
+
+    def to_dict(self) -> dict:
+        return {"engine": self.engine, "products": self.products, "credit": self.credit_rule,
+                "window_ms": self.window_ms, "adoptions": self.adoptions,
+                "credited_adoptions": self.credited_adoptions,
+                "influencers": self.ranking.head(self.top).to_dict(orient="records")}
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.ranking.head(self.top)
+
+    def tables(self):
+        what = self.products[0] if len(self.products) == 1 else f"{len(self.products)} products"
+        share = self.credited_adoptions / self.adoptions if self.adoptions else 0.0
+        return [(f"Endorsers credited for {what} [{self.engine}]: {self.credit_rule} credit, "
+                 f"window {self.window_ms / 86_400_000:g} d; {self.credited_adoptions:,} of "
+                 f"{self.adoptions:,} adoptions ({share:.1%}) had an endorser in the window",
+                 self.to_frame())]
+
+
+def influencers(source, products: list[str], *, window_ms: int, credit: str = "fractional",
+                likes: bool = True, shares: bool = True, purchases: bool = True,
+                top: int = 20) -> InfluencerResult:
+    """Rank endorsers by the adoptions they are credited with."""
+    if credit not in ("first", "last", "fractional"):
+        raise InputError(f"credit must be first, last or fractional, got {credit!r}",
+                         field="--credit")
+    cand = source.credit_candidates(products, window_ms=window_ms, purchases=purchases,
+                                    likes=likes, shares=shares)
+    # a fixed row order makes the floating-point sums identical whichever source answered
+    cand = cand.sort_values(["product_id", "user_id", "endorser_id"],
+                            kind="stable").reset_index(drop=True)
+    adopt = source.adoptions(products, purchases=purchases)
+    endorse = source.endorsements(products, likes=likes, shares=shares)
+    key = ["product_id", "user_id"]
+    if credit == "fractional":
+        credited = cand.assign(credit=1.0 / cand.groupby(key)["endorser_id"].transform("size"))
+    else:
+        order = cand.sort_values(["endorsed_at", "endorser_id"],
+                                 ascending=[credit == "first", True], kind="stable")
+        credited = order.drop_duplicates(key).assign(credit=1.0)
+    per = pd.DataFrame({
+        "credit": credited.groupby("endorser_id")["credit"].sum(),
+        "adoptions": cand.groupby("endorser_id").size(),
+    })
+    per["audience"] = endorse.groupby("endorser_id").size().reindex(per.index).fillna(0)
+    per = per.fillna(0)
+    per["audience"] = per["audience"].astype(np.int64)
+    per["adoptions"] = per["adoptions"].astype(np.int64)
+    per["conversion"] = per["credit"] / per["audience"].where(per["audience"] > 0)
+    roles = source.roles(products)
+    rank = {"promoter": 0, "sharer": 1}
+    role = (roles.assign(r=roles["role"].map(rank)).sort_values("r")
+            .drop_duplicates("user_id").set_index("user_id")["role"])
+    per["role"] = role.reindex(per.index).fillna("endorser")
+    per = per.rename_axis("user_id").reset_index()
+    per["credit"] = per["credit"].round(9)
+    per = per.sort_values(["credit", "adoptions", "user_id"], ascending=[False, False, True],
+                          kind="stable").reset_index(drop=True)
+    per.insert(0, "rank", np.arange(1, len(per) + 1))
+    return InfluencerResult(source.engine, list(products), credit, int(window_ms), len(adopt),
+                            int(credited[key].drop_duplicates().shape[0]),
+                            per[["rank", "user_id", "role", "credit", "adoptions", "audience",
+                                 "conversion"]], top)
+
+
+# --------------------------------------------------------------------------- feed
+
+
+@dataclass
+class FeedResult:
+    engine: str
+    user_id: str
+    at: int | None
+    items: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        items = self._items().to_dict(orient="records")
+        return {"engine": self.engine, "user_id": self.user_id, "at": _iso(self.at),
+                "items": items}
+
+    def to_frame(self) -> pd.DataFrame:
+        """For CSV: endorsers as a JSON array, so ids with commas stay intact."""
+        f = self._items()
+        f["endorsers"] = [json.dumps(list(e), ensure_ascii=False) for e in f["endorsers"]]
+        return f
+
+    def _items(self) -> pd.DataFrame:
+        f = self.items.copy()
+        f.insert(0, "rank", np.arange(1, len(f) + 1))
+        f["latest"] = timestamps_to_iso(pd.Series(f["latest"], dtype="Int64")).to_numpy() \
+            if len(f) else pd.Series(dtype=object)
+        return f
+
+    def tables(self):
+        when = _iso(self.at) or "the end of the snapshot"
+        return [(f"Friend-♡ feed of {self.user_id} at {when} [{self.engine}]", self._items())]
+
+
+def feed(source, user_id: str, *, at: int | None = None, likes: bool = True,
+         shares: bool = False, top: int = 20) -> FeedResult:
+    if not source.user_exists(user_id):
+        raise InputError(f"unknown user {user_id!r}", field="USER")
+    items = source.feed(user_id, at=at, likes=likes, shares=shares, top=top)
+    return FeedResult(source.engine, user_id, at, items.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- domains
+
+
+@dataclass
+class DomainResult:
+    engine: str
+    products: list[str]
+    window_ms: int
+    exposures: pd.DataFrame
+    adoptions: pd.DataFrame
+    share_rates: pd.DataFrame
+    public_share: dict
+    references: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"engine": self.engine, "products": self.products, "window_ms": self.window_ms,
+                "public_share": self.public_share, "references": self.references,
+                "exposures": self.exposures.to_dict(orient="records"),
+                "adoptions": self.adoptions.to_dict(orient="records"),
+                "share_rates": self.share_rates.to_dict(orient="records")}
+
+    def to_frame(self) -> pd.DataFrame:
+        e = self.exposures.assign(kind="exposure").rename(columns={"exposures": "count"})
+        a = self.adoptions.assign(kind="adoption").rename(columns={"adoptions": "count"})
+        return pd.concat([e[["kind", "channel", "domain", "count"]],
+                          a[["kind", "channel", "domain", "count"]]], ignore_index=True)
+
+    def tables(self):
+        what = self.products[0] if len(self.products) == 1 else f"{len(self.products)} products"
+        ps = self.public_share
+        lines = pd.DataFrame(
+            [{"measure": "public share of exposures", "value": ps["exposures"]["p"],
+              "ci_low": ps["exposures"]["ci_low"], "ci_high": ps["exposures"]["ci_high"]},
+             {"measure": "public share of adoptions", "value": ps["adoptions"]["p"],
+              "ci_low": ps["adoptions"]["ci_low"], "ci_high": ps["adoptions"]["ci_high"]}]
+            + [{"measure": f"reference: {r['label']}", "value": r["share"], "ci_low": None,
+                "ci_high": None} for r in self.references])
+        return [(f"Private and public domain for {what} [{self.engine}]", lines),
+                ("Exposures by channel and domain", self.exposures),
+                ("Adoptions by channel and domain (source: exposure = last touch, "
+                 "endorsement = the window rule)", self.adoptions),
+                ("Share rate by channel: sharers / exposed users", self.share_rates)]
+
+
+def domains(source, products: list[str], *, window_ms: int) -> DomainResult:
+    mix = source.exposure_mix(products)
+    exposures = (mix.groupby(["channel", "domain"], as_index=False)[["exposures", "users"]].sum()
+                 .astype({"exposures": np.int64, "users": np.int64}))
+    total = int(exposures["exposures"].sum())
+    public = int(exposures.loc[exposures["domain"] == "public", "exposures"].sum())
+    exposures["share"] = exposures["exposures"] / total if total else np.nan
+
+    touches = source.adoption_touches(products, window_ms=window_ms)
+    has_touch = touches["exposure_domain"].notna()
+    domain = np.where(has_touch, touches["exposure_domain"],
+                      np.where(touches["endorsed"], "private", "public"))
+    channel = touches["channel"].where(touches["channel"].notna(), touches["exposure_channel"])
+    adopt = pd.DataFrame({"channel": channel.where(channel.notna(), "(none)").astype(object),
+                          "domain": domain.astype(object),
+                          "source": np.where(has_touch, "exposure", "endorsement")})
+    adoptions = adopt.groupby(["channel", "domain", "source"], as_index=False).size().rename(
+        columns={"size": "adoptions"})
+    adoptions["adoptions"] = adoptions["adoptions"].astype(np.int64)
+    n_adopt = len(adopt)
+    pub_adopt = int((adopt["domain"] == "public").sum())
+
+    # share rates only over products with exposure rows: elsewhere nobody counted the exposed
+    exposed_by_product = source.exposed_users(products)
+    exposed_by_product = exposed_by_product[exposed_by_product["users"] > 0]
+    exposed = int(exposed_by_product["users"].sum())
+    sharers = source.sharers(products)
+    sharers = sharers[sharers["product_id"].isin(exposed_by_product["product_id"])]
+    sharers = sharers.groupby("channel", as_index=False)[["sharers", "shares"]].sum()
+    sharers["exposed"] = exposed
+    rates = _rate_frame(sharers.astype({"sharers": np.int64, "shares": np.int64,
+                                        "exposed": np.int64}), "sharers", "exposed")
+    rates = rates.rename(columns={"p": "share_rate"})
+
+    def share(hits, n):
+        lo, hi = wilson(hits, n)
+        return {"count": hits, "of": n, "p": hits / n if n else None,
+                "ci_low": None if not n else float(lo), "ci_high": None if not n else float(hi)}
+
+    return DomainResult(source.engine, list(products), int(window_ms), exposures, adoptions,
+                        rates.reset_index(drop=True),
+                        {"exposures": share(public, total), "adoptions": share(pub_adopt, n_adopt)},
+                        [{"label": label, "share": v} for label, v in REFERENCE_PUBLIC_SHARE])

@@ -1,0 +1,522 @@
+"""Where the diffusion analyses get their rows: Neo4j (Cypher modules) or a snapshot (pandas).
+
+Both sources answer the same small set of questions with frames of the same
+columns and dtypes (ids as Python strings, times as int64 epoch milliseconds),
+so the analyses in :mod:`analyzer.influence` and :mod:`analyzer.cascades` never
+know which one they read. ``tests/test_influence.py`` checks that the two agree
+row for row on the same data.
+
+Each method mirrors one module under ``cypher/influence``, ``cypher/domains``
+or ``cypher/cascades``; the module's header is the specification, and the
+pandas code here implements the same rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["Source", "SnapshotSource", "Neo4jSource"]
+
+ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
+
+
+def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
+           bools: tuple[str, ...] = ()) -> pd.DataFrame:
+    out = {}
+    for name in names:
+        values = columns.get(name, [])
+        if name in ints:
+            out[name] = pd.array(values, dtype="Int64") if any(v is None for v in values) \
+                else np.asarray(values, dtype=np.int64)
+        elif name in bools:
+            out[name] = np.asarray(values, dtype=bool)
+        else:
+            out[name] = np.asarray(values, dtype=object)
+    return pd.DataFrame(out, columns=names)
+
+
+def obj(values) -> pd.Series:
+    """Text values as a Python-object column (no conversion to Arrow strings)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+
+
+def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques like ``pd.factorize(values, sort=True)``, with the uniques sorted
+    by Arrow (code-point order) instead of by Python comparisons: many times faster on
+    hundreds of thousands of ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) == 0:
+        return codes.astype(np.int64), uniques
+    order = pc.sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
+
+
+def expand_neighbors(graph, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(source, friend) position pairs for every friend of every position in ``pos``."""
+    pos = np.asarray(pos, dtype=np.int64)
+    counts = (graph.indptr[pos + 1] - graph.indptr[pos]).astype(np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    offsets = np.repeat(graph.indptr[pos] - first, counts) + np.arange(total)
+    return np.repeat(pos, counts), graph.indices[offsets].astype(np.int64)
+
+
+def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a canonical order (all columns ascending) with text as Python objects,
+    for comparing what the two sources return."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)
+            and not pd.api.types.is_bool_dtype(frame[c].dtype)]
+    frame = frame.astype({c: object for c in text})
+    for c in text:
+        frame[c] = frame[c].where(frame[c].notna(), None)
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+class Source:
+    """The questions both engines answer. See the Cypher module named in each docstring."""
+
+    engine: str
+
+    def n_users(self) -> int: ...
+    def product_ids(self) -> list[str]: ...
+    def product_names(self) -> dict[str, str]: ...
+    def user_exists(self, user_id: str) -> bool: ...
+
+    def check_products(self, products: list[str]) -> list[str]:
+        known = set(self.product_ids())
+        unknown = [p for p in products if p not in known]
+        if unknown:
+            raise InputError(f"unknown product(s): {', '.join(map(repr, unknown[:10]))}",
+                             field="PRODUCT")
+        return list(products)
+
+    def resolve(self, product: str | None, all_products: bool) -> list[str]:
+        if all_products:
+            products = self.product_ids()
+            if not products:
+                raise InputError("the data has no products", field="--all")
+            return products
+        if not product:
+            raise InputError("give a PRODUCT or --all", field="PRODUCT")
+        return self.check_products([product])
+
+
+# --------------------------------------------------------------------------- Neo4j
+
+
+@dataclass
+class Neo4jSource(Source):
+    runner: object
+    engine: str = "neo4j"
+
+    def _cols(self, module: str, **params) -> dict:
+        return self.runner.run(module, **params)[0]
+
+    def n_users(self) -> int:
+        return int(self.runner.run("admin/node_count")[0]["users"])
+
+    def product_ids(self) -> list[str]:
+        return [r["product_id"] for r in self.runner.run("export/products")]
+
+    def product_names(self) -> dict[str, str]:
+        return {r["product_id"]: r["name"] for r in self.runner.run("export/products")}
+
+    def user_exists(self, user_id: str) -> bool:
+        return bool(self.runner.run("reach/seed_nodes", user_ids=[user_id]))
+
+    def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
+        cols = self._cols("influence/endorsements", product_ids=products, likes=likes,
+                          shares=shares)
+        return _frame(cols, ENDORSEMENT_COLUMNS, ints=("at",))
+
+    def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
+        cols = self._cols("influence/adoptions", product_ids=products, purchases=purchases)
+        return _frame(cols, ["user_id", "product_id", "at"], ints=("at",))
+
+    def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
+                          shares=True) -> pd.DataFrame:
+        cols = self._cols("influence/credit_candidates", product_ids=products,
+                          purchases=purchases, likes=likes, shares=shares,
+                          window_ms=int(window_ms))
+        return _frame(cols, ["user_id", "product_id", "endorser_id", "adopted_at",
+                             "endorsed_at"], ints=("adopted_at", "endorsed_at"))
+
+    def ties(self, user_ids) -> pd.DataFrame:
+        cols = self._cols("influence/endorser_ties", user_ids=sorted(set(user_ids)))
+        return _frame(cols, ["user_a", "user_b"])
+
+    def roles(self, products) -> pd.DataFrame:
+        return _frame(self._cols("influence/roles", product_ids=products),
+                      ["user_id", "product_id", "role"])
+
+    def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
+        rows = self.runner.run("influence/feed", user_id=user_id, at=at, likes=likes,
+                               shares=shares, top=int(top))
+        frame = pd.DataFrame(rows, columns=["product_id", "name", "friends", "latest",
+                                            "endorsers"])
+        return frame.astype({"friends": np.int64, "latest": np.int64})
+
+    def exposure_mix(self, products) -> pd.DataFrame:
+        frame = pd.DataFrame(self.runner.run("domains/exposures", product_ids=products),
+                             columns=["product_id", "channel", "domain", "exposures", "users"])
+        return frame.astype({"product_id": object, "channel": object, "domain": object,
+                             "exposures": np.int64, "users": np.int64})
+
+    def exposed_users(self, products) -> pd.DataFrame:
+        frame = pd.DataFrame(self.runner.run("domains/exposed_users", product_ids=products),
+                             columns=["product_id", "users"])
+        return frame.astype({"product_id": object, "users": np.int64})
+
+    def sharers(self, products) -> pd.DataFrame:
+        frame = pd.DataFrame(self.runner.run("domains/sharers", product_ids=products),
+                             columns=["product_id", "channel", "sharers", "shares"])
+        return frame.astype({"product_id": object, "channel": object, "sharers": np.int64,
+                             "shares": np.int64})
+
+    def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
+        rows = self.runner.run("domains/adoptions", product_ids=products,
+                               window_ms=int(window_ms))
+        names = ["user_id", "product_id", "at", "channel", "exposure_channel",
+                 "exposure_domain", "endorsed"]
+        return _frame({n: [r[n] for r in rows] for n in names}, names, ints=("at",),
+                      bools=("endorsed",))
+
+    def tree_edges(self, products) -> pd.DataFrame:
+        cols = self._cols("cascades/tree_edges", product_ids=products)
+        return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
+                      ints=("at", "incoming"))
+
+    def members(self, products) -> pd.DataFrame:
+        rows = self.runner.run("cascades/members", product_ids=products)
+        names = ["product_id", "user_id", "promoted_at", "received"]
+        frame = _frame({n: [r[n] for r in rows] for n in names}, names, ints=("received",))
+        frame["promoted_at"] = pd.array([r["promoted_at"] for r in rows], dtype="Int64")
+        return frame
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+def _empty(table: str, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "at" else object)
+                         for c in columns})
+
+
+@dataclass
+class SnapshotSource(Source):
+    snap: object
+    engine: str = "memory"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def table(self, name: str, columns: list[str]) -> pd.DataFrame:
+        frame = self.snap.get(name)
+        if frame is None:
+            return _empty(name, columns)
+        return frame
+
+    @cached_property
+    def graph(self):
+        from .graph import project_snapshot
+
+        return project_snapshot(self.snap)
+
+    def n_users(self) -> int:
+        return len(self.snap["users"])
+
+    def product_ids(self) -> list[str]:
+        frame = self.snap.get("products")
+        return [] if frame is None else sorted(frame["product_id"].astype(object).tolist())
+
+    def product_names(self) -> dict[str, str]:
+        frame = self.snap.get("products")
+        if frame is None:
+            return {}
+        names = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
+        return dict(zip(frame["product_id"], names.where(names.notna(), None)))
+
+    def user_exists(self, user_id: str) -> bool:
+        return self.graph.user_ids.get_indexer([user_id])[0] >= 0
+
+    def _in(self, frame: pd.DataFrame, products) -> pd.DataFrame:
+        if len(products) == len(self._all_products) and set(products) == self._all_products:
+            return frame
+        return frame[frame["product_id"].isin(list(products))]
+
+    @cached_property
+    def _all_products(self) -> set:
+        return set(self.product_ids())
+
+    def _friend_likes(self, likes: pd.DataFrame) -> pd.DataFrame:
+        """Each like as one row per friend of the liker: (user, product, endorser, at)."""
+        g = self.graph
+        pos = g.user_ids.get_indexer(likes["user_id"].to_numpy(dtype=object))
+        counts = (g.indptr[pos + 1] - g.indptr[pos]).astype(np.int64)
+        _, friends = expand_neighbors(g, pos)
+        ids = g.user_ids.to_numpy(dtype=object)
+        return pd.DataFrame({
+            "user_id": ids[friends],
+            "product_id": np.repeat(likes["product_id"].to_numpy(dtype=object), counts),
+            "endorser_id": np.repeat(likes["user_id"].to_numpy(dtype=object), counts),
+            "at": np.repeat(likes["at"].to_numpy(dtype=np.int64), counts)})
+
+    def _signals(self, products, likes: bool, shares: bool) -> pd.DataFrame:
+        parts = []
+        if likes:
+            parts.append(self._friend_likes(self._in(
+                self.table("likes", ["user_id", "product_id", "at"]), products)))
+        if shares:
+            s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
+                                               "at"]), products)
+            s = s[s["sharer_id"] != s["recipient_id"]]
+            parts.append(pd.DataFrame({
+                "user_id": s["recipient_id"].to_numpy(dtype=object),
+                "product_id": s["product_id"].to_numpy(dtype=object),
+                "endorser_id": s["sharer_id"].to_numpy(dtype=object),
+                "at": s["at"].to_numpy(dtype=np.int64)}))
+        if not parts:
+            return _empty("endorsements", ENDORSEMENT_COLUMNS)
+        return pd.concat(parts, ignore_index=True)
+
+    def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
+        key = ("endorsements", tuple(products), likes, shares)
+        if key not in self._cache:
+            sig = self._signals(products, likes, shares)
+            out = sig.groupby(["user_id", "product_id", "endorser_id"], sort=False,
+                              as_index=False)["at"].min()
+            out["at"] = out["at"].astype(np.int64)
+            self._cache[key] = out[ENDORSEMENT_COLUMNS]
+        return self._cache[key]
+
+    def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
+        frame = self._in(self.table("purchases" if purchases else "likes",
+                                    ["user_id", "product_id", "at"]), products)
+        out = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["at"].min()
+        out["at"] = out["at"].astype(np.int64)
+        return out[["user_id", "product_id", "at"]]
+
+    def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
+                          shares=True) -> pd.DataFrame:
+        adopt = self.adoptions(products, purchases=purchases).rename(columns={"at": "adopted_at"})
+        endorse = self.endorsements(products, likes=likes, shares=shares).rename(
+            columns={"at": "endorsed_at"})
+        m = adopt.merge(endorse, on=["user_id", "product_id"])
+        m = m[(m["endorsed_at"] <= m["adopted_at"])
+              & (m["endorsed_at"] >= m["adopted_at"] - int(window_ms))]
+        return m[["user_id", "product_id", "endorser_id", "adopted_at",
+                  "endorsed_at"]].reset_index(drop=True)
+
+    def ties(self, user_ids) -> pd.DataFrame:
+        g = self.graph
+        wanted = pd.Index(sorted(set(user_ids)))
+        pos = g.user_ids.get_indexer(wanted)
+        pos = pos[pos >= 0]
+        inside = np.zeros(g.n_users, dtype=bool)
+        inside[pos] = True
+        src, dst = expand_neighbors(g, pos)
+        keep = inside[dst]
+        ids = g.user_ids.to_numpy(dtype=object)
+        a, b = ids[src[keep]], ids[dst[keep]]
+        lower = a < b
+        return pd.DataFrame({"user_a": a[lower], "user_b": b[lower]})
+
+    def roles(self, products) -> pd.DataFrame:
+        promo = self._in(self.table("promotions", ["user_id", "product_id"]), products)
+        shares = self._in(self.table("shares", ["sharer_id", "product_id"]), products)
+        frame = pd.concat([
+            pd.DataFrame({"user_id": promo["user_id"].to_numpy(dtype=object),
+                          "product_id": promo["product_id"].to_numpy(dtype=object),
+                          "role": "promoter"}),
+            pd.DataFrame({"user_id": shares["sharer_id"].to_numpy(dtype=object),
+                          "product_id": shares["product_id"].to_numpy(dtype=object),
+                          "role": "sharer"})], ignore_index=True)
+        return frame.drop_duplicates().reset_index(drop=True).astype(object)
+
+    def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
+        g = self.graph
+        pos = g.user_ids.get_indexer([user_id])[0]
+        parts = []
+        if likes:
+            friends = set(g.user_ids[g.indices[g.indptr[pos]:g.indptr[pos + 1]]])
+            lk = self.table("likes", ["user_id", "product_id", "at"])
+            lk = lk[lk["user_id"].isin(friends)]
+            parts.append(pd.DataFrame({"product_id": lk["product_id"].to_numpy(dtype=object),
+                                       "endorser_id": lk["user_id"].to_numpy(dtype=object),
+                                       "at": lk["at"].to_numpy(dtype=np.int64)}))
+        if shares:
+            s = self.table("shares", ["sharer_id", "recipient_id", "product_id", "at"])
+            s = s[(s["recipient_id"] == user_id) & (s["sharer_id"] != user_id)]
+            parts.append(pd.DataFrame({"product_id": s["product_id"].to_numpy(dtype=object),
+                                       "endorser_id": s["sharer_id"].to_numpy(dtype=object),
+                                       "at": s["at"].to_numpy(dtype=np.int64)}))
+        sig = pd.concat(parts, ignore_index=True) if parts else \
+            pd.DataFrame({"product_id": [], "endorser_id": [], "at": []})
+        if at is not None:
+            sig = sig[sig["at"] <= at]
+        sig = sig.groupby(["product_id", "endorser_id"], as_index=False)["at"].min()
+        sig = sig.sort_values(["at", "endorser_id"], kind="stable")
+        grouped = sig.groupby("product_id", sort=False)
+        frame = pd.DataFrame({"friends": grouped.size(), "latest": grouped["at"].max(),
+                              "endorsers": grouped["endorser_id"].agg(list)}).reset_index()
+        names = self.product_names()
+        frame.insert(1, "name", [names.get(p) for p in frame["product_id"]])
+        frame = frame.sort_values(["friends", "latest", "product_id"],
+                                  ascending=[False, False, True], kind="stable").head(top)
+        return frame.astype({"friends": np.int64, "latest": np.int64}).reset_index(drop=True)[
+            ["product_id", "name", "friends", "latest", "endorsers"]]
+
+    def _exposures(self, products) -> pd.DataFrame:
+        return self._in(self.table("exposures", ["user_id", "product_id", "at", "channel",
+                                                 "domain"]), products)
+
+    def exposure_mix(self, products) -> pd.DataFrame:
+        e = self._exposures(products)
+        out = e.groupby(["product_id", "channel", "domain"], as_index=False).agg(
+            exposures=("user_id", "size"), users=("user_id", "nunique"))
+        return out.astype({"product_id": object, "channel": object, "domain": object,
+                           "exposures": np.int64, "users": np.int64})
+
+    def exposed_users(self, products) -> pd.DataFrame:
+        e = self._exposures(products)
+        out = e.groupby("product_id", as_index=False).agg(users=("user_id", "nunique"))
+        return out.astype({"product_id": object, "users": np.int64})
+
+    def sharers(self, products) -> pd.DataFrame:
+        s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
+                                           "channel", "at"]), products)
+        out = s.groupby(["product_id", "channel"], as_index=False).agg(
+            sharers=("sharer_id", "nunique"), shares=("sharer_id", "size"))
+        return out.astype({"product_id": object, "channel": object, "sharers": np.int64,
+                           "shares": np.int64})
+
+    def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
+        buys = self._in(self.table("purchases", ["user_id", "product_id", "at", "channel"]),
+                        products)
+        if "channel" not in buys:
+            buys = buys.assign(channel=None)
+        first = buys.sort_values("at", kind="stable").drop_duplicates(["user_id", "product_id"])
+        first = first[["user_id", "product_id", "at", "channel"]].astype(
+            {"at": np.int64, "channel": object})
+        e = self._exposures(products)[["user_id", "product_id", "at", "channel", "domain"]]
+        e = e.rename(columns={"at": "e_at", "channel": "exposure_channel",
+                              "domain": "exposure_domain"})
+        m = first.merge(e, on=["user_id", "product_id"])
+        m = m[m["e_at"] <= m["at"]]
+        # last touch: the latest exposure; ties: private before public, then channel
+        m = m.sort_values(["e_at", "exposure_domain", "exposure_channel"],
+                          ascending=[False, True, True], kind="stable")
+        m = m.drop_duplicates(["user_id", "product_id"])
+        out = first.merge(m[["user_id", "product_id", "exposure_channel", "exposure_domain"]],
+                          on=["user_id", "product_id"], how="left")
+        sig = self._signals(products, True, True).rename(columns={"at": "s_at"})
+        j = first[["user_id", "product_id", "at"]].merge(sig, on=["user_id", "product_id"])
+        hit = j[(j["s_at"] <= j["at"]) & (j["s_at"] >= j["at"] - int(window_ms))]
+        endorsed = pd.MultiIndex.from_frame(hit[["user_id", "product_id"]])
+        out["endorsed"] = pd.MultiIndex.from_frame(out[["user_id", "product_id"]]).isin(endorsed)
+        out = out.astype({"channel": object, "exposure_channel": object,
+                          "exposure_domain": object})
+        for col in ("channel", "exposure_channel", "exposure_domain"):
+            out[col] = out[col].where(out[col].notna(), None)
+        return out[["user_id", "product_id", "at", "channel", "exposure_channel",
+                    "exposure_domain", "endorsed"]]
+
+    def _edges(self, products) -> pd.DataFrame:
+        s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id", "at"]),
+                     products)
+        g = self._in(self.table("gifts", ["giver_id", "recipient_id", "product_id", "at"]),
+                     products)
+        edges = pd.concat([
+            pd.DataFrame({"product_id": obj(s["product_id"].to_numpy(dtype=object)),
+                          "parent": obj(s["sharer_id"].to_numpy(dtype=object)),
+                          "child": obj(s["recipient_id"].to_numpy(dtype=object)),
+                          "at": s["at"].to_numpy(dtype=np.int64), "kind": "share"}),
+            pd.DataFrame({"product_id": obj(g["product_id"].to_numpy(dtype=object)),
+                          "parent": obj(g["giver_id"].to_numpy(dtype=object)),
+                          "child": obj(g["recipient_id"].to_numpy(dtype=object)),
+                          "at": g["at"].to_numpy(dtype=np.int64), "kind": "gift"})],
+            ignore_index=True)
+        return edges[edges["parent"] != edges["child"]]
+
+    def tree_edges(self, products) -> pd.DataFrame:
+        e = self._edges(products)
+        n = len(e)
+        pc, puniq = factorize_sorted(e["product_id"].to_numpy(dtype=object))
+        uc, uuniq = factorize_sorted(np.concatenate([e["parent"].to_numpy(dtype=object),
+                                                     e["child"].to_numpy(dtype=object)]))
+        par, chi = uc[:n].astype(np.int64), uc[n:].astype(np.int64)
+        at = e["at"].to_numpy(dtype=np.int64)
+        kind = e["kind"].to_numpy(dtype=object)
+        U = max(len(uuniq), 1)
+        pc = pc.astype(np.int64)
+        # earliest incoming edge per (product, child): by time, sender id, then gift < share
+        order = np.lexsort(((kind == "share").astype(np.int8), par, at, chi, pc))
+        ck = (pc * U + chi)[order]
+        first = np.r_[True, ck[1:] != ck[:-1]] if n else np.zeros(0, dtype=bool)
+        starts = np.flatnonzero(first)
+        incoming = np.diff(np.append(starts, n))
+        rows = order[starts]
+        child_key = ck[starts]
+        # promoters are roots
+        promo = self._in(self.table("promotions", ["user_id", "product_id"]), products)
+        pp = pd.Index(puniq, dtype=object).get_indexer(promo["product_id"].to_numpy(dtype=object))
+        pu = pd.Index(uuniq, dtype=object).get_indexer(promo["user_id"].to_numpy(dtype=object))
+        promo_keys = (pp.astype(np.int64) * U + pu)[(pp >= 0) & (pu >= 0)]
+        # so is anyone who had sent the product before anything reached them
+        sent = pc * U + par
+        so = np.lexsort((at, sent))
+        sent_sorted = sent[so]
+        sfirst = np.r_[True, sent_sorted[1:] != sent_sorted[:-1]] if n else first
+        out_keys, out_at = sent_sorted[sfirst], at[so][sfirst]
+        pos = np.searchsorted(out_keys, child_key)
+        pos_ok = pos < len(out_keys)
+        acted_before = np.zeros(len(child_key), dtype=bool)
+        hit = pos_ok.copy()
+        hit[pos_ok] = out_keys[pos[pos_ok]] == child_key[pos_ok]
+        acted_before[hit] = out_at[pos[hit]] < at[rows][hit]
+        keep = ~np.isin(child_key, promo_keys) & ~acted_before
+        r = rows[keep]
+        return pd.DataFrame({"product_id": obj(e["product_id"].to_numpy(dtype=object)[r]),
+                             "parent": obj(e["parent"].to_numpy(dtype=object)[r]),
+                             "child": obj(e["child"].to_numpy(dtype=object)[r]),
+                             "kind": obj(kind[r]), "at": at[r],
+                             "incoming": incoming[keep].astype(np.int64)})
+
+    def members(self, products) -> pd.DataFrame:
+        promo = self._in(self.table("promotions", ["user_id", "product_id", "at"]), products)
+        edges = self._edges(products)
+        prod = np.concatenate([promo["product_id"].to_numpy(dtype=object),
+                               edges["product_id"].to_numpy(dtype=object),
+                               edges["product_id"].to_numpy(dtype=object)])
+        user = np.concatenate([promo["user_id"].to_numpy(dtype=object),
+                               edges["parent"].to_numpy(dtype=object),
+                               edges["child"].to_numpy(dtype=object)])
+        promoted = np.concatenate([promo["at"].to_numpy(dtype=np.int64).astype(float),
+                                   np.full(2 * len(edges), np.inf)])
+        received = np.concatenate([np.zeros(len(promo) + len(edges), dtype=np.int64),
+                                   np.ones(len(edges), dtype=np.int64)])
+        pc, puniq = pd.factorize(prod)
+        uc, uuniq = pd.factorize(user)
+        keys, inv = np.unique(pc.astype(np.int64) * max(len(uuniq), 1) + uc, return_inverse=True)
+        first_promo = np.full(len(keys), np.inf)
+        np.minimum.at(first_promo, inv, promoted)
+        got = np.bincount(inv, weights=received, minlength=len(keys)).astype(np.int64)
+        U = max(len(uuniq), 1)
+        out = pd.DataFrame({"product_id": obj(np.asarray(puniq, dtype=object)[keys // U]),
+                            "user_id": obj(np.asarray(uuniq, dtype=object)[keys % U]),
+                            "promoted_at": pd.array(np.where(np.isinf(first_promo), np.nan,
+                                                             first_promo), dtype="Int64"),
+                            "received": got})
+        return out
