@@ -837,6 +837,167 @@ def cascades(product, all_products, top, compare, snapshot, uri, user, password,
     emit(result, fmt)
 
 
+# --------------------------------------------------------------------------- simulate
+
+
+def _graph_and_seeds(snapshot, uri, user, password, database, product, roles, users,
+                     users_file, need_seeds: bool):
+    """The projected friendship graph, plus seeds from --users/--users-file or the product's
+    users in the given roles (None when neither is asked for)."""
+    from . import reach as R
+
+    explicit = None
+    if users:
+        explicit = [u for u in users.split(",") if u != ""]
+    if users_file:
+        explicit = (explicit or []) + _read_users_file(users_file)
+    role_list = [r.strip() for r in (roles or "promoters").split(",") if r.strip()]
+    if snapshot is not None:
+        from .graph import project_snapshot
+        from .snapshot import read_snapshot
+
+        snap = read_snapshot(snapshot)
+        graph = project_snapshot(snap)
+        seeds_of = lambda rl: R.product_seeds_snapshot(snap, product, rl)  # noqa: E731
+        seeds = explicit if explicit is not None else (seeds_of(role_list) if product else None)
+        current = seeds_of(["promoters"]) if product else None
+    else:
+        from .graph import project_neo4j
+
+        with runner_from(uri, user, password, database) as runner:
+            graph = project_neo4j(runner)
+            seeds = explicit if explicit is not None else (
+                R.product_seeds_neo4j(runner, product, role_list) if product else None)
+            current = R.product_seeds_neo4j(runner, product, ["promoters"]) if product else None
+    if need_seeds:
+        if seeds is None:
+            raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
+        _require_seeds(seeds, product, role_list)
+    return graph, seeds, current, role_list
+
+
+def p_option(f: Callable) -> Callable:
+    return click.option("--p", "p", default="weighted-cascade", show_default=True,
+                        help="Edge probabilities (IC) or weights (LT): a number for every "
+                             "edge, or weighted-cascade (1 / degree of the receiving user).")(f)
+
+
+@cli.command()
+@click.argument("product", required=False)
+@click.option("--from", "roles", default="promoters", show_default=True,
+              help="Seed roles for PRODUCT: promoters, sharers, endorsers, buyers, or all.")
+@click.option("--users", "users", help="Explicit seed user ids, comma-separated.")
+@click.option("--users-file", type=click.Path(path_type=Path),
+              help="Seed user ids, one per line.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Independent Cascade or Linear Threshold.")
+@p_option
+@click.option("--runs", type=click.IntRange(2, None), default=1000, show_default=True,
+              help="Monte Carlo runs.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed; the same seed gives the same numbers on any machine.")
+@snapshot_option
+@connection_options
+@format_option
+def simulate(product, roles, users, users_file, model, p, runs, seed, snapshot, uri, user,
+             password, database, fmt) -> None:
+    """If these users push the product, how far does it spread? IC or LT Monte Carlo.
+
+    Prints the expected spread with its standard error, 95% interval and
+    quantiles, the activation curve by step, and whether the runs were enough
+    (relative standard error under 1%, else how many are needed).
+
+    \b
+    Examples:
+      diffusion simulate p0 --from promoters --model ic --p 0.05 --runs 2000
+      diffusion simulate --users u01,u07 --model lt --snapshot analyzer/samples/tea-circle
+    """
+    from .simulate import simulate as run
+
+    graph, seeds, _, _ = _graph_and_seeds(snapshot, uri, user, password, database, product,
+                                          roles, users, users_file, need_seeds=True)
+    result = run(graph, seeds, model=model, p=p, runs=runs, seed=seed)
+    if not result.to_dict()["enough_runs"]:
+        note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
+             f"{result.runs_needed:,} runs are needed")
+    emit(result, fmt)
+
+
+@cli.command()
+@click.option("--k", "k", type=click.IntRange(1, None), required=True,
+              help="How many promoters to pick.")
+@click.option("--product", help="Compare with this product's current promoters (and exclude "
+              "them with --exclude-current).")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
+@p_option
+@click.option("--method", type=click.Choice(["imm", "celf", "degree", "pagerank"]),
+              default="imm", show_default=True,
+              help="imm: RR sets with a (1-1/e-eps) guarantee; celf: lazy greedy on Monte "
+                   "Carlo (small candidate sets); degree, pagerank: heuristics.")
+@click.option("--eps", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="IMM accuracy: smaller is more RR sets.")
+@click.option("--ell", type=click.FloatRange(0, None, min_open=True), default=1.0,
+              show_default=True, help="IMM confidence: the guarantee holds with probability "
+                                      "at least 1 - 1/n^ell.")
+@click.option("--exclude-current", is_flag=True,
+              help="Do not pick the product's current promoters.")
+@click.option("--candidates", default="all", show_default=True,
+              help="Who may be picked: all, or the product's users in a role (promoters, "
+                   "sharers, endorsers, buyers).")
+@click.option("--runs", type=click.IntRange(2, None), default=1000, show_default=True,
+              help="Forward runs for the independent spread check of every seed set.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-memory", type=float,
+              help="GiB IMM may use for RR sets [default: half of RAM].")
+@snapshot_option
+@connection_options
+@format_option
+def promoters(k, product, model, p, method, eps, ell, exclude_current, candidates, runs, seed,
+              max_memory, snapshot, uri, user, password, database, fmt) -> None:
+    """Which k users should promote to reach the most people? IMM, CELF or heuristics.
+
+    Prints the seeds in pick order with their marginal gains, and the expected
+    spread of the pick, of the product's current promoters and of the degree
+    and PageRank heuristics, each re-estimated by an independent forward
+    simulation with a fresh random seed.
+
+    \b
+    Examples:
+      diffusion promoters --k 20 --product p0 --model ic --p 0.01
+      diffusion promoters --k 2 --method celf --p 0.1 --snapshot analyzer/samples/tea-circle
+    """
+    import numpy as np
+
+    from .errors import InputError
+    from .simulate import promoters as pick
+
+    if (exclude_current or candidates != "all") and not product:
+        raise click.UsageError("--exclude-current and --candidates ROLE need --product")
+    graph, _, current, _ = _graph_and_seeds(
+        snapshot, uri, user, password, database, product, None, None, None, need_seeds=False)
+    allowed = np.ones(graph.n_users, dtype=bool)
+    if candidates != "all":
+        from . import reach as R
+
+        if candidates not in R.ROLES:
+            raise InputError(f"--candidates must be all or one of {', '.join(R.ROLES)}",
+                             field="--candidates")
+        _, pool, _, _ = _graph_and_seeds(snapshot, uri, user, password, database, product,
+                                         candidates, None, None, need_seeds=True)
+        allowed[:] = False
+        allowed[graph.positions(pool)] = True
+    if exclude_current and current:
+        allowed[graph.positions(current)] = False
+    if not allowed.any():
+        raise InputError("no candidates are left to pick from", field="--candidates")
+    with rich_progress() as bar:
+        result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
+                      allowed=allowed, current=current or None, check_runs=runs,
+                      max_bytes=None if max_memory is None else max_memory * 2**30,
+                      progress=lambda done: bar("RR sets", done, done))
+    emit(result, fmt)
+
+
 # --------------------------------------------------------------------------- query
 
 

@@ -149,8 +149,9 @@ def _buckets(endorse: pd.DataFrame, adopt: pd.DataFrame) -> pd.DataFrame:
     e["pair"] = codes
     e["k"] = e.groupby("pair", sort=False).cumcount().to_numpy() + 1
     t = e["at"].to_numpy(dtype=np.int64)
-    same_pair_next = np.r_[codes[1:] == codes[:-1], False]
-    t_next = np.where(same_pair_next, np.r_[t[1:], NEVER], NEVER)
+    t_next = np.full(len(t), NEVER, dtype=np.int64)
+    same_pair_next = codes[1:] == codes[:-1]
+    t_next[:-1][same_pair_next] = t[1:][same_pair_next]
     e["t_next"] = t_next
     a = pd.Series(adopt["at"].to_numpy(dtype=np.int64),
                   index=pd.MultiIndex.from_frame(adopt[["product_id", "user_id"]]))

@@ -120,11 +120,20 @@ class Source:
 
 @dataclass
 class Neo4jSource(Source):
+    """Rows from the Cypher modules. Answers are kept for the life of the object (a
+    report asks for the same endorsements several times); make a new one after the
+    database changes."""
+
     runner: object
     engine: str = "neo4j"
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def _cols(self, module: str, **params) -> dict:
-        return self.runner.run(module, **params)[0]
+        key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                    for k, v in params.items())))
+        if key not in self._cache:
+            self._cache[key] = self.runner.run(module, **params)[0]
+        return self._cache[key]
 
     def n_users(self) -> int:
         return int(self.runner.run("admin/node_count")[0]["users"])

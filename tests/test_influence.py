@@ -413,3 +413,15 @@ def test_bad_input_is_one_clear_line(offline_cli, hand, args, message):
 def test_product_and_all_together_is_a_usage_error(offline_cli, hand):
     res = offline_cli("domains", "X", "--all", "--snapshot", str(hand))
     assert res.exit_code == 2 and "not both" in res.output
+
+
+def test_a_product_with_no_activity_gives_empty_results(tmp_path):
+    snap = write_tables(tmp_path / "quiet", products="product_id\nP\n")
+    source = SnapshotSource(read_snapshot(snap))
+    r = I.endorsements(source, ["P"], min_users=1)
+    assert r.curve.empty and r.baseline["users"] == 3 and r.baseline["adopters"] == 0
+    assert I.influencers(source, ["P"], window_ms=H).ranking.empty
+    d = I.domains(source, ["P"], window_ms=H)
+    assert d.public_share["exposures"]["of"] == 0 and d.public_share["exposures"]["p"] is None
+    c = C.cascades(source, ["P"]).to_dict()["products"][0]
+    assert c["cascade_count"] == 0 and c["cascades"] == []

@@ -1,0 +1,696 @@
+"""Forward simulation (IC, LT) and promoter selection (IMM, CELF, degree, PageRank).
+
+Kernels are numba-compiled. Every run and every reverse-reachable (RR) set draws
+from its own random stream, seeded from (seed, run number) with splitmix64, so
+results do not depend on the number of threads or on how runs are chunked.
+
+Models on the undirected friendship graph (each friendship is two arcs):
+
+- **IC**: a newly active user gets one chance to activate each friend, with the
+  arc's probability.
+- **LT**: each user draws a uniform threshold; it activates when the summed
+  weights of its active friends reach it. Weights default to 1/degree of the
+  receiving user (they then sum to 1 over its friends).
+
+IMM follows Tang, Shi and Xiao (SIGMOD 2015), with Chen's correction (2018):
+the final RR sets are drawn afresh rather than reusing those of the bound
+search. See docs/simulate.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numba import njit, prange
+
+from .errors import DiffusionError, InputError
+from .graph import FriendGraph
+
+__all__ = ["edge_probabilities", "simulate", "imm", "celf", "top_degree", "top_pagerank",
+           "SimulationResult", "PromoterResult", "promoters", "exact_ic_spread"]
+
+MAX_STEPS = 64
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+# --------------------------------------------------------------------------- random streams
+
+
+@njit(inline="always")
+def _splitmix(x):
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    z = x
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x, z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always")
+def _stream(seed, index):
+    """Initial state of the stream for (seed, index)."""
+    s, z = _splitmix(np.uint64(seed) * np.uint64(0x2545F4914F6CDD1D) + np.uint64(index))
+    s, z = _splitmix(z)
+    return z | np.uint64(1)
+
+
+@njit(inline="always")
+def _next(state):
+    """xorshift64*: new state and a float in [0, 1)."""
+    state ^= state >> np.uint64(12)
+    state ^= state << np.uint64(25)
+    state ^= state >> np.uint64(27)
+    out = state * np.uint64(0x2545F4914F6CDD1D)
+    return state, (out >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+# --------------------------------------------------------------------------- forward
+
+
+@njit(parallel=True, cache=True)
+def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks):
+    """model 0: IC with arc probabilities ``weight``; 1: LT with arc weights ``weight``
+    (weight[e] of arc u->v is what u adds to v). Returns spread and new users per step."""
+    n = indptr.shape[0] - 1
+    spread = np.zeros(runs, dtype=np.int64)
+    curve = np.zeros((runs, MAX_STEPS + 1), dtype=np.int64)
+    for c in prange(chunks):
+        active = np.zeros(n, dtype=np.int64)
+        touched = np.zeros(n, dtype=np.int64)
+        acc = np.zeros(n, dtype=np.float64)
+        theta = np.zeros(n, dtype=np.float64)
+        frontier = np.empty(n, dtype=np.int64)
+        nxt = np.empty(n, dtype=np.int64)
+        for r in range(c * runs // chunks, (c + 1) * runs // chunks):
+            mark = r + 1
+            state = _stream(seed, r)
+            cnt = 0
+            for i in range(seeds.shape[0]):
+                s = seeds[i]
+                if active[s] != mark:
+                    active[s] = mark
+                    frontier[cnt] = s
+                    cnt += 1
+            total = cnt
+            curve[r, 0] = cnt
+            step = 0
+            while cnt > 0:
+                nn = 0
+                for i in range(cnt):
+                    u = frontier[i]
+                    for e in range(indptr[u], indptr[u + 1]):
+                        v = indices[e]
+                        if active[v] == mark:
+                            continue
+                        if model == 0:
+                            state, x = _next(state)
+                            if x < weight[e]:
+                                active[v] = mark
+                                nxt[nn] = v
+                                nn += 1
+                        else:
+                            if touched[v] != mark:
+                                touched[v] = mark
+                                acc[v] = 0.0
+                                state, x = _next(state)
+                                theta[v] = x
+                            acc[v] += weight[e]
+                            if acc[v] >= theta[v]:
+                                active[v] = mark
+                                nxt[nn] = v
+                                nn += 1
+                step += 1
+                curve[r, min(step, MAX_STEPS)] += nn
+                total += nn
+                for i in range(nn):
+                    frontier[i] = nxt[i]
+                cnt = nn
+            spread[r] = total
+    return spread, curve
+
+
+# --------------------------------------------------------------------------- RR sets
+
+
+@njit(nogil=True, cache=True)
+def _rr_sets(indptr, indices, in_weight, start, count, seed, model, n_roots, roots_pool):
+    """RR sets number start..start+count-1. in_weight[e] for the arc at position e of v's
+    list (v -> u) is the probability (IC) or weight (LT) of the reverse arc u -> v.
+    Roots are uniform over all users (roots_pool unused when n_roots == 0)."""
+    n = indptr.shape[0] - 1
+    mark = np.zeros(n, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    sizes = np.zeros(count, dtype=np.int64)
+    cap = max(count * 2, 16)
+    nodes = np.empty(cap, dtype=np.int32)
+    used = 0
+    for j in range(count):
+        rid = start + j
+        state = _stream(seed, rid)
+        state, x = _next(state)
+        root = min(int(x * n), n - 1)
+        m = rid + 1
+        mark[root] = m
+        queue[0] = root
+        size = 1
+        if model == 0:
+            head = 0
+            while head < size:
+                v = queue[head]
+                head += 1
+                for e in range(indptr[v], indptr[v + 1]):
+                    u = indices[e]
+                    if mark[u] == m:
+                        continue
+                    state, x = _next(state)
+                    if x < in_weight[e]:
+                        mark[u] = m
+                        queue[size] = u
+                        size += 1
+        else:
+            v = root
+            while True:
+                state, x = _next(state)
+                chosen = -1
+                acc = 0.0
+                for e in range(indptr[v], indptr[v + 1]):
+                    acc += in_weight[e]
+                    if x < acc:
+                        chosen = indices[e]
+                        break
+                if chosen < 0 or mark[chosen] == m:
+                    break
+                mark[chosen] = m
+                queue[size] = chosen
+                size += 1
+                v = chosen
+        if used + size > cap:
+            cap = max(cap * 2, used + size)
+            grown = np.empty(cap, dtype=np.int32)
+            grown[:used] = nodes[:used]
+            nodes = grown
+        for i in range(size):
+            nodes[used + i] = queue[i]
+        used += size
+        sizes[j] = size
+    return nodes[:used].copy(), sizes
+
+
+@njit(cache=True)
+def _greedy_cover(rr_indptr, rr_nodes, n, k, allowed):
+    """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers."""
+    theta = rr_indptr.shape[0] - 1
+    counts = np.zeros(n, dtype=np.int64)
+    for i in range(rr_nodes.shape[0]):
+        counts[rr_nodes[i]] += 1
+    inv_ptr = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        inv_ptr[v + 1] = inv_ptr[v] + counts[v]
+    fill = inv_ptr[:-1].copy()
+    inv = np.empty(rr_nodes.shape[0], dtype=np.int64)
+    for r in range(theta):
+        for i in range(rr_indptr[r], rr_indptr[r + 1]):
+            v = rr_nodes[i]
+            inv[fill[v]] = r
+            fill[v] += 1
+    covered = np.zeros(theta, dtype=np.bool_)
+    chosen = np.full(k, -1, dtype=np.int64)
+    gains = np.zeros(k, dtype=np.int64)
+    for j in range(k):
+        best = -1
+        best_count = -1
+        for v in range(n):
+            if allowed[v] and counts[v] > best_count:
+                best = v
+                best_count = counts[v]
+        if best < 0:
+            break
+        chosen[j] = best
+        gains[j] = best_count
+        allowed[best] = False
+        for i in range(inv_ptr[best], inv_ptr[best + 1]):
+            r = inv[i]
+            if covered[r]:
+                continue
+            covered[r] = True
+            for t in range(rr_indptr[r], rr_indptr[r + 1]):
+                counts[rr_nodes[t]] -= 1
+    return chosen, gains
+
+
+class _RRCollection:
+    """RR sets drawn in numbered order, in parallel chunks; deterministic for a seed."""
+
+    def __init__(self, graph: FriendGraph, in_weight: np.ndarray, model: int, seed: int,
+                 max_bytes: float, progress=None) -> None:
+        self.g, self.w, self.model, self.seed = graph, in_weight, model, seed
+        self.max_bytes, self.progress = max_bytes, progress
+        self.parts_nodes: list[np.ndarray] = []
+        self.parts_sizes: list[np.ndarray] = []
+        self.count = 0
+        self.total_nodes = 0
+        self.threads = max(1, min(os.cpu_count() or 1, 8))
+
+    def _check_memory(self, target: int) -> None:
+        mean = self.total_nodes / self.count if self.count else 1.0
+        need = target * (mean * (4 + 8) + 8 + 8 + 1)  # nodes, inverted index, offsets
+        if need > self.max_bytes:
+            raise DiffusionError(
+                f"IMM would need about {need / 2**30:.1f} GiB for {target:,} RR sets "
+                f"(mean size {mean:.1f}); the limit is {self.max_bytes / 2**30:.1f} GiB. "
+                f"Raise --max-memory, or use a larger --eps or a smaller --k")
+
+    def extend_to(self, target: int) -> None:
+        target = int(math.ceil(target))
+        if self.count == 0 and target > 0:
+            self._draw(min(target, 1000))
+        self._check_memory(target)
+        while self.count < target:
+            self._draw(min(target - self.count, 2_000_000))
+
+    def _draw(self, count: int) -> None:
+        g = self.g
+        step = max(1, math.ceil(count / self.threads))
+        starts = list(range(self.count, self.count + count, step))
+
+        def work(s):
+            c = min(step, self.count + count - s)
+            return _rr_sets(g.indptr, g.indices, self.w, s, c, self.seed, self.model, 0,
+                            np.empty(0, dtype=np.int64))
+
+        with ThreadPoolExecutor(self.threads) as pool:
+            for nodes, sizes in pool.map(work, starts):
+                self.parts_nodes.append(nodes)
+                self.parts_sizes.append(sizes)
+                self.total_nodes += len(nodes)
+        self.count += count
+        if self.progress:
+            self.progress(self.count)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        nodes = np.concatenate(self.parts_nodes) if self.parts_nodes else np.empty(0, np.int32)
+        sizes = np.concatenate(self.parts_sizes) if self.parts_sizes else np.empty(0, np.int64)
+        self.parts_nodes, self.parts_sizes = [nodes], [sizes]
+        indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        return indptr, nodes
+
+    def greedy(self, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        indptr, nodes = self.arrays()
+        return _greedy_cover(indptr, nodes, self.g.n_users, k, allowed.copy())
+
+
+# --------------------------------------------------------------------------- probabilities
+
+
+def _receiver_degree(graph: FriendGraph) -> np.ndarray:
+    deg = np.diff(graph.indptr).astype(np.float64)
+    return deg[graph.indices]  # degree of the arc's receiving user
+
+
+def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray, np.ndarray]:
+    """(forward, reverse) arc weights: forward[e] for arc u->v at position e of u's list;
+    reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v."""
+    if isinstance(spec, (int, float)) or (isinstance(spec, str) and _is_float(spec)):
+        p = float(spec)
+        if not 0.0 <= p <= 1.0:
+            raise InputError(f"--p must be in [0, 1], got {p}", field="--p")
+        forward = np.full(len(graph.indices), p)
+        return forward, forward
+    if spec in (None, "weighted-cascade"):
+        forward = 1.0 / np.maximum(_receiver_degree(graph), 1.0)
+        # reverse: the arc v -> u in v's list stands for u -> v, received by v
+        src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
+        reverse = 1.0 / np.maximum(np.diff(graph.indptr)[src].astype(np.float64), 1.0)
+        return forward, reverse
+    if isinstance(spec, np.ndarray):
+        return spec, reverse_arcs(graph, spec)
+    raise InputError(f"--p must be a number, weighted-cascade or history, got {spec!r}",
+                     field="--p")
+
+
+def reverse_arcs(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:
+    """Weights re-indexed so position e of v's list (v -> u) holds forward(u -> v)."""
+    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
+    dst = graph.indices.astype(np.int64)
+    n = graph.n_users
+    key_fwd = src * n + dst
+    key_rev = dst * n + src
+    order = np.argsort(key_fwd)
+    pos = order[np.searchsorted(key_fwd[order], key_rev)]
+    return forward[pos]
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+@dataclass
+class SimulationResult:
+    model: str
+    probability: str
+    runs: int
+    seed: int
+    seeds: list[str]
+    spreads: np.ndarray
+    curve: np.ndarray
+    users: int
+    target_rse: float = 0.01
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return float(self.spreads.mean())
+
+    @property
+    def stderr(self) -> float:
+        return float(self.spreads.std(ddof=1) / math.sqrt(self.runs)) if self.runs > 1 else 0.0
+
+    @property
+    def rse(self) -> float:
+        return self.stderr / self.mean if self.mean else 0.0
+
+    @property
+    def runs_needed(self) -> int:
+        return int(math.ceil(self.runs * (self.rse / self.target_rse) ** 2))
+
+    def to_dict(self) -> dict:
+        q = np.quantile(self.spreads, [0.05, 0.25, 0.5, 0.75, 0.95])
+        mean_curve = self.curve.mean(axis=0)
+        last = int(np.max(np.nonzero(mean_curve)[0])) if mean_curve.any() else 0
+        return {"model": self.model, "probability": self.probability, "runs": self.runs,
+                "seed": self.seed, "seeds": len(self.seeds), "users": self.users,
+                "mean": self.mean, "stderr": self.stderr,
+                "ci_low": self.mean - 1.959963984540054 * self.stderr,
+                "ci_high": self.mean + 1.959963984540054 * self.stderr,
+                "quantiles": {"p05": float(q[0]), "p25": float(q[1]), "p50": float(q[2]),
+                              "p75": float(q[3]), "p95": float(q[4])},
+                "curve": [{"step": i, "new": float(mean_curve[i]),
+                           "cumulative": float(mean_curve[: i + 1].sum())}
+                          for i in range(last + 1)],
+                "relative_stderr": self.rse, "enough_runs": self.rse <= self.target_rse,
+                "runs_needed": self.runs_needed, "notes": self.notes}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.to_dict()["curve"])
+
+    def tables(self):
+        d = self.to_dict()
+        head = pd.DataFrame([{"expected spread": d["mean"], "stderr": d["stderr"],
+                              "ci_low": d["ci_low"], "ci_high": d["ci_high"],
+                              **d["quantiles"]}])
+        out = [(f"{self.model.upper()} with {self.probability}, {len(self.seeds)} seed(s), "
+                f"{self.runs:,} runs (seed {self.seed})", head),
+               ("Activation curve: mean new users per step", self.to_frame())]
+        check = ("enough runs" if d["enough_runs"] else
+                 f"WARNING: relative standard error {self.rse:.2%} is above "
+                 f"{self.target_rse:.0%}; about {self.runs_needed:,} runs are needed")
+        out.append((f"Relative standard error {self.rse:.3%}: {check}", pd.DataFrame()))
+        return out
+
+
+def _model_code(model: str) -> int:
+    if model not in ("ic", "lt"):
+        raise InputError(f"model must be ic or lt, got {model!r}", field="--model")
+    return 0 if model == "ic" else 1
+
+
+def _chunks(runs: int) -> int:
+    return max(1, min(runs, os.cpu_count() or 1))
+
+
+def forward_spreads(graph: FriendGraph, seed_pos: np.ndarray, weight: np.ndarray, model: str,
+                    runs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    return _forward(graph.indptr, graph.indices, weight, np.asarray(seed_pos, np.int64),
+                    runs, seed, _model_code(model), _chunks(runs))
+
+
+def simulate(graph: FriendGraph, seed_ids, *, model: str = "ic", p="weighted-cascade",
+             runs: int = 1000, seed: int = 0, weights: np.ndarray | None = None,
+             probability_label: str | None = None) -> SimulationResult:
+    if runs < 2:
+        raise InputError("--runs must be at least 2", field="--runs")
+    pos = graph.positions(seed_ids)
+    if len(pos) == 0:
+        raise DiffusionError("the seed set is empty")
+    forward = weights if weights is not None else edge_probabilities(graph, p, model)[0]
+    spreads, curve = forward_spreads(graph, pos, forward, model, runs, seed)
+    return SimulationResult(model, probability_label or str(p), runs, seed,
+                            [str(x) for x in graph.user_ids[pos]], spreads, curve,
+                            graph.n_users)
+
+
+# --------------------------------------------------------------------------- promoters
+
+
+def _log_binom(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
+        eps: float = 0.5, ell: float = 1.0, seed: int = 0, allowed: np.ndarray | None = None,
+        max_bytes: float | None = None, weights=None, progress=None) -> dict:
+    """IMM seeds in pick order with their marginal gains (expected users, RR estimate)."""
+    n = graph.n_users
+    if not 1 <= k <= n:
+        raise InputError(f"k must be from 1 to the number of users ({n})", field="--k")
+    if not 0 < eps < 1:
+        raise InputError("--eps must be in (0, 1)", field="--eps")
+    code = _model_code(model)
+    forward, reverse = (weights if weights is not None else edge_probabilities(graph, p, model))
+    allowed = np.ones(n, dtype=bool) if allowed is None else allowed.astype(bool)
+    k = min(k, int(allowed.sum()))
+    max_bytes = max_bytes or _half_ram()
+    ell = ell * (1 + math.log(2) / math.log(n))
+    logcnk = _log_binom(n, k)
+    eps_p = math.sqrt(2) * eps
+    lam_p = ((2 + 2 / 3 * eps_p) * (logcnk + ell * math.log(n) + math.log(max(math.log2(n), 1)))
+             * n / eps_p ** 2)
+    bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress)
+    lower = 1.0
+    for i in range(1, max(int(math.log2(n)), 2)):
+        x = n / 2 ** i
+        bound.extend_to(lam_p / x)
+        chosen, gains = bound.greedy(k, allowed)
+        frac = gains[chosen >= 0].sum() / bound.count
+        if n * frac >= (1 + eps_p) * x:
+            lower = n * frac / (1 + eps_p)
+            break
+    e = math.e
+    alpha = math.sqrt(ell * math.log(n) + math.log(2))
+    beta = math.sqrt((1 - 1 / e) * (logcnk + ell * math.log(n) + math.log(2)))
+    lam_star = 2 * n * ((1 - 1 / e) * alpha + beta) ** 2 / eps ** 2
+    theta = int(math.ceil(lam_star / lower))
+    del bound
+    # Chen (2018): the final sets are fresh, independent of those that set the bound
+    final = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress)
+    final.extend_to(theta)
+    chosen, gains = final.greedy(k, allowed)
+    keep = chosen >= 0
+    return {"seeds": chosen[keep], "gains": gains[keep] * n / final.count,
+            "rr_sets": final.count, "estimate": gains[keep].sum() * n / final.count,
+            "lower_bound": lower}
+
+
+def _half_ram() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2
+
+
+def celf(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
+         runs: int = 200, seed: int = 0, allowed: np.ndarray | None = None,
+         weights=None, max_candidates: int = 5000) -> dict:
+    """Lazy-greedy (CELF) on Monte Carlo spread with common random numbers."""
+    n = graph.n_users
+    forward = (weights if weights is not None else edge_probabilities(graph, p, model))[0]
+    allowed = np.ones(n, dtype=bool) if allowed is None else allowed.astype(bool)
+    cand = np.flatnonzero(allowed)
+    if len(cand) > max_candidates:
+        raise InputError(f"celf evaluates every candidate by simulation; {len(cand):,} "
+                         f"candidates is too many (limit {max_candidates:,}). Use "
+                         f"--method imm, or --candidates ROLE", field="--method")
+
+    def spread(seeds) -> float:
+        return float(forward_spreads(graph, np.asarray(seeds), forward, model, runs,
+                                     seed)[0].mean())
+
+    import heapq
+
+    heap = [(-spread([v]), int(v), 0) for v in cand]
+    heapq.heapify(heap)
+    chosen, gains, current = [], [], 0.0
+    while heap and len(chosen) < k:
+        neg, v, stamp = heapq.heappop(heap)
+        if stamp == len(chosen):
+            chosen.append(v)
+            gains.append(-neg)
+            current += -neg
+            continue
+        gain = spread(chosen + [v]) - current
+        heapq.heappush(heap, (-gain, v, len(chosen)))
+    return {"seeds": np.asarray(chosen, dtype=np.int64), "gains": np.asarray(gains)}
+
+
+def top_degree(graph: FriendGraph, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    deg = np.diff(graph.indptr).astype(np.float64)
+    if allowed is not None:
+        deg = np.where(allowed, deg, -1.0)
+    order = np.lexsort((np.arange(graph.n_users), -deg))
+    return order[:k]
+
+
+def pagerank(graph: FriendGraph, damping: float = 0.85, tol: float = 1e-10,
+             max_iter: int = 200) -> np.ndarray:
+    n = graph.n_users
+    deg = np.diff(graph.indptr).astype(np.float64)
+    src = np.repeat(np.arange(n), np.diff(graph.indptr))
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        share = np.where(deg > 0, x / np.maximum(deg, 1), 0.0)
+        dangling = x[deg == 0].sum()
+        new = (1 - damping) / n + damping * (np.bincount(graph.indices, weights=share[src],
+                                                         minlength=n) + dangling / n)
+        if np.abs(new - x).sum() < tol:
+            return new
+        x = new
+    return x
+
+
+def top_pagerank(graph: FriendGraph, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    pr = pagerank(graph)
+    if allowed is not None:
+        pr = np.where(allowed, pr, -1.0)
+    return np.lexsort((np.arange(graph.n_users), -pr))[:k]
+
+
+@dataclass
+class PromoterResult:
+    method: str
+    model: str
+    probability: str
+    k: int
+    seeds: list[str]
+    gains: list[float]
+    spread: float
+    spread_stderr: float
+    runs: int
+    baselines: list[dict]
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        ci = 1.959963984540054 * self.spread_stderr
+        return {"method": self.method, "model": self.model, "probability": self.probability,
+                "k": self.k, "seeds": self.seeds, "gains": self.gains,
+                "spread": self.spread, "spread_stderr": self.spread_stderr,
+                "spread_ci_low": self.spread - ci, "spread_ci_high": self.spread + ci,
+                "check_runs": self.runs, "baselines": self.baselines, **self.details}
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"pick": np.arange(1, len(self.seeds) + 1), "user_id": self.seeds,
+                             "marginal_gain": self.gains})
+
+    def tables(self):
+        rows = [{"seed set": f"{self.method} (recommended)", "size": len(self.seeds),
+                 "spread": self.spread, "stderr": self.spread_stderr}]
+        rows += [{"seed set": b["name"], "size": b["size"], "spread": b["spread"],
+                  "stderr": b["spread_stderr"]} for b in self.baselines]
+        return [(f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
+                 f"k = {self.k}", self.to_frame()),
+                (f"Expected spread, re-estimated by {self.runs:,} independent forward runs",
+                 pd.DataFrame(rows))]
+
+
+def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "ic",
+              p="weighted-cascade", eps: float = 0.5, ell: float = 1.0, seed: int = 0,
+              allowed: np.ndarray | None = None, current: list[str] | None = None,
+              check_runs: int = 1000, max_bytes: float | None = None, weights=None,
+              probability_label: str | None = None, progress=None,
+              celf_runs: int = 200) -> PromoterResult:
+    w = weights if weights is not None else edge_probabilities(graph, p, model)
+    details: dict = {}
+    if method == "imm":
+        out = imm(graph, k, model=model, eps=eps, ell=ell, seed=seed, allowed=allowed,
+                  max_bytes=max_bytes, weights=w, progress=progress)
+        details = {"rr_sets": out["rr_sets"], "rr_estimate": out["estimate"],
+                   "eps": eps, "ell": ell}
+    elif method == "celf":
+        out = celf(graph, k, model=model, runs=celf_runs, seed=seed, allowed=allowed,
+                   weights=w)
+    elif method == "degree":
+        out = {"seeds": top_degree(graph, k, allowed)}
+    elif method == "pagerank":
+        out = {"seeds": top_pagerank(graph, k, allowed)}
+    else:
+        raise InputError(f"unknown method {method!r}", field="--method")
+    chosen = np.asarray(out["seeds"], dtype=np.int64)
+    check_seed = seed + 7_777_777  # independent of the streams used to choose
+
+    def forward(pos):
+        s = forward_spreads(graph, pos, w[0], model, check_runs, check_seed)[0]
+        return float(s.mean()), float(s.std(ddof=1) / math.sqrt(check_runs))
+
+    spread, stderr = forward(chosen)
+    gains = out.get("gains")
+    if gains is None:  # heuristics: marginal gains by forward simulation of each prefix
+        prefix = [forward(chosen[: i + 1])[0] for i in range(len(chosen))]
+        gains = np.diff(np.concatenate([[0.0], prefix]))
+    baselines = []
+    if current:
+        pos = graph.positions(current)
+        m, s = forward(pos)
+        baselines.append({"name": "current promoters", "size": len(pos), "spread": m,
+                          "spread_stderr": s,
+                          "seeds": [str(x) for x in graph.user_ids[pos]]})
+    for name, pick in (("degree", top_degree), ("pagerank", top_pagerank)):
+        if name == method:
+            continue
+        pos = pick(graph, len(chosen), allowed)
+        m, s = forward(pos)
+        baselines.append({"name": name, "size": len(pos), "spread": m, "spread_stderr": s,
+                          "seeds": [str(x) for x in graph.user_ids[pos]]})
+    return PromoterResult(method, model, probability_label or str(p), len(chosen),
+                          [str(x) for x in graph.user_ids[chosen]],
+                          [float(g) for g in gains], spread, stderr, check_runs, baselines,
+                          details)
+
+
+# --------------------------------------------------------------------------- exact
+
+
+def exact_ic_spread(n: int, arcs: list[tuple[int, int, float]], seeds) -> float:
+    """Expected IC spread by enumerating every live-arc world (tiny graphs only)."""
+    m = len(arcs)
+    if m > 22:
+        raise ValueError("too many arcs to enumerate")
+    total = 0.0
+    for world in range(1 << m):
+        prob = 1.0
+        adj = [[] for _ in range(n)]
+        for i, (u, v, p) in enumerate(arcs):
+            if world >> i & 1:
+                prob *= p
+                adj[u].append(v)
+            else:
+                prob *= 1 - p
+        if prob == 0.0:
+            continue
+        seen = set(seeds)
+        stack = list(seeds)
+        while stack:
+            u = stack.pop()
+            for v in adj[u]:
+                if v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        total += prob * len(seen)
+    return total
