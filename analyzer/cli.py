@@ -841,7 +841,7 @@ def cascades(product, all_products, top, compare, snapshot, uri, user, password,
 
 
 def _graph_and_seeds(snapshot, uri, user, password, database, product, roles, users,
-                     users_file, need_seeds: bool):
+                     users_file, need_seeds: bool, history: tuple | None = None):
     """The projected friendship graph, plus seeds from --users/--users-file or the product's
     users in the given roles (None when neither is asked for)."""
     from . import reach as R
@@ -856,30 +856,63 @@ def _graph_and_seeds(snapshot, uri, user, password, database, product, roles, us
         from .graph import project_snapshot
         from .snapshot import read_snapshot
 
+        from .sources import SnapshotSource
+
         snap = read_snapshot(snapshot)
         graph = project_snapshot(snap)
         seeds_of = lambda rl: R.product_seeds_snapshot(snap, product, rl)  # noqa: E731
         seeds = explicit if explicit is not None else (seeds_of(role_list) if product else None)
         current = seeds_of(["promoters"]) if product else None
+        learned = _history(SnapshotSource(snap), graph, history)
     else:
         from .graph import project_neo4j
+        from .sources import Neo4jSource
 
         with runner_from(uri, user, password, database) as runner:
             graph = project_neo4j(runner)
             seeds = explicit if explicit is not None else (
                 R.product_seeds_neo4j(runner, product, role_list) if product else None)
             current = R.product_seeds_neo4j(runner, product, ["promoters"]) if product else None
+            learned = _history(Neo4jSource(runner), graph, history)
     if need_seeds:
         if seeds is None:
             raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
         _require_seeds(seeds, product, role_list)
-    return graph, seeds, current, role_list
+    return graph, seeds, current, learned
+
+
+def _history(source, graph, history):
+    if history is None:
+        return None
+    from .history import estimate_history
+
+    window_ms, strength = history
+    return estimate_history(source, graph, window_ms=window_ms, prior_strength=strength)
+
+
+def _weights(graph, p, model, learned):
+    """(forward, reverse) arc weights for --p, including history."""
+    from .simulate import edge_probabilities, reverse_arcs
+
+    if learned is None:
+        return edge_probabilities(graph, p, model)
+    forward = learned.forward if model == "ic" else learned.lt_weights(graph)
+    return forward, reverse_arcs(graph, forward)
+
+
+def history_options(f: Callable) -> Callable:
+    f = click.option("--prior-strength", type=click.FloatRange(0, None), default=20.0,
+                     show_default=True, help="--p history: Beta prior weight, in "
+                     "pseudo-trials, that shrinks sparse edges toward their channel.")(f)
+    return click.option("--window", default="7d", show_default=True,
+                        help="--p history: how soon after a signal an adoption counts.")(f)
 
 
 def p_option(f: Callable) -> Callable:
     return click.option("--p", "p", default="weighted-cascade", show_default=True,
                         help="Edge probabilities (IC) or weights (LT): a number for every "
-                             "edge, or weighted-cascade (1 / degree of the receiving user).")(f)
+                             "edge, weighted-cascade (1 / degree of the receiving user), or "
+                             "history (learned per channel from the data; see --window).")(f)
 
 
 @cli.command()
@@ -892,6 +925,7 @@ def p_option(f: Callable) -> Callable:
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
               help="Independent Cascade or Linear Threshold.")
 @p_option
+@history_options
 @click.option("--runs", type=click.IntRange(2, None), default=1000, show_default=True,
               help="Monte Carlo runs.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -899,8 +933,8 @@ def p_option(f: Callable) -> Callable:
 @snapshot_option
 @connection_options
 @format_option
-def simulate(product, roles, users, users_file, model, p, runs, seed, snapshot, uri, user,
-             password, database, fmt) -> None:
+def simulate(product, roles, users, users_file, model, p, window, prior_strength, runs, seed,
+             snapshot, uri, user, password, database, fmt) -> None:
     """If these users push the product, how far does it spread? IC or LT Monte Carlo.
 
     Prints the expected spread with its standard error, 95% interval and
@@ -912,11 +946,16 @@ def simulate(product, roles, users, users_file, model, p, runs, seed, snapshot, 
       diffusion simulate p0 --from promoters --model ic --p 0.05 --runs 2000
       diffusion simulate --users u01,u07 --model lt --snapshot analyzer/samples/tea-circle
     """
+    from .influence import parse_window
     from .simulate import simulate as run
 
-    graph, seeds, _, _ = _graph_and_seeds(snapshot, uri, user, password, database, product,
-                                          roles, users, users_file, need_seeds=True)
-    result = run(graph, seeds, model=model, p=p, runs=runs, seed=seed)
+    history = (parse_window(window), prior_strength) if p == "history" else None
+    graph, seeds, _, learned = _graph_and_seeds(snapshot, uri, user, password, database,
+                                                product, roles, users, users_file,
+                                                need_seeds=True, history=history)
+    result = run(graph, seeds, model=model, p=p, runs=runs, seed=seed,
+                 weights=_weights(graph, p, model, learned)[0])
+    result.history = learned
     if not result.to_dict()["enough_runs"]:
         note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
              f"{result.runs_needed:,} runs are needed")
@@ -930,6 +969,7 @@ def simulate(product, roles, users, users_file, model, p, runs, seed, snapshot, 
               "them with --exclude-current).")
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
 @p_option
+@history_options
 @click.option("--method", type=click.Choice(["imm", "celf", "degree", "pagerank"]),
               default="imm", show_default=True,
               help="imm: RR sets with a (1-1/e-eps) guarantee; celf: lazy greedy on Monte "
@@ -952,8 +992,9 @@ def simulate(product, roles, users, users_file, model, p, runs, seed, snapshot, 
 @snapshot_option
 @connection_options
 @format_option
-def promoters(k, product, model, p, method, eps, ell, exclude_current, candidates, runs, seed,
-              max_memory, snapshot, uri, user, password, database, fmt) -> None:
+def promoters(k, product, model, p, window, prior_strength, method, eps, ell, exclude_current,
+              candidates, runs, seed, max_memory, snapshot, uri, user, password, database,
+              fmt) -> None:
     """Which k users should promote to reach the most people? IMM, CELF or heuristics.
 
     Prints the seeds in pick order with their marginal gains, and the expected
@@ -971,10 +1012,14 @@ def promoters(k, product, model, p, method, eps, ell, exclude_current, candidate
     from .errors import InputError
     from .simulate import promoters as pick
 
+    from .influence import parse_window
+
     if (exclude_current or candidates != "all") and not product:
         raise click.UsageError("--exclude-current and --candidates ROLE need --product")
-    graph, _, current, _ = _graph_and_seeds(
-        snapshot, uri, user, password, database, product, None, None, None, need_seeds=False)
+    history = (parse_window(window), prior_strength) if p == "history" else None
+    graph, _, current, learned = _graph_and_seeds(
+        snapshot, uri, user, password, database, product, None, None, None, need_seeds=False,
+        history=history)
     allowed = np.ones(graph.n_users, dtype=bool)
     if candidates != "all":
         from . import reach as R
@@ -994,7 +1039,9 @@ def promoters(k, product, model, p, method, eps, ell, exclude_current, candidate
         result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
                       allowed=allowed, current=current or None, check_runs=runs,
                       max_bytes=None if max_memory is None else max_memory * 2**30,
-                      progress=lambda done: bar("RR sets", done, done))
+                      progress=lambda done: bar("RR sets", done, done),
+                      weights=_weights(graph, p, model, learned))
+    result.history = learned
     emit(result, fmt)
 
 

@@ -368,6 +368,7 @@ class SimulationResult:
     users: int
     target_rse: float = 0.01
     notes: list[str] = field(default_factory=list)
+    history: object = None  #: a HistoryEstimate when --p history
 
     @property
     def mean(self) -> float:
@@ -400,7 +401,8 @@ class SimulationResult:
                            "cumulative": float(mean_curve[: i + 1].sum())}
                           for i in range(last + 1)],
                 "relative_stderr": self.rse, "enough_runs": self.rse <= self.target_rse,
-                "runs_needed": self.runs_needed, "notes": self.notes}
+                "runs_needed": self.runs_needed, "notes": self.notes,
+                "history": None if self.history is None else self.history.to_dict()}
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.to_dict()["curve"])
@@ -417,7 +419,7 @@ class SimulationResult:
                  f"WARNING: relative standard error {self.rse:.2%} is above "
                  f"{self.target_rse:.0%}; about {self.runs_needed:,} runs are needed")
         out.append((f"Relative standard error {self.rse:.3%}: {check}", pd.DataFrame()))
-        return out
+        return ([self.history.table()] if self.history is not None else []) + out
 
 
 def _model_code(model: str) -> int:
@@ -586,6 +588,7 @@ class PromoterResult:
     runs: int
     baselines: list[dict]
     details: dict = field(default_factory=dict)
+    history: object = None  #: a HistoryEstimate when --p history
 
     def to_dict(self) -> dict:
         ci = 1.959963984540054 * self.spread_stderr
@@ -593,7 +596,8 @@ class PromoterResult:
                 "k": self.k, "seeds": self.seeds, "gains": self.gains,
                 "spread": self.spread, "spread_stderr": self.spread_stderr,
                 "spread_ci_low": self.spread - ci, "spread_ci_high": self.spread + ci,
-                "check_runs": self.runs, "baselines": self.baselines, **self.details}
+                "check_runs": self.runs, "baselines": self.baselines, **self.details,
+                "history": None if self.history is None else self.history.to_dict()}
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"pick": np.arange(1, len(self.seeds) + 1), "user_id": self.seeds,
@@ -604,7 +608,8 @@ class PromoterResult:
                  "spread": self.spread, "stderr": self.spread_stderr}]
         rows += [{"seed set": b["name"], "size": b["size"], "spread": b["spread"],
                   "stderr": b["spread_stderr"]} for b in self.baselines]
-        return [(f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
+        return ([self.history.table()] if self.history is not None else []) + [
+                (f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
                  f"k = {self.k}", self.to_frame()),
                 (f"Expected spread, re-estimated by {self.runs:,} independent forward runs",
                  pd.DataFrame(rows))]

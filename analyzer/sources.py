@@ -24,6 +24,7 @@ from .errors import InputError
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
+SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
 
 
 def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
@@ -151,6 +152,10 @@ class Neo4jSource(Source):
         cols = self._cols("influence/endorsements", product_ids=products, likes=likes,
                           shares=shares)
         return _frame(cols, ENDORSEMENT_COLUMNS, ints=("at",))
+
+    def signals(self, products) -> pd.DataFrame:
+        cols = self._cols("influence/signals", product_ids=products)
+        return _frame(cols, SIGNAL_COLUMNS, ints=("at",))
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
         cols = self._cols("influence/adoptions", product_ids=products, purchases=purchases)
@@ -299,6 +304,21 @@ class SnapshotSource(Source):
         if not parts:
             return _empty("endorsements", ENDORSEMENT_COLUMNS)
         return pd.concat(parts, ignore_index=True)
+
+    def signals(self, products) -> pd.DataFrame:
+        likes = self._friend_likes(self._in(self.table("likes", ["user_id", "product_id", "at"]),
+                                            products)).assign(channel="like")
+        sh = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
+                                            "channel", "at"]), products)
+        sh = sh[sh["sharer_id"] != sh["recipient_id"]]
+        frame = pd.concat([likes[SIGNAL_COLUMNS], pd.DataFrame({
+            "endorser_id": obj(sh["sharer_id"]), "user_id": obj(sh["recipient_id"]),
+            "product_id": obj(sh["product_id"]), "channel": obj(sh["channel"]),
+            "at": sh["at"].to_numpy(dtype=np.int64)})], ignore_index=True)
+        out = frame.groupby(["endorser_id", "user_id", "product_id", "channel"], sort=False,
+                            as_index=False)["at"].min()
+        out["at"] = out["at"].astype(np.int64)
+        return out[SIGNAL_COLUMNS]
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
         key = ("endorsements", tuple(products), likes, shares)

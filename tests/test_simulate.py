@@ -190,14 +190,14 @@ def test_cli_simulate_and_promoters(offline_cli):
     res = offline_cli("simulate", "--users", "u01,u07", "--p", "0.3", "--runs", "4000",
                       "--snapshot", str(SAMPLE), "--format", "json")
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = json.loads(res.stdout)
     assert {"model", "runs", "seeds", "mean", "stderr", "ci_low", "ci_high", "quantiles",
             "curve"} <= set(doc)
     assert doc["seeds"] == 2 and doc["runs"] == 4000 and doc["curve"][0]["new"] == 2
     res = offline_cli("promoters", "--k", "2", "--product", "p-tea", "--p", "0.3",
                       "--snapshot", str(SAMPLE), "--format", "json")
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = json.loads(res.stdout)
     assert {"method", "k", "seeds", "gains", "spread", "spread_stderr", "baselines"} <= set(doc)
     assert doc["k"] == 2 and len(doc["seeds"]) == 2
     names = [b["name"] for b in doc["baselines"]]
@@ -222,3 +222,75 @@ def test_cli_bad_input(offline_cli, args, message):
     assert res.exit_code in (1, 2)
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_history_estimator_by_hand(tmp_path):
+    from analyzer.graph import project_snapshot
+    from analyzer.history import estimate_history
+    from analyzer.snapshot import read_snapshot
+    from analyzer.sources import SnapshotSource
+
+    from .conftest import write_tables
+
+    snap = read_snapshot(write_tables(
+        tmp_path / "h", users="user_id\na\nb\nc\nd\n",
+        friendships="user_a,user_b\na,b\na,c\nb,d\n", products="product_id\nP\n",
+        likes="user_id,product_id,at\na,P,2024-01-01T01:00:00Z\n",
+        shares="sharer_id,recipient_id,product_id,channel,at\n"
+               "a,b,P,chat,2024-01-01T02:00:00Z\nb,d,P,group,2024-01-01T03:00:00Z\n",
+        purchases="user_id,product_id,at\nb,P,2024-01-01T05:00:00Z\n"
+                  "c,P,2024-01-11T00:00:00Z\nd,P,2024-01-01T00:30:00Z\n"))
+    graph = project_snapshot(snap)
+    h = estimate_history(SnapshotSource(snap), graph, window_ms=7 * 86_400_000)
+    # trials: a->b like (b buys 4 h later: success), a->c like (c buys after 10 days: no),
+    # a->b chat (success); b->d group does not count: d had bought before it.
+    ch = h.channels.set_index("channel")
+    assert ch[["trials", "adoptions"]].to_dict("index") == {
+        "chat": {"trials": 1, "adoptions": 1}, "like": {"trials": 2, "adoptions": 1}}
+    pooled = 2 / 3
+    assert h.pooled["rate"] == pytest.approx(pooled)
+    like_post = (1 + 20 * pooled) / 22
+    chat_post = (1 + 20 * pooled) / 21
+    assert ch.loc["like", "posterior"] == pytest.approx(like_post)
+    assert ch.loc["chat", "posterior"] == pytest.approx(chat_post)
+    arc = {(graph.user_ids[u], graph.user_ids[graph.indices[e]]): h.forward[e]
+           for u in range(graph.n_users) for e in range(graph.indptr[u], graph.indptr[u + 1])}
+    assert arc[("a", "b")] == pytest.approx((2 + 20 * (like_post + chat_post) / 2) / 22)
+    assert arc[("a", "c")] == pytest.approx((0 + 20 * like_post) / 21)
+    assert arc[("b", "d")] == pytest.approx(pooled) and arc[("b", "a")] == pytest.approx(pooled)
+    assert h.arcs_with_history == 2
+    lt = h.lt_weights(graph)
+    incoming = np.bincount(graph.indices, weights=lt, minlength=graph.n_users)
+    assert (incoming <= 1 + 1e-12).all()
+
+
+def test_history_signals_agree_between_engines(runner, tmp_path):
+    from analyzer.graphdb import load_snapshot
+    from analyzer.snapshot import read_snapshot
+    from analyzer.sources import Neo4jSource, SnapshotSource, sort_rows
+
+    from .conftest import SAMPLE
+
+    snap = read_snapshot(SAMPLE)
+    load_snapshot(runner, snap)
+    products = SnapshotSource(snap).product_ids()
+    a = sort_rows(SnapshotSource(snap).signals(products))
+    b = sort_rows(Neo4jSource(runner).signals(products))
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert len(a) > 10
+
+
+def test_cli_history_prints_the_channel_table(offline_cli):
+    from .conftest import SAMPLE
+
+    res = offline_cli("simulate", "p-tea", "--p", "history", "--runs", "500", "--snapshot",
+                      str(SAMPLE), "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["probability"] == "history"
+    assert {c["channel"] for c in doc["history"]["channels"]} >= {"chat", "like"}
+    res = offline_cli("simulate", "p-tea", "--p", "history", "--runs", "500", "--snapshot",
+                      str(SAMPLE))
+    assert "Edge probabilities from history" in res.output
