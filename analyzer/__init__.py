@@ -1,3 +1,24 @@
-"""diffusion: how products spread through a social network stored in Neo4j."""
+"""diffusion: how products spread through a social network stored in Neo4j.
+
+    import analyzer
+    s = analyzer.open_snapshot("analyzer/samples/tea-circle")   # or analyzer.connect()
+    s.reach("p-tea").to_frame()
+"""
 
 __version__ = "0.1.0"
+
+__all__ = ["connect", "open_snapshot", "__version__"]
+
+
+def connect(uri=None, user=None, password=None, database=None):
+    """A :class:`analyzer.api.Session` on Neo4j (NEO4J_* environment variables as fallback)."""
+    from .api import connect as _connect
+
+    return _connect(uri, user, password, database)
+
+
+def open_snapshot(path):
+    """A :class:`analyzer.api.Session` on a snapshot directory."""
+    from .api import open_snapshot as _open
+
+    return _open(path)

@@ -523,44 +523,18 @@ def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, o
       diffusion reach --users u01,u07 --snapshot analyzer/samples/tea-circle --format json
     """
     from .errors import InputError
-    from . import reach as R
 
     if snapshot is not None and engine == "neo4j":
         raise InputError("--snapshot answers with the memory engine; drop --engine neo4j",
                          field="--engine")
-    explicit = None
-    if users:
-        explicit = [u for u in users.split(",") if u != ""]
-    if users_file:
-        explicit = (explicit or []) + _read_users_file(users_file)
+    explicit = _explicit_users(users, users_file)
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT or seeds with --users/--users-file")
     role_list = [r.strip() for r in roles.split(",") if r.strip()]
-    kwargs = dict(per_seed=per_seed, overlap=overlap)
-    if snapshot is not None:
-        from .graph import project_snapshot
-        from .snapshot import read_snapshot
-
-        snap = read_snapshot(snapshot)
-        seeds = explicit if explicit is not None else R.product_seeds_snapshot(snap, product,
-                                                                                role_list)
-        _require_seeds(seeds, product, role_list)
-        result = R.reach_memory(project_snapshot(snap), seeds, hops, product=product if
-                                explicit is None else None,
-                                roles=role_list if explicit is None else [], **kwargs)
-    else:
-        with runner_from(uri, user, password, database) as runner:
-            seeds = explicit if explicit is not None else R.product_seeds_neo4j(
-                runner, product, role_list)
-            _require_seeds(seeds, product, role_list)
-            meta = dict(product=product if explicit is None else None,
-                        roles=role_list if explicit is None else [])
-            if engine == "memory":
-                from .graph import project_neo4j
-
-                result = R.reach_memory(project_neo4j(runner), seeds, hops, **meta, **kwargs)
-            else:
-                result = R.reach_neo4j(runner, seeds, hops, **meta, **kwargs)
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.reach(product if explicit is None else None, roles=role_list,
+                         users=explicit, hops=hops, engine=engine, per_seed=per_seed,
+                         overlap=overlap)
     emit(result, fmt)
 
 
@@ -586,55 +560,36 @@ def degrees(max_hops, sample, seed, snapshot, uri, user, password, database, fmt
       diffusion degrees --max-hops 6
       diffusion degrees --snapshot analyzer/samples/tea-circle --format json
     """
-    from .separation import degrees_of_separation
-
-    graph = _project(snapshot, uri, user, password, database)
-    emit(degrees_of_separation(graph, max_hops=max_hops, sample=sample, seed=seed), fmt)
-
-
-def _project(snapshot, uri, user, password, database):
-    if snapshot is not None:
-        from .graph import project_snapshot
-        from .snapshot import read_snapshot
-
-        return project_snapshot(read_snapshot(snapshot))
-    from .graph import project_neo4j
-
-    with runner_from(uri, user, password, database) as runner:
-        return project_neo4j(runner)
-
-
-def _require_seeds(seeds, product, roles) -> None:
-    if not seeds:
-        raise DiffusionError(f"product {product} has no users in role(s) {', '.join(roles)}; "
-                             f"nothing to reach from (try --from all)")
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.degrees(max_hops=max_hops, sample=sample, seed=seed)
+    emit(result, fmt)
 
 
 # --------------------------------------------------------------------------- influence
 
 
-class _open_source:
-    """A Source for the analyses: the snapshot (memory engine) or Neo4j (Cypher modules)."""
+class _session:
+    """An analyzer Session on the snapshot (memory engine) or on Neo4j."""
 
     def __init__(self, snapshot, uri, user, password, database) -> None:
         self.args = (snapshot, uri, user, password, database)
-        self._runner = None
+        self._s = None
 
     def __enter__(self):
+        from .api import Session
+
         snapshot, uri, user, password, database = self.args
         if snapshot is not None:
             from .snapshot import read_snapshot
-            from .sources import SnapshotSource
 
-            return SnapshotSource(read_snapshot(snapshot))
-        from .sources import Neo4jSource
-
-        self._runner = runner_from(uri, user, password, database)
-        return Neo4jSource(self._runner)
+            self._s = Session(snapshot=read_snapshot(snapshot))
+        else:
+            self._s = Session(runner=runner_from(uri, user, password, database))
+        return self._s
 
     def __exit__(self, *exc) -> None:
-        if self._runner is not None:
-            self._runner.close()
+        if self._s is not None:
+            self._s.close()
 
 
 def product_options(f: Callable) -> Callable:
@@ -667,10 +622,9 @@ def window_option(f: Callable) -> Callable:
                              "(s, m, h, d, w).")(f)
 
 
-def _products(source, product, all_products):
+def _check_product_args(product, all_products) -> None:
     if product and all_products:
         raise click.UsageError("give a PRODUCT or --all, not both")
-    return source.resolve(product, all_products)
 
 
 @cli.command()
@@ -696,13 +650,10 @@ def endorsements(product, all_products, signals, adoption, min_users, snapshot, 
       diffusion endorsements p-tea --signals likes
       diffusion endorsements --all --snapshot analyzer/samples/tea-circle --min-users 1
     """
-    from . import influence as I
-
-    likes, shares = I.parse_signals(signals)
-    with _open_source(snapshot, uri, user, password, database) as source:
-        products = _products(source, product, all_products)
-        result = I.endorsements(source, products, likes=likes, shares=shares,
-                                purchases=adoption == "purchases", min_users=min_users)
+    _check_product_args(product, all_products)
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.endorsements(product, all_products=all_products, signals=signals,
+                                adoption=adoption, min_users=min_users)
     emit(result, fmt)
 
 
@@ -731,15 +682,13 @@ def influencers(product, all_products, window, credit, top, signals, adoption, s
       diffusion influencers p-tea --window 7d --credit first --top 10
       diffusion influencers --all --snapshot analyzer/samples/tea-circle --format json
     """
-    from . import influence as I
+    from .influence import parse_signals, parse_window
 
-    likes, shares = I.parse_signals(signals)
-    window_ms = I.parse_window(window)
-    with _open_source(snapshot, uri, user, password, database) as source:
-        products = _products(source, product, all_products)
-        result = I.influencers(source, products, window_ms=window_ms, credit=credit,
-                               likes=likes, shares=shares, purchases=adoption == "purchases",
-                               top=top)
+    _check_product_args(product, all_products)
+    parse_signals(signals), parse_window(window)  # bad options fail before connecting
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.influencers(product, all_products=all_products, window=window,
+                               credit=credit, signals=signals, adoption=adoption, top=top)
     emit(result, fmt)
 
 
@@ -763,12 +712,12 @@ def feed(user_id, at, top, signals, snapshot, uri, user, password, database, fmt
       diffusion feed u04 --at 2024-06-02T00:00:00+08:00
       diffusion feed u04 --snapshot analyzer/samples/tea-circle --format json
     """
-    from . import influence as I
+    from .influence import parse_signals, parse_time
 
-    likes, shares = I.parse_signals(signals)
-    at_ms = I.parse_time(at) if at else None
-    with _open_source(snapshot, uri, user, password, database) as source:
-        result = I.feed(source, user_id, at=at_ms, likes=likes, shares=shares, top=top)
+    parse_signals(signals)
+    at_ms = parse_time(at) if at else None
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.feed(user_id, at=at_ms, top=top, signals=signals)
     emit(result, fmt)
 
 
@@ -792,12 +741,12 @@ def domains(product, all_products, window, snapshot, uri, user, password, databa
       diffusion domains p-tea
       diffusion domains --all --snapshot analyzer/samples/tea-circle --format json
     """
-    from . import influence as I
+    from .influence import parse_window
 
-    window_ms = I.parse_window(window)
-    with _open_source(snapshot, uri, user, password, database) as source:
-        products = _products(source, product, all_products)
-        result = I.domains(source, products, window_ms=window_ms)
+    _check_product_args(product, all_products)
+    parse_window(window)
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.domains(product, all_products=all_products, window=window)
     emit(result, fmt)
 
 
@@ -823,81 +772,24 @@ def cascades(product, all_products, top, compare, snapshot, uri, user, password,
       diffusion cascades p-tea --top 5
       diffusion cascades p-tea --compare p-jade --snapshot analyzer/samples/tea-circle
     """
-    from . import cascades as C
-
-    with _open_source(snapshot, uri, user, password, database) as source:
-        products = _products(source, product, all_products)
-        if compare:
-            if all_products:
-                raise click.UsageError("--compare takes one PRODUCT, not --all")
-            products = products + source.check_products([compare])
-        result = C.cascades(source, products, top=top)
-        if compare:
-            result.comparison = C.compare_cascades(result, products[0], compare)
+    _check_product_args(product, all_products)
+    if compare and all_products:
+        raise click.UsageError("--compare takes one PRODUCT, not --all")
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.cascades(product, all_products=all_products, top=top, compare=compare)
     emit(result, fmt)
 
 
 # --------------------------------------------------------------------------- simulate
 
 
-def _graph_and_seeds(snapshot, uri, user, password, database, product, roles, users,
-                     users_file, need_seeds: bool, history: tuple | None = None):
-    """The projected friendship graph, plus seeds from --users/--users-file or the product's
-    users in the given roles (None when neither is asked for)."""
-    from . import reach as R
-
+def _explicit_users(users, users_file) -> list[str] | None:
     explicit = None
     if users:
         explicit = [u for u in users.split(",") if u != ""]
     if users_file:
         explicit = (explicit or []) + _read_users_file(users_file)
-    role_list = [r.strip() for r in (roles or "promoters").split(",") if r.strip()]
-    if snapshot is not None:
-        from .graph import project_snapshot
-        from .snapshot import read_snapshot
-
-        from .sources import SnapshotSource
-
-        snap = read_snapshot(snapshot)
-        graph = project_snapshot(snap)
-        seeds_of = lambda rl: R.product_seeds_snapshot(snap, product, rl)  # noqa: E731
-        seeds = explicit if explicit is not None else (seeds_of(role_list) if product else None)
-        current = seeds_of(["promoters"]) if product else None
-        learned = _history(SnapshotSource(snap), graph, history)
-    else:
-        from .graph import project_neo4j
-        from .sources import Neo4jSource
-
-        with runner_from(uri, user, password, database) as runner:
-            graph = project_neo4j(runner)
-            seeds = explicit if explicit is not None else (
-                R.product_seeds_neo4j(runner, product, role_list) if product else None)
-            current = R.product_seeds_neo4j(runner, product, ["promoters"]) if product else None
-            learned = _history(Neo4jSource(runner), graph, history)
-    if need_seeds:
-        if seeds is None:
-            raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
-        _require_seeds(seeds, product, role_list)
-    return graph, seeds, current, learned
-
-
-def _history(source, graph, history):
-    if history is None:
-        return None
-    from .history import estimate_history
-
-    window_ms, strength = history
-    return estimate_history(source, graph, window_ms=window_ms, prior_strength=strength)
-
-
-def _weights(graph, p, model, learned):
-    """(forward, reverse) arc weights for --p, including history."""
-    from .simulate import edge_probabilities, reverse_arcs
-
-    if learned is None:
-        return edge_probabilities(graph, p, model)
-    forward = learned.forward if model == "ic" else learned.lt_weights(graph)
-    return forward, reverse_arcs(graph, forward)
+    return explicit
 
 
 def history_options(f: Callable) -> Callable:
@@ -947,15 +839,14 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
       diffusion simulate --users u01,u07 --model lt --snapshot analyzer/samples/tea-circle
     """
     from .influence import parse_window
-    from .simulate import simulate as run
 
-    history = (parse_window(window), prior_strength) if p == "history" else None
-    graph, seeds, _, learned = _graph_and_seeds(snapshot, uri, user, password, database,
-                                                product, roles, users, users_file,
-                                                need_seeds=True, history=history)
-    result = run(graph, seeds, model=model, p=p, runs=runs, seed=seed,
-                 weights=_weights(graph, p, model, learned)[0])
-    result.history = learned
+    parse_window(window)
+    explicit = _explicit_users(users, users_file)
+    if explicit is None and not product:
+        raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
+    with _session(snapshot, uri, user, password, database) as s:
+        result = s.simulate(product, roles=roles, users=explicit, model=model, p=p, runs=runs,
+                            seed=seed, window=window, prior_strength=prior_strength)
     if not result.to_dict()["enough_runs"]:
         note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
              f"{result.runs_needed:,} runs are needed")
@@ -1007,41 +898,17 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
       diffusion promoters --k 20 --product p0 --model ic --p 0.01
       diffusion promoters --k 2 --method celf --p 0.1 --snapshot analyzer/samples/tea-circle
     """
-    import numpy as np
-
-    from .errors import InputError
-    from .simulate import promoters as pick
-
     from .influence import parse_window
 
+    parse_window(window)
     if (exclude_current or candidates != "all") and not product:
         raise click.UsageError("--exclude-current and --candidates ROLE need --product")
-    history = (parse_window(window), prior_strength) if p == "history" else None
-    graph, _, current, learned = _graph_and_seeds(
-        snapshot, uri, user, password, database, product, None, None, None, need_seeds=False,
-        history=history)
-    allowed = np.ones(graph.n_users, dtype=bool)
-    if candidates != "all":
-        from . import reach as R
-
-        if candidates not in R.ROLES:
-            raise InputError(f"--candidates must be all or one of {', '.join(R.ROLES)}",
-                             field="--candidates")
-        _, pool, _, _ = _graph_and_seeds(snapshot, uri, user, password, database, product,
-                                         candidates, None, None, need_seeds=True)
-        allowed[:] = False
-        allowed[graph.positions(pool)] = True
-    if exclude_current and current:
-        allowed[graph.positions(current)] = False
-    if not allowed.any():
-        raise InputError("no candidates are left to pick from", field="--candidates")
-    with rich_progress() as bar:
-        result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
-                      allowed=allowed, current=current or None, check_runs=runs,
-                      max_bytes=None if max_memory is None else max_memory * 2**30,
-                      progress=lambda done: bar("RR sets", done, done),
-                      weights=_weights(graph, p, model, learned))
-    result.history = learned
+    with _session(snapshot, uri, user, password, database) as s, rich_progress() as bar:
+        result = s.promoters(k, product=product, model=model, p=p, method=method, eps=eps,
+                             ell=ell, exclude_current=exclude_current, candidates=candidates,
+                             runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
+                             prior_strength=prior_strength,
+                             progress=lambda done: bar("RR sets", done, done))
     emit(result, fmt)
 
 

@@ -1,0 +1,287 @@
+"""The notebook entry points: ``analyzer.connect()`` and ``analyzer.open_snapshot()``.
+
+Both return a :class:`Session` whose methods are the analyses the CLI runs (the
+CLI commands call these same methods). Every result has ``to_frame()`` (pandas)
+and ``to_dict()`` (the documented JSON).
+
+    import analyzer
+    s = analyzer.open_snapshot("analyzer/samples/tea-circle")
+    s.reach("p-tea", roles=["promoters", "sharers"]).to_frame()
+    s.endorsements("p-tea", min_users=1).curve
+    s.promoters(k=2, product="p-tea", p=0.3).to_dict()
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .errors import DiffusionError, InputError
+
+__all__ = ["Session", "connect", "open_snapshot"]
+
+
+def _ids(value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v for v in value.split(",") if v != ""]
+    return [str(v) for v in value]
+
+
+def _roles(value) -> list[str]:
+    if value is None:
+        return ["promoters"]
+    return [r.strip() for r in (value.split(",") if isinstance(value, str) else value)
+            if r.strip()]
+
+
+class Session:
+    """One place to ask every question, on Neo4j or on a snapshot."""
+
+    def __init__(self, *, runner=None, snapshot=None) -> None:
+        if (runner is None) == (snapshot is None):
+            raise ValueError("a Session reads from a runner or a snapshot, not both")
+        self.runner = runner
+        self.snap = snapshot
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def engine(self) -> str:
+        return "neo4j" if self.runner is not None else "memory"
+
+    def source(self):
+        """A fresh row source (sources keep their answers for their lifetime)."""
+        from .sources import Neo4jSource, SnapshotSource
+
+        return Neo4jSource(self.runner) if self.runner is not None else SnapshotSource(self.snap)
+
+    @cached_property
+    def graph(self):
+        """The friendship graph projected into CSR arrays (once per session)."""
+        from .graph import project_neo4j, project_snapshot
+
+        return project_neo4j(self.runner) if self.runner is not None else \
+            project_snapshot(self.snap)
+
+    def products(self, product: str | None = None, all_products: bool = False) -> list[str]:
+        if product and all_products:
+            raise InputError("give a product or all_products, not both", field="PRODUCT")
+        return self.source().resolve(product, all_products)
+
+    def product_users(self, product: str, roles) -> list[str]:
+        from . import reach as R
+
+        if self.runner is not None:
+            return R.product_seeds_neo4j(self.runner, product, _roles(roles))
+        return R.product_seeds_snapshot(self.snap, product, _roles(roles))
+
+    def _seeds(self, product, roles, users) -> list[str]:
+        seeds = _ids(users)
+        if seeds is None:
+            if not product:
+                raise InputError("give a product or users", field="PRODUCT")
+            seeds = self.product_users(product, roles)
+            if not seeds:
+                raise DiffusionError(f"product {product} has no users in role(s) "
+                                     f"{', '.join(_roles(roles))}; nothing to start from "
+                                     f"(try --from all, or roles='all')")
+        return seeds
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.runner.uri if self.runner is not None else str(self.snap.path)
+        return f"<diffusion Session {self.engine} {where}>"
+
+    # ------------------------------------------------------------------ analyses
+
+    def reach(self, product: str | None = None, *, roles=None, users=None, hops: int = 6,
+              engine: str | None = None, per_seed: bool = True, overlap: bool | None = None):
+        from . import reach as R
+
+        seeds = self._seeds(product, roles, users)
+        meta = dict(product=product if users is None else None,
+                    roles=_roles(roles) if users is None else [])
+        engine = engine or self.engine
+        if engine == "neo4j":
+            if self.runner is None:
+                raise InputError("a snapshot answers with the memory engine", field="--engine")
+            return R.reach_neo4j(self.runner, seeds, hops, per_seed=per_seed, overlap=overlap,
+                                 **meta)
+        return R.reach_memory(self.graph, seeds, hops, per_seed=per_seed, overlap=overlap,
+                              **meta)
+
+    def degrees(self, *, max_hops: int = 6, sample: int | None = None, seed: int = 0):
+        from .separation import degrees_of_separation
+
+        return degrees_of_separation(self.graph, max_hops=max_hops, sample=sample, seed=seed)
+
+    def endorsements(self, product: str | None = None, *, all_products: bool = False,
+                     signals="likes,shares", adoption: str = "purchases",
+                     min_users: int = 20):
+        from . import influence as I
+
+        likes, shares = I.parse_signals(signals)
+        return I.endorsements(self.source(), self.products(product, all_products), likes=likes,
+                              shares=shares, purchases=adoption == "purchases",
+                              min_users=min_users)
+
+    def influencers(self, product: str | None = None, *, all_products: bool = False,
+                    window="7d", credit: str = "fractional", signals="likes,shares",
+                    adoption: str = "purchases", top: int = 20):
+        from . import influence as I
+
+        likes, shares = I.parse_signals(signals)
+        return I.influencers(self.source(), self.products(product, all_products),
+                             window_ms=_window(window), credit=credit, likes=likes,
+                             shares=shares, purchases=adoption == "purchases", top=top)
+
+    def feed(self, user: str, *, at=None, top: int = 20, signals="likes"):
+        from . import influence as I
+
+        likes, shares = I.parse_signals(signals)
+        at_ms = None if at is None else (at if isinstance(at, int) else I.parse_time(str(at)))
+        return I.feed(self.source(), user, at=at_ms, likes=likes, shares=shares, top=top)
+
+    def domains(self, product: str | None = None, *, all_products: bool = False,
+                window="7d"):
+        from . import influence as I
+
+        return I.domains(self.source(), self.products(product, all_products),
+                         window_ms=_window(window))
+
+    def cascades(self, product: str | None = None, *, all_products: bool = False,
+                 top: int = 20, compare: str | None = None):
+        from . import cascades as C
+
+        source = self.source()
+        products = self.products(product, all_products)
+        if compare:
+            if all_products:
+                raise InputError("compare takes one product, not all", field="--compare")
+            products = products + source.check_products([compare])
+        result = C.cascades(source, products, top=top)
+        if compare:
+            result.comparison = C.compare_cascades(result, products[0], compare)
+        return result
+
+    def history(self, *, window="7d", prior_strength: float = 20.0):
+        from .history import estimate_history
+
+        return estimate_history(self.source(), self.graph, window_ms=_window(window),
+                                prior_strength=prior_strength)
+
+    def _weights(self, p, model, window, prior_strength):
+        from .simulate import edge_probabilities, reverse_arcs
+
+        if p != "history":
+            return edge_probabilities(self.graph, p, model), None
+        learned = self.history(window=window, prior_strength=prior_strength)
+        forward = learned.forward if model == "ic" else learned.lt_weights(self.graph)
+        return (forward, reverse_arcs(self.graph, forward)), learned
+
+    def simulate(self, product: str | None = None, *, roles=None, users=None,
+                 model: str = "ic", p="weighted-cascade", runs: int = 1000, seed: int = 0,
+                 window="7d", prior_strength: float = 20.0):
+        from .simulate import simulate as run
+
+        seeds = self._seeds(product, roles, users)
+        weights, learned = self._weights(p, model, window, prior_strength)
+        result = run(self.graph, seeds, model=model, p=p, runs=runs, seed=seed,
+                     weights=weights[0])
+        result.history = learned
+        return result
+
+    def promoters(self, k: int, *, product: str | None = None, model: str = "ic",
+                  p="weighted-cascade", method: str = "imm", eps: float = 0.5,
+                  ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
+                  runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
+                  window="7d", prior_strength: float = 20.0, progress=None):
+        import numpy as np
+
+        from . import reach as R
+        from .simulate import promoters as pick
+
+        if (exclude_current or candidates != "all") and not product:
+            raise InputError("exclude_current and candidates need a product", field="--product")
+        graph = self.graph
+        current = self.product_users(product, ["promoters"]) if product else None
+        allowed = np.ones(graph.n_users, dtype=bool)
+        if candidates != "all":
+            if candidates not in R.ROLES:
+                raise InputError(f"--candidates must be all or one of {', '.join(R.ROLES)}",
+                                 field="--candidates")
+            allowed[:] = False
+            pool = self.product_users(product, [candidates])
+            if pool:
+                allowed[graph.positions(pool)] = True
+        if exclude_current and current:
+            allowed[graph.positions(current)] = False
+        if not allowed.any():
+            raise InputError("no candidates are left to pick from", field="--candidates")
+        weights, learned = self._weights(p, model, window, prior_strength)
+        result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
+                      allowed=allowed, current=current or None, check_runs=runs,
+                      max_bytes=None if max_memory_gib is None else max_memory_gib * 2**30,
+                      weights=weights, progress=progress)
+        result.history = learned
+        return result
+
+    def report(self, product: str, **options):
+        from .report import build_report
+
+        return build_report(self, product, **options)
+
+    def to_networkx(self, product: str | None = None):
+        """The friendship graph as a networkx Graph; with ``product``, only the product's
+        users (promoters, sharers, endorsers, buyers, gift senders and recipients) and
+        their friendships, plus the product's shares and gifts as a DiGraph in
+        ``graph.graph["cascade"]``."""
+        import networkx as nx
+
+        g = self.graph.to_networkx()
+        if product is None:
+            return g
+        source = self.source()
+        source.check_products([product])
+        members = source.members([product])
+        people = set(self.product_users(product, "all")) | set(members["user_id"])
+        sub = g.subgraph(people).copy()
+        cascade = nx.DiGraph()
+        edges = source.tree_edges([product])
+        cascade.add_nodes_from(members["user_id"])
+        cascade.add_edges_from(zip(edges["parent"], edges["child"]))
+        sub.graph["product"] = product
+        sub.graph["cascade"] = cascade
+        return sub
+
+
+def _window(value) -> int:
+    from .influence import parse_window
+
+    return value if isinstance(value, int) else parse_window(value)
+
+
+def connect(uri: str | None = None, user: str | None = None, password: str | None = None,
+            database: str | None = None) -> Session:
+    """A session on Neo4j (NEO4J_URI and friends fill what is not given)."""
+    from .db import ConnectionSettings, Runner
+
+    return Session(runner=Runner(ConnectionSettings(uri, user, password, database)))
+
+
+def open_snapshot(path) -> Session:
+    """A session on a snapshot directory, validated and read into memory."""
+    from .snapshot import read_snapshot
+
+    return Session(snapshot=read_snapshot(Path(path)))
