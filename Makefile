@@ -1,5 +1,6 @@
 # The two set-up commands of the README:
-#   make demo   -- install, start Neo4j, generate and load a sample, print stats and reach
+#   make demo   -- install, start Neo4j, generate and load a 100k-user sample, print the
+#                  report of its most-shared product and write report.html
 #   make test   -- install, run the whole test suite against a real Neo4j
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,10 +21,11 @@ DEMO_SNAPSHOT ?= $(DIFFUSION_HOME)/demo-snapshot
 
 demo: install
 	$(BIN)/diffusion neo4j start
-	$(BIN)/diffusion generate $(DEMO_SNAPSHOT) --users 20000 --products 5 --seed 7 --overwrite
-	$(BIN)/diffusion load $(DEMO_SNAPSHOT) --replace
+	$(BIN)/diffusion generate $(DEMO_SNAPSHOT) --users 100000 --products 10 --seed 7 --overwrite
+	$(BIN)/diffusion load $(DEMO_SNAPSHOT) --fresh
 	$(BIN)/diffusion stats --top 5
-	$(BIN)/diffusion reach p0 --from promoters,sharers --hops 6 --engine memory
+	$(BIN)/diffusion report --most-shared --format text
+	$(BIN)/diffusion report --most-shared --format html -o report.html
 
 # Tests use NEO4J_URI when set; otherwise they start their own server on port
 # 7688 (home $DIFFUSION_HOME/test-neo4j) and stop it at the end.

@@ -70,6 +70,20 @@ class Session:
             raise InputError("give a product or all_products, not both", field="PRODUCT")
         return self.source().resolve(product, all_products)
 
+    def most_shared_product(self) -> str:
+        """The product with the most shares (ties: the smallest id)."""
+        if self.runner is not None:
+            rows = self.runner.run("stats/products")
+            counts = {r["product_id"]: r["shares"] for r in rows}
+        else:
+            shares = self.snap.get("shares")
+            counts = {p: 0 for p in self.source().product_ids()}
+            if shares is not None:
+                counts.update(shares["product_id"].value_counts().to_dict())
+        if not counts:
+            raise InputError("the data has no products", field="--most-shared")
+        return min(counts, key=lambda p: (-counts[p], p))
+
     def product_users(self, product: str, roles) -> list[str]:
         from . import reach as R
 

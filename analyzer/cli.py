@@ -912,6 +912,66 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
     emit(result, fmt)
 
 
+# --------------------------------------------------------------------------- report
+
+
+@cli.command()
+@click.argument("product", required=False)
+@click.option("--most-shared", is_flag=True, help="Report the product with the most shares.")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "html"]),
+              default="text", show_default=True,
+              help="text: terminal layout with bar charts (100 columns); md: Markdown; json: "
+                   "every analysis's JSON; html: one offline file with charts.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@click.option("--compare", metavar="P2", help="Put a second product side by side.")
+@click.option("--with-promoters", type=click.IntRange(1, None), metavar="K",
+              help="Add K recommended promoters (IMM) against the current ones.")
+@click.option("--window", default="7d", show_default=True,
+              help="Window for endorsement credit and domains.")
+@click.option("--min-users", type=click.IntRange(1, None), default=20, show_default=True,
+              help="Smallest bucket shown on the exposure curve.")
+@snapshot_option
+@connection_options
+def report(product, most_shared, fmt, output, compare, with_promoters, window, min_users,
+           snapshot, uri, user, password, database) -> None:
+    """The diffusion report of one product: reach, endorsements, domains, cascades.
+
+    Sections: summary and funnel, six-degree reach, friend-endorsement influence,
+    channels and domains, cascades, and with --with-promoters the recommended
+    promoters. docs/report.md explains each section.
+
+    \b
+    Examples:
+      diffusion report p0 --format html -o report.html
+      diffusion report --most-shared
+      diffusion report p-tea --compare p-jade --snapshot analyzer/samples/tea-circle
+    """
+    from .influence import parse_window
+
+    parse_window(window)
+    if bool(product) == most_shared:
+        raise click.UsageError("give a PRODUCT or --most-shared")
+    with _session(snapshot, uri, user, password, database) as s:
+        product = product or s.most_shared_product()
+        rep = s.report(product, compare=compare, with_promoters=with_promoters, window=window,
+                       min_users=min_users)
+        text = rep.render(fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    tmp = output.with_name(f".{output.name}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        from .errors import InputError
+
+        raise InputError(f"cannot write the report: {exc.strerror}", file=str(output)) from exc
+    note(f"Wrote {output}")
+
+
 # --------------------------------------------------------------------------- query
 
 

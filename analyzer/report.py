@@ -1,0 +1,581 @@
+"""`diffusion report`: one product's story, as text, Markdown, JSON or one offline HTML file.
+
+The report runs the analyses through a :class:`analyzer.api.Session` and only
+lays them out; every number comes from the analyses' own ``to_dict()``. The
+JSON is the union of those documents; the HTML marks each key number with a
+``data-key`` attribute whose value is its JSON path, so a test can check the
+page against the JSON. Charts are inline SVG drawn here: no scripts, no CDN.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .render import to_json
+
+__all__ = ["build_report", "Report", "FORMATS"]
+
+FORMATS = ("text", "md", "json", "html")
+WIDTH = 100
+
+
+def _summary(session, product: str) -> dict:
+    source = session.source()
+    roles = {role: len(session.product_users(product, [role]))
+             for role in ("promoters", "sharers", "endorsers", "buyers")}
+    members = source.members([product])
+    tree = source.tree_edges([product])
+    gifts = int((tree["kind"] == "gift").sum()) if len(tree) else 0
+    exposed = source.exposed_users([product])
+    exposed_n = int(exposed["users"].sum()) if len(exposed) else int(
+        (members["received"] > 0).sum())
+    endorsed = int(source.endorsements([product])["user_id"].nunique())
+    buyers = roles["buyers"]
+    return {"product": product, "name": session.source().product_names().get(product),
+            **roles, "gift_recipients": gifts,
+            "funnel": {"exposed": exposed_n, "endorsed": endorsed, "bought": buyers,
+                       "endorsed_share": endorsed / exposed_n if exposed_n else None,
+                       "bought_share": buyers / exposed_n if exposed_n else None}}
+
+
+@dataclass
+class Report:
+    product: str
+    sections: dict  #: name -> result object (or dict for the summary)
+    compare: "Report | None" = None
+    notes: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ JSON
+
+    def to_dict(self) -> dict:
+        out = {"product": self.product, "summary": self.sections["summary"]}
+        for name in ("reach", "endorsements", "influencers", "domains", "cascades",
+                     "promoters"):
+            obj = self.sections.get(name)
+            out[name] = None if obj is None else obj.to_dict()
+        out["notes"] = self.notes
+        if self.compare is not None:
+            out["compare"] = self.compare.to_dict()
+        return json.loads(to_json(out))
+
+    def to_frame(self) -> pd.DataFrame:
+        d = self.to_dict()
+        return pd.DataFrame([{"product": d["product"], **{k: v for k, v in d["summary"].items()
+                                                          if not isinstance(v, dict)}}])
+
+    # ------------------------------------------------------------------ text and Markdown
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        if fmt == "md":
+            return _markdown(self)
+        if fmt == "html":
+            return _html(self)
+        if fmt == "text":
+            return _text(self)
+        raise ValueError(fmt)
+
+
+def build_report(session, product: str, *, compare: str | None = None,
+                 with_promoters: int | None = None, hops: int = 6, seed: int = 0,
+                 window: str = "7d", min_users: int = 20, top: int = 10) -> Report:
+    source = session.source()
+    source.check_products([product] + ([compare] if compare else []))
+    notes: list[str] = []
+    sections: dict = {"summary": _summary(session, product)}
+    roles = ["promoters"]
+    if not session.product_users(product, roles):
+        roles = ["promoters", "sharers", "endorsers", "buyers"]
+        notes.append("the product has no promoters; reach starts from all its users")
+    if session.product_users(product, roles):
+        sections["reach"] = session.reach(product, roles=roles, hops=hops)
+    else:
+        notes.append("the product has no users in any role; no reach")
+    sections["endorsements"] = session.endorsements(product, min_users=min_users)
+    sections["influencers"] = session.influencers(product, window=window, top=top)
+    sections["domains"] = session.domains(product, window=window)
+    sections["cascades"] = session.cascades(product, top=top,
+                                            compare=compare)
+    if with_promoters:
+        sections["promoters"] = session.promoters(with_promoters, product=product, seed=seed)
+    other = None
+    if compare:
+        other = build_report(session, compare, hops=hops, seed=seed, window=window,
+                             min_users=min_users, top=top)
+    return Report(product, sections, other, notes)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fmt(v, digits: int = 4) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}g}"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    return str(v)
+
+
+def _pct(v) -> str:
+    return "–" if v is None else f"{100 * v:.1f}%"
+
+
+def _bar(value: float, top: float, width: int = 30) -> str:
+    if not top or value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    n = value / top * width
+    full = int(n)
+    part = " ▏▎▍▌▋▊▉"[int((n - full) * 8)]
+    return ("█" * full + (part if part != " " else "")).ljust(width)
+
+
+def _rows(report: Report) -> dict:
+    """The tables every format shows, as lists of (label, value) or frames."""
+    d = report.to_dict()
+    s = d["summary"]
+    out = {"summary": [("promoters", s["promoters"]), ("sharers", s["sharers"]),
+                       ("endorsers (♡)", s["endorsers"]), ("buyers", s["buyers"]),
+                       ("gift recipients", s["gift_recipients"])],
+           "funnel": [("exposed", s["funnel"]["exposed"], None),
+                      ("endorsed (a friend's ♡ or a share)", s["funnel"]["endorsed"],
+                       s["funnel"]["endorsed_share"]),
+                      ("bought", s["funnel"]["bought"], s["funnel"]["bought_share"])]}
+    return out
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _text(report: Report) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buf = io.StringIO()
+    con = Console(file=buf, width=WIDTH, force_terminal=False, color_system=None,
+                  highlight=False)
+    _text_one(con, report)
+    if report.compare is not None:
+        con.rule(f"Compared with {report.compare.product}")
+        _text_one(con, report.compare)
+        comp = report.sections["cascades"].comparison
+        if comp is not None:
+            con.print("[bold]Cascades at matched size[/bold]")
+            t = Table()
+            for c in comp.columns:
+                t.add_column(str(c), overflow="fold")
+            for row in comp.itertuples(index=False):
+                t.add_row(*(_fmt(x) for x in row))
+            con.print(t)
+    return buf.getvalue()
+
+
+def _table(con, title: str, frame: pd.DataFrame, columns: list[str] | None = None):
+    from rich.table import Table
+
+    if columns:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    con.print(title)
+    t = Table()
+    for c in frame.columns:
+        t.add_column(str(c), overflow="fold",
+                     justify="right" if pd.api.types.is_numeric_dtype(frame[c]) else "left")
+    for row in frame.itertuples(index=False):
+        t.add_row(*(_fmt(x) for x in row))
+    con.print(t)
+
+
+def _text_one(con, report: Report) -> None:
+    d = report.to_dict()
+    s = d["summary"]
+    con.rule(f"diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""))
+    con.print("[bold]1. Summary[/bold]")
+    con.print("   " + "   ".join(f"{k}: {_fmt(v)}" for k, v in _rows(report)["summary"]))
+    top = max(x[1] for x in _rows(report)["funnel"]) or 1
+    for label, n, share in _rows(report)["funnel"]:
+        con.print(f"   {label:<36} {_fmt(n):>10}  {_bar(n, top, 30)} {_pct(share)}")
+    r = d["reach"]
+    con.print("\n[bold]2. Six-degree reach[/bold]")
+    if r:
+        con.print(f"   from {r['seeds']} seed(s) ({', '.join(r['roles'])}): {r['reached']:,} "
+                  f"users within {r['hops']} hops, {_pct(r['coverage'])} of {r['users']:,}")
+        peak = max(r["per_hop"][1:] or [1]) or 1
+        cum = 0
+        for h, n in enumerate(r["per_hop"]):
+            if h == 0:
+                continue
+            cum += n
+            con.print(f"   hop {h:<2} {n:>10,} new  {_bar(n, peak, 34)} {cum:>10,} total")
+        if r["per_seed"]:
+            _table(con, "   Unique reach of each seed (top 10)",
+                   pd.DataFrame(r["per_seed"]).head(10))
+    else:
+        con.print("   " + "; ".join(report.notes))
+    e = d["endorsements"]
+    con.print("\n[bold]3. Friend-endorsement influence[/bold]")
+    b = e["baseline"]
+    con.print(f"   baseline p(0) = {_fmt(b['p'])} ({b['adopters']:,} of {b['users']:,}); "
+              f"stickiness {_fmt(e['stickiness'])}, persistence {_fmt(e['persistence'])}")
+    if e["curve"]:
+        peak = max(c["p"] for c in e["curve"]) or 1
+        for c in e["curve"]:
+            con.print(f"   k={c['k']:<3} p={_fmt(c['p']):<8} [{_fmt(c['ci_low'])}, "
+                      f"{_fmt(c['ci_high'])}] lift {_fmt(c['lift']):<6} "
+                      f"{_bar(c['p'], peak, 26)} n={c['users']:,}")
+    else:
+        con.print(f"   no k has {e['min_users']} users: too little data for a curve")
+    sd = [x for x in e["structural_diversity"] if x["users"] >= e["min_users"]]
+    if sd:
+        _table(con, "   Structural diversity (groups the endorsing friends form)",
+               pd.DataFrame(sd)[["k", "components", "users", "adopters", "p"]])
+    inf = d["influencers"]
+    if inf["influencers"]:
+        _table(con, f"   Top endorsers ({inf['credit']} credit; {inf['credited_adoptions']:,} "
+                    f"of {inf['adoptions']:,} adoptions credited)",
+               pd.DataFrame(inf["influencers"]).head(10),
+               ["rank", "user_id", "role", "credit", "audience", "conversion"])
+    dm = d["domains"]
+    con.print("\n[bold]4. Channels and domains[/bold]")
+    ps = dm["public_share"]
+    for what in ("exposures", "adoptions"):
+        x = ps[what]
+        con.print(f"   {'public share of ' + what:<27} {_pct(x['p']):>7}  "
+                  f"{_bar(x['p'] or 0, 1, 40)} [{_pct(x['ci_low'])}, {_pct(x['ci_high'])}]")
+    for ref in dm["references"]:
+        con.print(f"   {'reference: ' + ref['label']:<27} {_pct(ref['share']):>7}  "
+                  f"{_bar(ref['share'], 1, 40)}")
+    if dm["exposures"]:
+        _table(con, "   Exposures by channel", pd.DataFrame(dm["exposures"]),
+               ["channel", "domain", "exposures", "share"])
+    c = d["cascades"]["products"][0]
+    con.print("\n[bold]5. Cascades[/bold]")
+    con.print(f"   {c['cascade_count']:,} cascades, {c['users']:,} users; size 1: "
+              f"{_pct(c['size_1_share'])}; depth mean {_fmt(c['mean_depth'])}, max "
+              f"{c['max_depth']}; structural virality mean {_fmt(c['mean_virality'])}")
+    if c["cascades"]:
+        _table(con, "   Largest cascades", pd.DataFrame(c["cascades"]).head(10),
+               ["root", "root_role", "size", "depth", "max_breadth", "structural_virality"])
+    p = d.get("promoters")
+    if p:
+        con.print(f"\n[bold]6. Recommended promoters ({p['method']}, k = {p['k']})[/bold]")
+        rows = [{"seed set": "recommended", "spread": p["spread"],
+                 "stderr": p["spread_stderr"]}] + [
+            {"seed set": x["name"], "spread": x["spread"], "stderr": x["spread_stderr"]}
+            for x in p["baselines"]]
+        _table(con, "   Expected spread (independent forward simulation)", pd.DataFrame(rows))
+        con.print("   picks: " + ", ".join(p["seeds"][:20]))
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def _md_table(frame: pd.DataFrame) -> str:
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_fmt(x).replace("|", "\\|") for x in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(report: Report) -> str:
+    d = report.to_dict()
+    s = d["summary"]
+    out = [f"# diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""),
+           "", "## 1. Summary", "",
+           _md_table(pd.DataFrame([{k: v for k, v in _rows(report)["summary"]}])),
+           _md_table(pd.DataFrame(_rows(report)["funnel"],
+                                  columns=["stage", "users", "share of exposed"]))]
+    r = d["reach"]
+    out += ["## 2. Six-degree reach", ""]
+    if r:
+        out.append(f"{r['reached']:,} users within {r['hops']} hops of {r['seeds']} seed(s) "
+                   f"({', '.join(r['roles'])}), {_pct(r['coverage'])} of {r['users']:,}.\n")
+        hops = pd.DataFrame({"hop": range(len(r["per_hop"])), "new users": r["per_hop"],
+                             "cumulative": np.cumsum([0] + r["per_hop"][1:])})
+        out.append(_md_table(hops))
+        if r["per_seed"]:
+            out.append(_md_table(pd.DataFrame(r["per_seed"]).head(10)))
+    e = d["endorsements"]
+    out += ["## 3. Friend-endorsement influence", "",
+            f"Baseline p(0) = {_fmt(e['baseline']['p'])}; stickiness "
+            f"{_fmt(e['stickiness'])}; persistence {_fmt(e['persistence'])}.", ""]
+    if e["curve"]:
+        out.append(_md_table(pd.DataFrame(e["curve"])))
+    inf = d["influencers"]
+    if inf["influencers"]:
+        out.append(_md_table(pd.DataFrame(inf["influencers"]).head(10)))
+    dm = d["domains"]
+    out += ["## 4. Channels and domains", "",
+            f"Public share of exposures {_pct(dm['public_share']['exposures']['p'])}, of "
+            f"adoptions {_pct(dm['public_share']['adoptions']['p'])}; the platform reports "
+            + ", ".join(f"{x['label']} {_pct(x['share'])}" for x in dm["references"]) + ".", ""]
+    if dm["exposures"]:
+        out.append(_md_table(pd.DataFrame(dm["exposures"])))
+    c = d["cascades"]["products"][0]
+    out += ["## 5. Cascades", "",
+            f"{c['cascade_count']:,} cascades; mean depth {_fmt(c['mean_depth'])}; mean "
+            f"structural virality {_fmt(c['mean_virality'])}.", ""]
+    if c["cascades"]:
+        out.append(_md_table(pd.DataFrame(c["cascades"]).head(10)[
+            ["root", "root_role", "size", "depth", "max_breadth", "structural_virality"]]))
+    p = d.get("promoters")
+    if p:
+        out += ["## 6. Recommended promoters", "",
+                _md_table(pd.DataFrame([{"seed set": "recommended", "spread": p["spread"]}] +
+                                       [{"seed set": x["name"], "spread": x["spread"]}
+                                        for x in p["baselines"]]))]
+    text = "\n".join(out)
+    if report.compare is not None:
+        text += "\n---\n\n" + _markdown(report.compare)
+    return text
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _k(path: str, value) -> str:
+    return f'<span data-key="{html.escape(path)}">{html.escape(_fmt(value))}</span>'
+
+
+def _svg_frame(w: int, h: int, body: str, label: str) -> str:
+    return (f'<svg class="chart" role="img" aria-label="{html.escape(label)}" '
+            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+            f'xmlns="http://www.w3.org/2000/svg"><rect width="{w}" height="{h}" '
+            f'fill="#ffffff"/>{body}</svg>')
+
+
+def _axes(w, h, m, x_label, y_label) -> str:
+    return (f'<line x1="{m}" y1="{h - m}" x2="{w - 10}" y2="{h - m}" stroke="#333"/>'
+            f'<line x1="{m}" y1="10" x2="{m}" y2="{h - m}" stroke="#333"/>'
+            f'<text x="{w / 2}" y="{h - 8}" font-size="12" text-anchor="middle">'
+            f'{html.escape(x_label)}</text>'
+            f'<text x="14" y="{h / 2}" font-size="12" text-anchor="middle" '
+            f'transform="rotate(-90 14 {h / 2})">{html.escape(y_label)}</text>')
+
+
+def _bar_chart(values: list[float], labels: list[str], title: str) -> str:
+    w, h, m = 560, 260, 48
+    top = max(values or [1]) or 1
+    n = max(len(values), 1)
+    bw = (w - m - 20) / n
+    body = _axes(w, h, m, "hop", "new users")
+    for i, (v, lab) in enumerate(zip(values, labels)):
+        bh = (h - m - 20) * v / top
+        x = m + 4 + i * bw
+        body += (f'<rect x="{x:.1f}" y="{h - m - bh:.1f}" width="{bw - 8:.1f}" '
+                 f'height="{bh:.1f}" fill="#2b7bb9"><title>{lab}: {v:,.0f}</title></rect>'
+                 f'<text x="{x + (bw - 8) / 2:.1f}" y="{h - m + 14}" font-size="11" '
+                 f'text-anchor="middle">{html.escape(lab)}</text>')
+    body += (f'<text x="{m + 4}" y="22" font-size="11">max {top:,.0f}</text>')
+    return _svg_frame(w, h, body, title)
+
+
+def _curve_chart(curve: list[dict], title: str) -> str:
+    w, h, m = 560, 260, 48
+    if not curve:
+        return _svg_frame(w, h, _axes(w, h, m, "k", "p(k)") + '<text x="280" y="130" '
+                          'font-size="13" text-anchor="middle">too little data</text>', title)
+    top = max(c["ci_high"] for c in curve) or 1
+    kmax = max(c["k"] for c in curve)
+
+    def xy(k, p):
+        x = m + (w - m - 20) * (k - 0.5) / kmax
+        y = h - m - (h - m - 20) * p / top
+        return x, y
+
+    band = [xy(c["k"], c["ci_high"]) for c in curve] + \
+        [xy(c["k"], c["ci_low"]) for c in reversed(curve)]
+    line = [xy(c["k"], c["p"]) for c in curve]
+    body = _axes(w, h, m, "k: endorsing friends", "p(k)")
+    body += ('<polygon fill="#9ecae1" fill-opacity="0.6" stroke="none" points="'
+             + " ".join(f"{x:.1f},{y:.1f}" for x, y in band) + '"/>')
+    body += ('<polyline fill="none" stroke="#08519c" stroke-width="2.5" points="'
+             + " ".join(f"{x:.1f},{y:.1f}" for x, y in line) + '"/>')
+    for c, (x, y) in zip(curve, line):
+        body += (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#08519c"><title>k={c["k"]}'
+                 f': {c["p"]:.4f}</title></circle><text x="{x:.1f}" y="{h - m + 14}" '
+                 f'font-size="11" text-anchor="middle">{c["k"]}</text>')
+    body += f'<text x="{m + 4}" y="22" font-size="11">max {top:.3g}</text>'
+    return _svg_frame(w, h, body, title)
+
+
+def _ccdf_chart(dist: list[dict], title: str) -> str:
+    w, h, m = 560, 260, 48
+    body = _axes(w, h, m, "cascade size (log)", "share at least this large (log)")
+    if not dist:
+        return _svg_frame(w, h, body, title)
+    smax = max(d["size"] for d in dist)
+    cmin = min(d["ccdf"] for d in dist)
+    lx = math.log10(max(smax, 10))
+    ly = math.log10(min(cmin, 0.1))
+
+    def xy(s, c):
+        x = m + (w - m - 20) * math.log10(s) / lx
+        y = 10 + (h - m - 10) * math.log10(c) / ly
+        return x, y
+
+    pts = [xy(d["size"], d["ccdf"]) for d in dist]
+    body += ('<polyline fill="none" stroke="#d94801" stroke-width="2.5" points="'
+             + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+    for d, (x, y) in zip(dist, pts):
+        body += (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#d94801"><title>size '
+                 f'{d["size"]}: {d["ccdf"]:.4f}</title></circle>')
+    for dec in range(0, int(math.ceil(lx)) + 1):
+        x, _ = xy(10 ** dec, 1)
+        body += (f'<text x="{x:.1f}" y="{h - m + 14}" font-size="11" '
+                 f'text-anchor="middle">{10 ** dec:g}</text>')
+    return _svg_frame(w, h, body, title)
+
+
+def _mix_chart(rows: list[tuple[str, float, str]], title: str) -> str:
+    w, m = 640, 210
+    h = 30 + 26 * max(len(rows), 1)
+    body = ""
+    for i, (label, value, color) in enumerate(rows):
+        y = 14 + 26 * i
+        bw = (w - m - 60) * (value or 0)
+        body += (f'<text x="{m - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
+                 f'{html.escape(label)}</text><rect x="{m}" y="{y}" width="{bw:.1f}" '
+                 f'height="18" fill="{color}"/><text x="{m + bw + 6:.1f}" y="{y + 14}" '
+                 f'font-size="12">{_pct(value)}</text>')
+    return _svg_frame(w, h, body, title)
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;
+max-width:1100px;color:#222} h1{font-size:24px} h2{font-size:19px;margin-top:32px;
+border-bottom:1px solid #ddd} table{border-collapse:collapse;margin:8px 0;font-size:13px}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f3f3f3}
+td.l,th.l{text-align:left} .how{color:#555;font-size:13px;max-width:760px} .kpi{display:flex;
+gap:18px;flex-wrap:wrap} .kpi div{background:#f5f8fb;padding:8px 14px;border-radius:6px}
+.kpi b{display:block;font-size:20px} svg.chart{border:1px solid #eee;margin:6px 0}
+"""
+
+
+def _html_table(frame: pd.DataFrame, key: str | None = None) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cells = []
+        for c, v in zip(frame.columns, row):
+            text = _fmt(v)
+            attr = f' data-key="{html.escape(key)}.{i}.{html.escape(str(c))}"' if key else ""
+            cls = ' class="l"' if isinstance(v, str) else ""
+            cells.append(f"<td{cls}{attr}>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _html_one(report: Report, prefix: str = "") -> str:
+    d = report.to_dict()
+    s = d["summary"]
+    p = prefix
+    parts = [f"<h1>diffusion report: {html.escape(report.product)}"
+             + (f" ({html.escape(s['name'])})" if s["name"] else "") + "</h1>",
+             "<h2>1. Summary</h2><div class='kpi'>"]
+    for key in ("promoters", "sharers", "endorsers", "buyers", "gift_recipients"):
+        parts.append(f"<div>{html.escape(key.replace('_', ' '))}"
+                     f"<b>{_k(p + 'summary.' + key, s[key])}</b></div>")
+    f = s["funnel"]
+    parts.append("</div><p>Funnel: exposed " + _k(p + "summary.funnel.exposed", f["exposed"])
+                 + " → endorsed " + _k(p + "summary.funnel.endorsed", f["endorsed"])
+                 + " → bought " + _k(p + "summary.funnel.bought", f["bought"]) + ".</p>")
+    r = d["reach"]
+    parts.append("<h2>2. Six-degree reach</h2>")
+    if r:
+        parts.append(f"<p>{_k(p + 'reach.reached', r['reached'])} users within "
+                     f"{r['hops']} hops of {_k(p + 'reach.seeds', r['seeds'])} seed(s) "
+                     f"({html.escape(', '.join(r['roles']))}), "
+                     f"{html.escape(_pct(r['coverage']))} of {r['users']:,} users.</p>")
+        parts.append(_bar_chart(r["per_hop"][1:], [str(i) for i in
+                                                   range(1, len(r["per_hop"]))],
+                                "Reach by hop"))
+        parts.append("<p class='how'>How to read this: each bar is the number of users first "
+                     "reached at that many friendship hops from the seeds. A tall bar at hop 2 "
+                     "or 3 and little after means the product's circles are reached quickly; "
+                     "long tails mean the network keeps carrying it.</p>")
+        if r["per_seed"]:
+            parts.append(_html_table(pd.DataFrame(r["per_seed"]).head(10), p + "reach.per_seed"))
+    else:
+        parts.append(f"<p>{html.escape('; '.join(report.notes))}</p>")
+    e = d["endorsements"]
+    b = e["baseline"]
+    parts.append("<h2>3. Friend-endorsement influence</h2>")
+    parts.append(f"<p>Baseline p(0) = {_k(p + 'endorsements.baseline.p', b['p'])}; "
+                 f"stickiness {_k(p + 'endorsements.stickiness', e['stickiness'])}; persistence "
+                 f"{_k(p + 'endorsements.persistence', e['persistence'])}.</p>")
+    parts.append(_curve_chart(e["curve"], "Exposure curve p(k) with 95% interval"))
+    parts.append("<p class='how'>How to read this: p(k) is the chance of buying between the "
+                 "k-th and the (k+1)-th friend who endorsed the product (♡ or share), among "
+                 "users who reached k without buying. The band is the 95% Wilson interval. "
+                 "Compare it with the baseline p(0): the lift is how much a friend's "
+                 "endorsement moves people.</p>")
+    if e["curve"]:
+        parts.append(_html_table(pd.DataFrame(e["curve"]), p + "endorsements.curve"))
+    inf = d["influencers"]
+    if inf["influencers"]:
+        parts.append("<h3>Top endorsers</h3>" + _html_table(
+            pd.DataFrame(inf["influencers"]).head(10), p + "influencers.influencers"))
+    dm = d["domains"]
+    parts.append("<h2>4. Channels and domains</h2>")
+    ps = dm["public_share"]
+    parts.append(f"<p>Public share of exposures {_k(p + 'domains.public_share.exposures.p', ps['exposures']['p'])}"
+                 f", of adoptions {_k(p + 'domains.public_share.adoptions.p', ps['adoptions']['p'])}.</p>")
+    rows = [("exposures: public", ps["exposures"]["p"] or 0, "#2b7bb9"),
+            ("adoptions: public", ps["adoptions"]["p"] or 0, "#6baed6")]
+    rows += [(f"reference {x['label']}", x["share"], "#bbbbbb") for x in dm["references"]]
+    total = sum(x["exposures"] for x in dm["exposures"]) or 1
+    rows += [(f"{x['channel']} ({x['domain']})", x["exposures"] / total, "#74c476")
+             for x in sorted(dm["exposures"], key=lambda x: -x["exposures"])]
+    parts.append(_mix_chart(rows, "Channel and domain mix"))
+    parts.append("<p class='how'>How to read this: the top bars are the public-domain share "
+                 "(feed and search) of exposures and of purchases, next to the platform's "
+                 "reported 50% (2021), 67% (2023) and 75% (called ideal). The green bars split "
+                 "exposures by channel.</p>")
+    c = d["cascades"]["products"][0]
+    parts.append("<h2>5. Cascades</h2>")
+    parts.append(f"<p>{_k(p + 'cascades.products.0.cascade_count', c['cascade_count'])} "
+                 f"cascades; mean depth {_k(p + 'cascades.products.0.mean_depth', c['mean_depth'])}"
+                 f"; mean structural virality "
+                 f"{_k(p + 'cascades.products.0.mean_virality', c['mean_virality'])}.</p>")
+    parts.append(_ccdf_chart(c["size_distribution"], "Cascade size CCDF (log-log)"))
+    parts.append("<p class='how'>How to read this: for each size s, the share of cascades with "
+                 "at least s users, on log-log axes. A straight, slowly falling line is a heavy "
+                 "tail: a few cascades carry most of the spread. Structural virality is the "
+                 "mean distance between two users of a tree: near 2 is a broadcast, larger is "
+                 "person-to-person spread.</p>")
+    if c["cascades"]:
+        parts.append(_html_table(pd.DataFrame(c["cascades"]).head(10)[
+            ["root", "root_role", "size", "depth", "max_breadth", "structural_virality"]],
+            p + "cascades.products.0.cascades"))
+    pr = d.get("promoters")
+    if pr:
+        parts.append("<h2>6. Recommended promoters</h2>")
+        parts.append(f"<p>Expected spread of the {pr['k']} recommended promoters: "
+                     f"{_k(p + 'promoters.spread', pr['spread'])}.</p>")
+        parts.append(_html_table(pd.DataFrame(
+            [{"seed set": x["name"], "spread": x["spread"]} for x in pr["baselines"]])))
+    return "\n".join(parts)
+
+
+def _html(report: Report) -> str:
+    body = _html_one(report)
+    if report.compare is not None:
+        body += "<hr/>" + _html_one(report.compare, prefix="compare.")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
+            f"<title>diffusion report: {html.escape(report.product)}</title>"
+            f"<style>{CSS}</style></head><body>{body}"
+            "<script type='application/json' id='report-json'>"
+            + json.dumps(report.to_dict(), ensure_ascii=False).replace("</", "<\\/")
+            + "</script></body></html>\n")
