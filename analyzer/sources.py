@@ -215,11 +215,10 @@ class Neo4jSource(Source):
                       ints=("at", "incoming"))
 
     def members(self, products) -> pd.DataFrame:
-        rows = self.runner.run("cascades/members", product_ids=products)
-        names = ["product_id", "user_id", "promoted_at", "received"]
-        frame = _frame({n: [r[n] for r in rows] for n in names}, names, ints=("received",))
-        frame["promoted_at"] = pd.array([r["promoted_at"] for r in rows], dtype="Int64")
-        return frame
+        cols = self._cols("cascades/members", product_ids=products)
+        frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
+        frame["promoted_at"] = pd.array([x[0] for x in cols["promoted_at"]], dtype="Int64")
+        return frame[["product_id", "user_id", "promoted_at", "received"]]
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -339,14 +338,10 @@ class SnapshotSource(Source):
 
     def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
                           shares=True) -> pd.DataFrame:
-        adopt = self.adoptions(products, purchases=purchases).rename(columns={"at": "adopted_at"})
-        endorse = self.endorsements(products, likes=likes, shares=shares).rename(
-            columns={"at": "endorsed_at"})
-        m = adopt.merge(endorse, on=["user_id", "product_id"])
-        m = m[(m["endorsed_at"] <= m["adopted_at"])
-              & (m["endorsed_at"] >= m["adopted_at"] - int(window_ms))]
-        return m[["user_id", "product_id", "endorser_id", "adopted_at",
-                  "endorsed_at"]].reset_index(drop=True)
+        from .influence import credit_candidates
+
+        return credit_candidates(self.endorsements(products, likes=likes, shares=shares),
+                                 self.adoptions(products, purchases=purchases), window_ms)
 
     def ties(self, user_ids) -> pd.DataFrame:
         g = self.graph

@@ -33,3 +33,21 @@ def test_help_has_purpose_and_example(path, command):
     purpose = (command.help or "").strip().splitlines()
     assert purpose and len(purpose[0]) > 10, f"{path}: no one-line purpose"
     assert "Example" in result.output and "diffusion " in result.output.split("Example", 1)[1]
+
+
+def test_every_analysis_command_exists():
+    names = {" ".join(path) for path, _ in COMMANDS}
+    assert {"reach", "degrees", "endorsements", "influencers", "feed", "domains", "cascades",
+            "simulate", "promoters", "report"} <= names
+
+
+def test_cli_reference_is_fresh():
+    import importlib.util
+
+    from .conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("gen_cli", REPO / "docs" / "gen_cli.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), \
+        "docs/cli.md is stale: run python docs/gen_cli.py"

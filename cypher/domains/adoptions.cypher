@@ -16,7 +16,9 @@ OPTIONAL CALL (p, u, at) {
   LIMIT 1
 }
 WITH p, u, at, channel, exposure_channel, exposure_domain,
-     EXISTS { MATCH (u)-[:FRIEND]-(:User)-[l:LIKED]->(p)
+     EXISTS { MATCH (u)-[:FRIEND]-(f:User)
+              WITH f, p, at
+              MATCH (f)-[l:LIKED]->(p)
               WHERE at - $window_ms <= l.at.epochMillis <= at } OR
      EXISTS { MATCH (e:User)-[s:SHARED]->(u)
               WHERE s.product_id = p.product_id AND e <> u

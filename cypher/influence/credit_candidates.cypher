@@ -17,7 +17,10 @@ CALL (p) {
 }
 WITH p, u, min(at).epochMillis AS adopted_at
 CALL (p, u) {
-  MATCH (u)-[:FRIEND]-(e:User)-[l:LIKED]->(p) WHERE $likes
+  // friends first, then their ♡ of p: starting from p would scan all its likers per adopter
+  MATCH (u)-[:FRIEND]-(e:User) WHERE $likes
+  WITH e, p
+  MATCH (e)-[l:LIKED]->(p)
   RETURN e, l.at.epochMillis AS at
   UNION ALL
   MATCH (e:User)-[s:SHARED]->(u) WHERE $shares AND s.product_id = p.product_id AND e <> u

@@ -5,18 +5,17 @@
 // param shares: bool -- count shares sent to the user
 // returns: user_id, product_id, endorser_id: list<string>; at: list<int> -- epoch ms, earliest signal
 // mode: read
+// Grouped by nodes, ids read once per group: a product can have a million rows.
 CALL () {
   MATCH (p:Product) WHERE p.product_id IN $product_ids AND $likes
   MATCH (e:User)-[l:LIKED]->(p)
   MATCH (e)-[:FRIEND]-(u:User)
-  RETURN u.user_id AS user_id, p.product_id AS product_id, e.user_id AS endorser_id,
-         l.at.epochMillis AS at
+  RETURN u, p.product_id AS product_id, e, l.at AS at
   UNION ALL
   MATCH (e:User)-[s:SHARED]->(u:User)
   WHERE $shares AND s.product_id IN $product_ids AND e <> u
-  RETURN u.user_id AS user_id, s.product_id AS product_id, e.user_id AS endorser_id,
-         s.at.epochMillis AS at
+  RETURN u, s.product_id AS product_id, e, s.at AS at
 }
-WITH user_id, product_id, endorser_id, min(at) AS at
-RETURN collect(user_id) AS user_id, collect(product_id) AS product_id,
-       collect(endorser_id) AS endorser_id, collect(at) AS at
+WITH u, product_id, e, min(at) AS at
+RETURN collect(u.user_id) AS user_id, collect(product_id) AS product_id,
+       collect(e.user_id) AS endorser_id, collect(at.epochMillis) AS at
