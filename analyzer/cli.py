@@ -972,6 +972,39 @@ def report(product, most_shared, fmt, output, compare, with_promoters, window, m
     note(f"Wrote {output}")
 
 
+# --------------------------------------------------------------------------- diff
+
+
+@cli.command()
+@click.argument("snapshot_a", type=click.Path(path_type=Path))
+@click.argument("snapshot_b", type=click.Path(path_type=Path))
+@click.option("--product", help="Also compare this product's reach from its promoters in A, "
+              "its p(k) and its cascades.")
+@click.option("--users", "users", help="Reach from these users (comma-separated) in both.")
+@click.option("--hops", type=click.IntRange(1, 12), default=6, show_default=True)
+@click.option("--min-users", type=click.IntRange(1, None), default=20, show_default=True,
+              help="Smallest p(k) bucket compared.")
+@format_option
+def diff(snapshot_a, snapshot_b, product, users, hops, min_users, fmt) -> None:
+    """How the network and a product's diffusion changed between two snapshots.
+
+    Users and friendships added and removed, degree and clustering, reach per
+    hop from the same seeds, and with --product the change in p(k) and cascades.
+
+    \b
+    Examples:
+      diffusion diff wave1/ wave2/ --users 1,2,3
+      diffusion diff before/ after/ --product p0
+    """
+    from .api import open_snapshot
+    from .diff import diff_snapshots
+
+    a, b = open_snapshot(snapshot_a), open_snapshot(snapshot_b)
+    result = diff_snapshots(a, b, product=product, users=_explicit_users(users, None),
+                            hops=hops, min_users=min_users)
+    emit(result, fmt)
+
+
 # --------------------------------------------------------------------------- query
 
 

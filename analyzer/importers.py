@@ -128,6 +128,12 @@ def _data_line(path: Path, k: int) -> int:
     return k + 1
 
 
+#: first lines read as a column header, not as an edge
+HEADER_NAMES = {("source", "target"), ("from", "to"), ("src", "dst"), ("u", "v"),
+                ("user_a", "user_b"), ("node1", "node2"), ("from_node", "to_node"),
+                ("follower", "followee")}
+
+
 def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
                     overwrite: bool = False) -> ImportSummary:
     """SNAP-style edge lists: `a b` or `a b p` per line, `#` comments, optional `n m` header."""
@@ -135,9 +141,18 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
     arcs = []
     for path in sources:
         frame = _read_edge_lines(path)
+        # a CSV header naming the columns (source,target; from,to; ...): not an edge
+        first = [str(v).strip().lower() for v in frame.iloc[0, :2]]
+        named = tuple(first) in HEADER_NAMES
+        if named:
+            frame = frame.iloc[1:]
+            summary.notes.append(f"{path.name}: first line `{','.join(first)}` read as a "
+                                 "column header")
         # an `n m` header: two integers on the first line, and m data lines after it
         first = frame.iloc[0]
-        if (frame.shape[1] == 3 and pd.isna(first[2])) or frame.shape[1] == 2:
+        if named:
+            pass
+        elif (frame.shape[1] == 3 and pd.isna(first[2])) or frame.shape[1] == 2:
             try:
                 n_decl, m_decl = int(first[0]), int(first[1])
                 if m_decl == len(frame) - 1 and (frame.shape[1] == 2 or pd.isna(first[2])):

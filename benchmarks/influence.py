@@ -117,8 +117,8 @@ def main() -> None:
                   f"({', '.join(f'{x:.2f}' for x in times)})")
             trees = res.trees[res.trees["size"] >= 50].sort_values("size").head(100)
             nodes = res.nodes[res.nodes["parent_id"].notna()]
-            key = nodes["product_id"] + "\x00" + nodes["root_id"]
-            chosen = set(trees["product_id"] + "\x00" + trees["root"])
+            key = nodes["product_id"] + "\x1f" + nodes["root_id"]
+            chosen = set(trees["product_id"] + "\x1f" + trees["root"])
             nodes = nodes[key.isin(chosen)]
             groups = {k: g for k, g in nodes.groupby(["product_id", "root_id"])}
             order = list(zip(trees["product_id"], trees["root"]))

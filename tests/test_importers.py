@@ -253,3 +253,19 @@ def test_imported_edge_lists_load_and_stats_agree(tmp_path, runner, name, direct
     assert stats.nodes["User"] == s.kept["users"]
     assert stats.relationships["FRIEND"] == s.kept["friendships"]
     assert stats.degrees["users"] == s.kept["users"]
+
+
+def test_edgelist_csv_header_is_not_an_edge(tmp_path):
+    src = tmp_path / "wave.csv"
+    src.write_text("source,target\n1,2\n2,3\n3,1\n", encoding="utf-8")
+    s = import_edgelist([src], tmp_path / "out")
+    assert s.kept["lines read"] == 3 and s.kept["friendships"] == 3
+    assert any("column header" in n for n in s.notes)
+    users = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8").split()
+    assert "source" not in users and len(users) == 4  # header + three users
+
+
+def test_coleman_waves_import(tmp_path):
+    fall = import_edgelist([shared_file("coleman", "fall_1957.csv")], tmp_path / "fall")
+    spring = import_edgelist([shared_file("coleman", "spring_1958.csv")], tmp_path / "spring")
+    assert fall.kept["lines read"] == 243 and spring.kept["lines read"] == 263

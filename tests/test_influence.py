@@ -259,8 +259,8 @@ def test_twitter16_virality_equals_networkx(tmp_path):
     assert len(trees) > 500
     # networkx is all-pairs (quadratic): check 120 trees of 74 to 300 users
     picked = trees[trees["size"] <= 300].iloc[::3].head(120)
-    key = r.nodes["product_id"] + "\x00" + r.nodes["root_id"]
-    wanted = set(picked["product_id"] + "\x00" + picked["root"])
+    key = r.nodes["product_id"] + "\x1f" + r.nodes["root_id"]
+    wanted = set(picked["product_id"] + "\x1f" + picked["root"])
     nodes = r.nodes[key.isin(wanted) & r.nodes["parent_id"].notna()]
     edges = {k: list(zip(g["parent_id"], g["user_id"]))
              for k, g in nodes.groupby(["product_id", "root_id"])}
