@@ -52,10 +52,29 @@ class Session:
         return "neo4j" if self.runner is not None else "memory"
 
     def source(self):
-        """A fresh row source (sources keep their answers for their lifetime)."""
+        """A row source. Sources keep their answers for their lifetime, so each call gives a
+        fresh one, except inside :meth:`shared_rows`, where every analysis shares one."""
         from .sources import Neo4jSource, SnapshotSource
 
+        if getattr(self, "_shared", None) is not None:
+            return self._shared
         return Neo4jSource(self.runner) if self.runner is not None else SnapshotSource(self.snap)
+
+    def shared_rows(self):
+        """Context in which every analysis reads from one source, so rows several analyses
+        need (a report's endorsements, members, tree edges) are fetched once."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope():
+            outer = getattr(self, "_shared", None)
+            self._shared = outer or self.source()
+            try:
+                yield self._shared
+            finally:
+                self._shared = outer
+
+        return scope()
 
     @cached_property
     def graph(self):
@@ -85,6 +104,27 @@ class Session:
         return min(counts, key=lambda p: (-counts[p], p))
 
     def product_users(self, product: str, roles) -> list[str]:
+        from . import reach as R
+
+        roles = _roles(roles)
+        shared = getattr(self, "_shared", None)
+        if shared is not None:  # inside shared_rows: fetch the product's roles once
+            cache = shared.__dict__.setdefault("_product_roles", {})
+            if product not in cache:
+                if self.runner is not None:  # one query for every role
+                    R.product_seeds_neo4j(self.runner, product, ["promoters"])  # checks it
+                    rows = self.runner.run("reach/product_seeds", product_id=product)
+                    cache[product] = {r: {x["user_id"] for x in rows if x["role"] == r}
+                                      for r in R.ROLES}
+                else:
+                    cache[product] = {r: set(self.product_users_uncached(product, [r]))
+                                      for r in R.ROLES}
+            wanted = R.ROLES if "all" in roles else roles
+            return sorted(set().union(*(cache[product][r] for r in wanted if r in
+                                        cache[product])))
+        return self.product_users_uncached(product, roles)
+
+    def product_users_uncached(self, product: str, roles) -> list[str]:
         from . import reach as R
 
         if self.runner is not None:
@@ -254,7 +294,8 @@ class Session:
     def report(self, product: str, **options):
         from .report import build_report
 
-        return build_report(self, product, **options)
+        with self.shared_rows():
+            return build_report(self, product, **options)
 
     def to_networkx(self, product: str | None = None):
         """The friendship graph as a networkx Graph; with ``product``, only the product's
