@@ -117,7 +117,9 @@ class DiffusionGroup(click.Group):
                                "max_content_width": 100})
 @click.version_option(__version__, prog_name="diffusion")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of expected errors.")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr.")
+@click.option("-v", "--verbose", count=True,
+              help="More detail on stderr: -v each Cypher module and its time, -vv also its "
+                   "parameters.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
 def cli(debug: bool, verbose: int, quiet: bool) -> None:
     """Analyse how products spread through a social network stored in Neo4j.
@@ -127,6 +129,17 @@ def cli(debug: bool, verbose: int, quiet: bool) -> None:
       diffusion neo4j start && diffusion load analyzer/samples/tea-circle && diffusion stats
     """
     _state.update(debug=debug, verbose=verbose, quiet=quiet)
+    import logging
+
+    logger = logging.getLogger("diffusion")
+    if verbose and not quiet:  # -v: each Cypher module and its time; -vv: its parameters
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+    else:
+        logger.handlers[:] = []
+        logger.setLevel(logging.WARNING)
 
 
 # --------------------------------------------------------------------------- neo4j

@@ -7,7 +7,9 @@ transactions, which retry transient failures; nothing else opens a session.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,8 @@ from neo4j.exceptions import (AuthError, ClientError, DriverError, Neo4jError, S
 
 from .cypher import CypherModule, load_module
 from .errors import DatabaseUnavailable, DiffusionError
+
+log = logging.getLogger("diffusion.db")
 
 __all__ = ["ConnectionSettings", "Runner", "connect_runner"]
 
@@ -99,6 +103,17 @@ class Runner:
         def work(tx) -> list[dict]:
             return [r.data() for r in tx.run(text, params)]
 
+        started = time.perf_counter()
+        try:
+            records = self._run(mod, text, params, work)
+        finally:
+            log.info("cypher %s: %.3f s", mod.name, time.perf_counter() - started)
+        log.debug("cypher %s parameters: %s", mod.name,
+                  {k: (f"<list of {len(v)}>" if isinstance(v, list) else v)
+                   for k, v in params.items()})
+        return records
+
+    def _run(self, mod, text, params, work) -> list[dict]:
         try:
             with self._session() as session:
                 if mod.mode == "read":

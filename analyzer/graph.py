@@ -43,7 +43,11 @@ class FriendGraph:
 
     def positions(self, ids) -> np.ndarray:
         """Dense indices of user ids; unknown ids raise InputError listing them."""
-        ids = pd.Index(pd.unique(pd.Series(list(ids), dtype=object)))
+        values = ids.to_numpy() if isinstance(ids, (pd.Index, pd.Series)) else (
+            ids if isinstance(ids, np.ndarray) else np.asarray(list(ids), dtype=object))
+        if self.user_ids.dtype == object or values.dtype == object:
+            values = values.astype(object)  # match the index's dtype: no slow mixed lookup
+        ids = pd.Index(pd.unique(values), dtype=values.dtype)
         pos = self.user_ids.get_indexer(ids)
         if (pos < 0).any():
             unknown = [str(x) for x in ids[pos < 0]]

@@ -82,13 +82,14 @@ def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_
     n = indptr.shape[0] - 1
     spread = np.zeros(runs, dtype=np.int64)
     curve = np.zeros((runs, MAX_STEPS + 1), dtype=np.int64)
+    lt_n = n if model == 1 else 1
     for c in prange(chunks):
-        active = np.zeros(n, dtype=np.int64)
-        touched = np.zeros(n, dtype=np.int64)
-        acc = np.zeros(n, dtype=np.float64)
-        theta = np.zeros(n, dtype=np.float64)
-        frontier = np.empty(n, dtype=np.int64)
-        nxt = np.empty(n, dtype=np.int64)
+        active = np.zeros(n, dtype=np.int32)
+        touched = np.zeros(lt_n, dtype=np.int32)
+        acc = np.zeros(lt_n, dtype=np.float64)
+        theta = np.zeros(lt_n, dtype=np.float64)
+        frontier = np.empty(n, dtype=np.int32)
+        nxt = np.empty(n, dtype=np.int32)
         for r in range(c * runs // chunks, (c + 1) * runs // chunks):
             mark = r + 1
             state = _stream(seed, r)
@@ -347,7 +348,13 @@ def _receiver_degree(graph: FriendGraph) -> np.ndarray:
 
 def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray, np.ndarray]:
     """(forward, reverse) arc weights: forward[e] for arc u->v at position e of u's list;
-    reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v."""
+    reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v.
+    For IC with one p in (0, 0.5) both are a one-element array (see below)."""
+    if model == "ic" and _uniform_p(spec) is not None:
+        # one p in (0, 0.5): the kernels skip failed arcs geometrically and never read
+        # per-arc values, so a one-element array stands for every arc
+        one = np.array([_uniform_p(spec)])
+        return one, one
     if isinstance(spec, (int, float)) or (isinstance(spec, str) and _is_float(spec)):
         p = float(spec)
         if not 0.0 <= p <= 1.0:
@@ -463,6 +470,15 @@ def _model_code(model: str) -> int:
 
 def _chunks(runs: int) -> int:
     return max(1, min(runs, os.cpu_count() or 1))
+
+
+def _uniform_p(p) -> float | None:
+    """p as a float when it is one number in (0, 0.5): the geometric-skip kernels apply."""
+    if isinstance(p, (int, float)) or (isinstance(p, str) and _is_float(p)):
+        value = float(p)
+        if 0.0 < value < 0.5:
+            return value
+    return None
 
 
 def _uniform_log(weight: np.ndarray, model) -> float:

@@ -51,3 +51,22 @@ def test_cli_reference_is_fresh():
     spec.loader.exec_module(gen)
     assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == gen.render(), \
         "docs/cli.md is stale: run python docs/gen_cli.py"
+
+
+def test_verbose_logs_each_cypher_module_and_quiet_does_not(cli_run, runner):
+    res = cli_run("-v", "stats")
+    assert res.exit_code == 0
+    assert "diffusion.db: cypher stats/degrees:" in res.stderr
+    res = cli_run("-vv", "stats")
+    assert "parameters" in res.stderr
+    res = cli_run("stats")
+    assert "diffusion.db" not in res.stderr
+    res = cli_run("-q", "-v", "stats")
+    assert "diffusion.db" not in res.stderr
+
+
+def test_exit_codes(offline_cli, free_port):
+    assert offline_cli("reach").exit_code == 2  # usage: no PRODUCT or --users
+    assert offline_cli("reach", "--users", "x", "--snapshot", "/nonexistent").exit_code == 1
+    res = offline_cli("stats", "--uri", f"bolt://127.0.0.1:{free_port}")
+    assert res.exit_code == 3 and "Traceback" not in res.output
