@@ -538,9 +538,20 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     eps_p = math.sqrt(2) * eps
     lam_p = ((2 + 2 / 3 * eps_p) * (logcnk + ell * math.log(n) + math.log(max(math.log2(n), 1)))
              * n / eps_p ** 2)
+    # Where to start the search for the lower bound: IMM tries x = n/2, n/4, ... and
+    # stops at the first x the sample clears; every x tried costs a greedy pass over all
+    # the sets so far. An independent pilot (its own random streams) estimates the
+    # optimum, and the search starts at the last x above twice that estimate. Starting
+    # lower only means more sets for that x, so the bound stays valid.
+    pilot = _RRCollection(graph, reverse, code, seed + 2_000_003, max_bytes)
+    pilot.extend_to(min(200_000, max(1_000, 20 * n)))
+    p_chosen, p_gains = pilot.greedy(k, allowed)
+    estimate = n * p_gains[p_chosen >= 0].sum() / pilot.count
+    del pilot
+    first = max(1, int(math.floor(math.log2(n / max(2 * estimate * (1 + eps_p), 1.0)))))
     bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress)
     lower = 1.0
-    for i in range(1, max(int(math.log2(n)), 2)):
+    for i in range(first, max(int(math.log2(n)), first + 1)):
         x = n / 2 ** i
         bound.extend_to(lam_p / x)
         chosen, gains = bound.greedy(k, allowed)
