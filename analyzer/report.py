@@ -232,9 +232,9 @@ def _text_one(con, report: Report) -> None:
     if e["curve"]:
         peak = max(c["p"] for c in e["curve"]) or 1
         for c in e["curve"]:
-            con.print(f"   k={c['k']:<3} p={_fmt(c['p']):<8} [{_fmt(c['ci_low'])}, "
-                      f"{_fmt(c['ci_high'])}] lift {_fmt(c['lift']):<6} "
-                      f"{_bar(c['p'], peak, 26)} n={c['users']:,}")
+            interval = f"[{_fmt(c['ci_low'], 3)}, {_fmt(c['ci_high'], 3)}]"
+            con.print(f"   k={c['k']:<3} p={_fmt(c['p'], 3):<7} {interval:<17} lift "
+                      f"{_fmt(c['lift'], 3):<6} {_bar(c['p'], peak, 26)} n={c['users']:,}")
     else:
         con.print(f"   no k has {e['min_users']} users: too little data for a curve")
     sd = [x for x in e["structural_diversity"] if x["users"] >= e["min_users"]]
