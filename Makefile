@@ -24,8 +24,7 @@ demo: install
 	$(BIN)/diffusion generate $(DEMO_SNAPSHOT) --users 100000 --products 10 --seed 7 --overwrite
 	$(BIN)/diffusion load $(DEMO_SNAPSHOT) --fresh
 	$(BIN)/diffusion stats --top 5
-	$(BIN)/diffusion report --most-shared --format text
-	$(BIN)/diffusion report --most-shared --format html -o report.html
+	$(BIN)/diffusion report --most-shared --format text --html report.html
 
 # Tests use NEO4J_URI when set; otherwise they start their own server on port
 # 7688 (home $DIFFUSION_HOME/test-neo4j) and stop it at the end.

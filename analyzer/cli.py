@@ -937,6 +937,8 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
                    "every analysis's JSON; html: one offline file with charts.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path),
+              help="Also write the HTML report to this file (the analyses run once).")
 @click.option("--compare", metavar="P2", help="Put a second product side by side.")
 @click.option("--with-promoters", type=click.IntRange(1, None), metavar="K",
               help="Add K recommended promoters (IMM) against the current ones.")
@@ -946,8 +948,8 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
               help="Smallest bucket shown on the exposure curve.")
 @snapshot_option
 @connection_options
-def report(product, most_shared, fmt, output, compare, with_promoters, window, min_users,
-           snapshot, uri, user, password, database) -> None:
+def report(product, most_shared, fmt, output, html_path, compare, with_promoters, window,
+           min_users, snapshot, uri, user, password, database) -> None:
     """The diffusion report of one product: reach, endorsements, domains, cascades.
 
     Sections: summary and funnel, six-degree reach, friend-endorsement influence,
@@ -957,7 +959,7 @@ def report(product, most_shared, fmt, output, compare, with_promoters, window, m
     \b
     Examples:
       diffusion report p0 --format html -o report.html
-      diffusion report --most-shared
+      diffusion report --most-shared --html report.html
       diffusion report p-tea --compare p-jade --snapshot analyzer/samples/tea-circle
     """
     from .influence import parse_window
@@ -970,19 +972,26 @@ def report(product, most_shared, fmt, output, compare, with_promoters, window, m
         rep = s.report(product, compare=compare, with_promoters=with_promoters, window=window,
                        min_users=min_users)
         text = rep.render(fmt)
+        page = rep.render("html") if html_path is not None else None
+    if page is not None:
+        _write_atomically(html_path, page)
     if output is None:
         click.echo(text, nl=False)
-        return
-    tmp = output.with_name(f".{output.name}.part")
+    else:
+        _write_atomically(output, text)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
     try:
         tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         from .errors import InputError
 
-        raise InputError(f"cannot write the report: {exc.strerror}", file=str(output)) from exc
-    note(f"Wrote {output}")
+        raise InputError(f"cannot write the report: {exc.strerror}", file=str(path)) from exc
+    note(f"Wrote {path}")
 
 
 # --------------------------------------------------------------------------- diff

@@ -140,3 +140,11 @@ def test_python_api_quickstart_runs():
 
     ns = runpy.run_path(str(REPO / "docs" / "examples" / "quickstart.py"))
     assert ns["summary"]["buyers"] == 5
+
+
+def test_html_alongside_text_from_one_run(offline_cli, tmp_path):
+    page = tmp_path / "r.html"
+    res = offline_cli("report", "--most-shared", "--snapshot", str(SAMPLE), "--min-users", "1",
+                      "--html", str(page))
+    assert res.exit_code == 0, res.output
+    assert "1. Summary" in res.stdout and page.read_text(encoding="utf-8").count("<svg") == 4
