@@ -157,6 +157,34 @@ def _rows(report: Report) -> dict:
     return out
 
 
+SIDE_BY_SIDE = [("promoters", "summary.promoters"), ("buyers", "summary.buyers"),
+                ("exposed", "summary.funnel.exposed"), ("reached within the hops", "reach.reached"),
+                ("share of all users reached", "reach.coverage"),
+                ("baseline p(0)", "endorsements.baseline.p"),
+                ("stickiness (max p(k))", "endorsements.stickiness"),
+                ("public share of exposures", "domains.public_share.exposures.p"),
+                ("public share of adoptions", "domains.public_share.adoptions.p"),
+                ("cascades", "cascades.products.0.cascade_count"),
+                ("mean cascade depth", "cascades.products.0.mean_depth"),
+                ("mean structural virality", "cascades.products.0.mean_virality")]
+
+
+def _lookup(doc, path: str):
+    for part in path.split("."):
+        if doc is None:
+            return None
+        doc = doc[int(part)] if isinstance(doc, list) else doc.get(part)
+    return doc
+
+
+def _side_by_side(report: Report) -> pd.DataFrame:
+    """The compared products' key numbers in two columns."""
+    a, b = report.to_dict(), report.compare.to_dict()
+    return pd.DataFrame([{"measure": label, report.product: _lookup(a, path),
+                          report.compare.product: _lookup(b, path)}
+                         for label, path in SIDE_BY_SIDE])
+
+
 # --------------------------------------------------------------------------- text
 
 
@@ -167,6 +195,9 @@ def _text(report: Report) -> str:
     buf = io.StringIO()
     con = Console(file=buf, width=WIDTH, force_terminal=False, color_system=None,
                   highlight=False)
+    if report.compare is not None:
+        con.rule(f"{report.product} and {report.compare.product} side by side")
+        _table(con, "", _side_by_side(report))
     _text_one(con, report)
     if report.compare is not None:
         con.rule(f"Compared with {report.compare.product}")
@@ -188,7 +219,8 @@ def _table(con, title: str, frame: pd.DataFrame, columns: list[str] | None = Non
 
     if columns:
         frame = frame[[c for c in columns if c in frame.columns]]
-    con.print(title)
+    if title:
+        con.print(title)
     t = Table()
     for c in frame.columns:
         t.add_column(str(c), overflow="fold",
@@ -339,7 +371,9 @@ def _markdown(report: Report) -> str:
                                         for x in p["baselines"]]))]
     text = "\n".join(out)
     if report.compare is not None:
-        text += "\n---\n\n" + _markdown(report.compare)
+        head = (f"# {report.product} and {report.compare.product} side by side\n\n"
+                + _md_table(_side_by_side(report)) + "\n")
+        text = head + text + "\n---\n\n" + _markdown(report.compare)
     return text
 
 
@@ -571,10 +605,24 @@ def _html_one(report: Report, prefix: str = "") -> str:
     return "\n".join(parts)
 
 
+def _html_side_by_side(report: Report) -> str:
+    a, b = report.to_dict(), report.compare.to_dict()
+    rows = "".join(
+        f"<tr><td class='l'>{html.escape(label)}</td>"
+        f"<td data-key='{html.escape(path)}'>{html.escape(_fmt(_lookup(a, path)))}</td>"
+        f"<td data-key='compare.{html.escape(path)}'>{html.escape(_fmt(_lookup(b, path)))}"
+        f"</td></tr>" for label, path in SIDE_BY_SIDE)
+    return (f"<h1>{html.escape(report.product)} and {html.escape(report.compare.product)} "
+            f"side by side</h1><table><tr><th class='l'>measure</th>"
+            f"<th>{html.escape(report.product)}</th><th>{html.escape(report.compare.product)}"
+            f"</th></tr>{rows}</table>")
+
+
 def _html(report: Report) -> str:
     body = _html_one(report)
     if report.compare is not None:
-        body += "<hr/>" + _html_one(report.compare, prefix="compare.")
+        body = (_html_side_by_side(report) + body + "<hr/>"
+                + _html_one(report.compare, prefix="compare."))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
             f"<title>diffusion report: {html.escape(report.product)}</title>"
             f"<style>{CSS}</style></head><body>{body}"

@@ -148,3 +148,24 @@ def test_html_alongside_text_from_one_run(offline_cli, tmp_path):
                       "--html", str(page))
     assert res.exit_code == 0, res.output
     assert "1. Summary" in res.stdout and page.read_text(encoding="utf-8").count("<svg") == 4
+
+
+def test_compare_html_puts_both_products_side_by_side(offline_cli, tmp_path):
+    import html as H
+    import re
+
+    page = tmp_path / "c.html"
+    res = offline_cli("report", "p-tea", "--compare", "p-jade", "--snapshot", str(SAMPLE),
+                      "--min-users", "1", "--format", "json", "--html", str(page))
+    doc = json.loads(res.stdout)
+    text = page.read_text(encoding="utf-8")
+    assert "p-tea and p-jade side by side" in text
+    found = re.findall(r"""data-key=['"]([^'"]+)['"]>([^<]*)<""", text)
+    keys = {k for k, _ in found}
+    assert {"summary.buyers", "compare.summary.buyers", "compare.reach.reached"} <= keys
+    for key, shown in found:
+        assert H.unescape(shown) == _fmt(_value(doc, key)), key
+    res = offline_cli("report", "p-tea", "--compare", "p-jade", "--snapshot", str(SAMPLE),
+                      "--min-users", "1")
+    assert "side by side" in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) <= 100
