@@ -71,6 +71,38 @@ def _next(state):
 # --------------------------------------------------------------------------- forward
 
 
+@njit(inline="always")
+def _ic_arcs(indptr, indices, prob, uniform_log, v, state, seen, mark, out, size):
+    """IC: give each arc of v's list one chance. A neighbour not yet marked whose draw
+    succeeds is marked and appended to ``out[size:]``. With one p on every arc
+    (``uniform_log`` = log(1 - p) < 0) failed arcs are skipped with one geometric draw per
+    success; otherwise each unmarked neighbour gets a draw against ``prob[e]``. Returns the
+    new random state and size. Forward runs and RR sets (reverse arcs) both use it."""
+    if uniform_log < 0.0:
+        e = indptr[v] - 1
+        while True:
+            state, x = _next(state)
+            e += 1 + int(math.log(1.0 - x) / uniform_log)
+            if e >= indptr[v + 1]:
+                break
+            u = indices[e]
+            if seen[u] != mark:
+                seen[u] = mark
+                out[size] = u
+                size += 1
+    else:
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if seen[u] == mark:
+                continue
+            state, x = _next(state)
+            if x < prob[e]:
+                seen[u] = mark
+                out[size] = u
+                size += 1
+    return state, size
+
+
 @njit(parallel=True, cache=True)
 def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_log):
     """model 0: IC with arc probabilities ``weight``; 1: LT with arc weights ``weight``
@@ -107,40 +139,24 @@ def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_
                 nn = 0
                 for i in range(cnt):
                     u = frontier[i]
-                    if uniform_log < 0.0:  # IC, one p on every arc: skip the failures
-                        e = indptr[u] - 1
-                        while True:
-                            state, x = _next(state)
-                            e += 1 + int(math.log(1.0 - x) / uniform_log)
-                            if e >= indptr[u + 1]:
-                                break
-                            v = indices[e]
-                            if active[v] != mark:
-                                active[v] = mark
-                                nxt[nn] = v
-                                nn += 1
+                    if model == 0:
+                        state, nn = _ic_arcs(indptr, indices, weight, uniform_log, u, state,
+                                             active, mark, nxt, nn)
                         continue
                     for e in range(indptr[u], indptr[u + 1]):
                         v = indices[e]
                         if active[v] == mark:
                             continue
-                        if model == 0:
+                        if touched[v] != mark:
+                            touched[v] = mark
+                            acc[v] = 0.0
                             state, x = _next(state)
-                            if x < weight[e]:
-                                active[v] = mark
-                                nxt[nn] = v
-                                nn += 1
-                        else:
-                            if touched[v] != mark:
-                                touched[v] = mark
-                                acc[v] = 0.0
-                                state, x = _next(state)
-                                theta[v] = x
-                            acc[v] += weight[e]
-                            if acc[v] >= theta[v]:
-                                active[v] = mark
-                                nxt[nn] = v
-                                nn += 1
+                            theta[v] = x
+                        acc[v] += weight[e]
+                        if acc[v] >= theta[v]:
+                            active[v] = mark
+                            nxt[nn] = v
+                            nn += 1
                 step += 1
                 curve[r, min(step, MAX_STEPS)] += nn
                 total += nn
@@ -175,36 +191,13 @@ def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log)
         mark[root] = m
         queue[0] = root
         size = 1
-        if model == 0 and uniform_log < 0.0:
+        if model == 0:
             head = 0
             while head < size:
                 v = queue[head]
                 head += 1
-                e = indptr[v] - 1
-                while True:
-                    state, x = _next(state)
-                    e += 1 + int(math.log(1.0 - x) / uniform_log)
-                    if e >= indptr[v + 1]:
-                        break
-                    u = indices[e]
-                    if mark[u] != m:
-                        mark[u] = m
-                        queue[size] = u
-                        size += 1
-        elif model == 0:
-            head = 0
-            while head < size:
-                v = queue[head]
-                head += 1
-                for e in range(indptr[v], indptr[v + 1]):
-                    u = indices[e]
-                    if mark[u] == m:
-                        continue
-                    state, x = _next(state)
-                    if x < in_weight[e]:
-                        mark[u] = m
-                        queue[size] = u
-                        size += 1
+                state, size = _ic_arcs(indptr, indices, in_weight, uniform_log, v, state,
+                                       mark, m, queue, size)
         else:
             v = root
             while True:
