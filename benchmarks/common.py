@@ -1,10 +1,14 @@
-"""Shared pieces of the benchmark scripts: the machine, timing, a simple graph maker."""
+"""Shared pieces of the benchmark scripts: the machine, timing, child processes, a simple
+graph maker."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,13 +30,22 @@ def machine() -> str:
             f"{platform.python_version()}, {platform.system()} {platform.release()}")
 
 
-def median_of(fn, runs: int) -> tuple[float, list[float]]:
-    times = []
+def timed(fn, runs: int):
+    """(median seconds, every run's seconds, the last run's result) of ``runs`` calls."""
+    times, out = [], None
     for _ in range(runs):
         t = time.perf_counter()
-        fn()
+        out = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), times
+    return statistics.median(times), times, out
+
+
+def run_child(code: str) -> dict:
+    """Run ``python -c code`` in a fresh process (so its peak memory is its own) and parse
+    the JSON object it prints last."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +65,15 @@ def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.
         need = friendships - len(seen)
     rng.shuffle(seen)
     return seen // users, seen % users
+
+
+def random_graph(users: int, friendships: int, seed: int = 1):
+    """A FriendGraph on users 0..n-1 with uniform random friendships, and its pairs."""
+    from analyzer.graph import FriendGraph, csr_from_pairs
+
+    a, b = random_friendships(users, friendships, seed=seed)
+    indptr, indices = csr_from_pairs(users, a, b)
+    return FriendGraph(pd.RangeIndex(users), indptr, indices), a, b
 
 
 def peak_rss_mib(pid: int | None = None) -> float:

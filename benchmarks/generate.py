@@ -7,15 +7,12 @@ process so the peak is that run's own, numba compilation cached beforehand).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from common import machine
+from common import machine, run_child
 
 CHILD = """
 import json, sys, time
@@ -33,9 +30,7 @@ print(json.dumps({{"seconds": time.perf_counter() - t, "peak_mib": peak_rss_mib(
 def run(users: int, products: int, seed: int, out: Path, fmt: str) -> dict:
     code = CHILD.format(bench=str(Path(__file__).parent), users=users, products=products,
                         seed=seed, out=str(out), fmt=fmt)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(code)
 
 
 def main() -> None:

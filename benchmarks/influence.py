@@ -16,22 +16,12 @@ Every figure is the median of ``--runs`` runs.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import machine
-
-
-def median(fn, runs: int):
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times, out
+from common import machine, timed as median
 
 
 def main() -> None:

@@ -10,13 +10,11 @@ Each IMM run is a child process, so its peak memory (VmHWM) is its own.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from common import machine
+from common import machine, run_child
 
 CHILD = r"""
 import json, sys, time
@@ -24,7 +22,7 @@ sys.path.insert(0, {bench!r})
 import numpy as np, pandas as pd
 from analyzer.graph import FriendGraph, csr_from_pairs
 from analyzer import simulate as S
-from common import random_friendships, peak_rss_mib
+from common import random_graph, peak_rss_mib
 if {nethept!r}:
     from analyzer.importers import import_edgelist
     import tempfile
@@ -35,9 +33,7 @@ if {nethept!r}:
         graph = project_snapshot(read_snapshot(__import__("pathlib").Path(tmp) / "n"))
     p = "weighted-cascade"
 else:
-    a, b = random_friendships({users}, {friendships}, seed=1)
-    indptr, indices = csr_from_pairs({users}, a, b)
-    graph = FriendGraph(pd.RangeIndex({users}), indptr, indices)
+    graph = random_graph({users}, {friendships}, seed=1)[0]
     p = {p}
 S.imm(FriendGraph(pd.RangeIndex(40), *csr_from_pairs(40, np.arange(39), np.arange(1, 40))), 2)
 t = time.perf_counter()
@@ -52,9 +48,7 @@ print(json.dumps({{"seconds": elapsed, "rr_sets": out["rr_sets"], "estimate": ou
 
 def run(bench: Path, **kw) -> dict:
     code = CHILD.format(bench=str(bench), **kw)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(code)
 
 
 def main() -> None:
@@ -72,24 +66,20 @@ def main() -> None:
     common = dict(users=args.users, friendships=args.friendships, p=args.p, k=args.k,
                   eps=args.eps)
     results = [run(bench, nethept="", seed=i, **common) for i in range(args.runs)]
-    times = [r["seconds"] for r in results]
-    r = results[0]
-    print(f"IMM on {r['users']:,} users / {r['friendships']:,} friendships, IC p = {args.p}, "
-          f"k = {args.k}, eps = {args.eps}: median {statistics.median(times):.1f} s "
-          f"({', '.join(f'{t:.1f}' for t in times)}); peak "
-          f"{max(x['peak_mib'] for x in results):,.0f} MiB; {r['rr_sets']:,} RR sets; spread "
-          f"{r['spread']:.1f} ± {r['stderr']:.1f} forward (RR estimate {r['estimate']:.1f})")
+    report(results, f"IC p = {args.p}, k = {args.k}, eps = {args.eps}")
     if args.nethept and args.nethept.exists():
         results = [run(bench, nethept=str(args.nethept), seed=i, **common)
                    for i in range(args.runs)]
-        times = [x["seconds"] for x in results]
-        r = results[0]
-        print(f"IMM on NetHEPT ({r['users']:,} users, {r['friendships']:,} friendships), "
-              f"weighted cascade, k = {args.k}, eps = {args.eps}: median "
-              f"{statistics.median(times):.1f} s; peak "
-              f"{max(x['peak_mib'] for x in results):,.0f} MiB; spread {r['spread']:.1f} ± "
-              f"{r['stderr']:.1f} (RR estimate {r['estimate']:.1f})")
+        report(results, f"NetHEPT, weighted cascade, k = {args.k}, eps = {args.eps}")
 
+
+def report(results: list[dict], what: str) -> None:
+    times = [r["seconds"] for r in results]
+    r = results[0]
+    print(f"IMM on {r['users']:,} users / {r['friendships']:,} friendships, {what}: median "
+          f"{statistics.median(times):.1f} s ({', '.join(f'{t:.1f}' for t in times)}); peak "
+          f"{max(x['peak_mib'] for x in results):,.0f} MiB; {r['rr_sets']:,} RR sets; spread "
+          f"{r['spread']:.1f} ± {r['stderr']:.1f} forward (RR estimate {r['estimate']:.1f})")
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))

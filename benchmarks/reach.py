@@ -13,14 +13,9 @@ process). Every engine's per-hop list is checked equal before timing is kept.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import socket
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +24,8 @@ import pandas as pd
 from analyzer.graph import FriendGraph
 from analyzer.reach import reach_memory, reach_neo4j
 
-from common import machine, random_friendships, user_ids
+from common import machine, random_friendships, run_child, timed, user_ids
 
-
-def timed(fn, runs: int):
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times, out
 
 
 def super_source_edges(graph: FriendGraph, seeds: np.ndarray):
@@ -74,9 +61,8 @@ print(json.dumps({{"seconds": seconds, "peak_mib": peak_rss_mib(), "users": g.n_
 
 
 def project_in_child(kind: str, path: str) -> dict:
-    code = PROJECT_CHILD.format(bench=str(Path(__file__).parent), kind=kind, path=path)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(PROJECT_CHILD.format(bench=str(Path(__file__).parent), kind=kind,
+                                          path=path))
 
 
 def main() -> None:

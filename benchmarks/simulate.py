@@ -20,17 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import machine, random_friendships
-
-
-def graph_of(users: int, friendships: int, seed: int):
-    from analyzer.graph import FriendGraph, csr_from_pairs
-
-    a, b = random_friendships(users, friendships, seed=seed)
-    indptr, indices = csr_from_pairs(users, a, b)
-    import pandas as pd
-
-    return FriendGraph(pd.RangeIndex(users), indptr, indices), a, b
+from common import machine, random_graph
 
 
 def ours(graph, seeds, p, runs, reps):
@@ -104,7 +94,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"machine: {machine()}")
 
-    graph, _, _ = graph_of(args.users, args.friendships, 1)
+    graph, _, _ = random_graph(args.users, args.friendships, 1)
     seeds = np.random.default_rng(5).choice(args.users, args.seeds, replace=False)
     print(f"graph: {args.users:,} users, {args.friendships:,} friendships (uniform random); "
           f"IC p = {args.p}, {args.seeds} seeds, {args.mc_runs:,} runs per timing, median "
@@ -119,7 +109,7 @@ def main() -> None:
           f"{abs(m_ours - m_cy) / math.hypot(se_ours, se_cy):.1f} standard errors")
 
     if not args.skip_ndlib:
-        small, a, b = graph_of(args.ndlib_users, args.ndlib_friendships, 2)
+        small, a, b = random_graph(args.ndlib_users, args.ndlib_friendships, 2)
         s_seeds = np.random.default_rng(6).choice(args.ndlib_users, args.seeds, replace=False)
         t_small, m_small, se_small = ours(small, s_seeds, args.p, args.mc_runs, args.runs)
         t_nd, m_nd = ndlib_runs(a, b, args.ndlib_users, s_seeds, args.p, args.runs)
