@@ -287,33 +287,29 @@ class SnapshotSource(Source):
             "at": np.repeat(likes["at"].to_numpy(dtype=np.int64), counts)})
 
     def _signals(self, products, likes: bool, shares: bool) -> pd.DataFrame:
+        """Every signal, not reduced: a ♡ once per friend of the liker (channel ``like``)
+        and every share received (its own channel); (user, product, endorser, at, channel)."""
         parts = []
         if likes:
             parts.append(self._friend_likes(self._in(
-                self.table("likes", ["user_id", "product_id", "at"]), products)))
+                self.table("likes", ["user_id", "product_id", "at"]), products)).assign(
+                channel="like"))
         if shares:
             s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
-                                               "at"]), products)
+                                               "channel", "at"]), products)
             s = s[s["sharer_id"] != s["recipient_id"]]
             parts.append(pd.DataFrame({
                 "user_id": s["recipient_id"].to_numpy(dtype=object),
                 "product_id": s["product_id"].to_numpy(dtype=object),
                 "endorser_id": s["sharer_id"].to_numpy(dtype=object),
-                "at": s["at"].to_numpy(dtype=np.int64)}))
+                "at": s["at"].to_numpy(dtype=np.int64),
+                "channel": s["channel"].to_numpy(dtype=object)}))
         if not parts:
-            return _empty("endorsements", ENDORSEMENT_COLUMNS)
+            return _empty("endorsements", ENDORSEMENT_COLUMNS + ["channel"])
         return pd.concat(parts, ignore_index=True)
 
     def signals(self, products) -> pd.DataFrame:
-        likes = self._friend_likes(self._in(self.table("likes", ["user_id", "product_id", "at"]),
-                                            products)).assign(channel="like")
-        sh = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
-                                            "channel", "at"]), products)
-        sh = sh[sh["sharer_id"] != sh["recipient_id"]]
-        frame = pd.concat([likes[SIGNAL_COLUMNS], pd.DataFrame({
-            "endorser_id": obj(sh["sharer_id"]), "user_id": obj(sh["recipient_id"]),
-            "product_id": obj(sh["product_id"]), "channel": obj(sh["channel"]),
-            "at": sh["at"].to_numpy(dtype=np.int64)})], ignore_index=True)
+        frame = self._signals(products, True, True)
         out = frame.groupby(["endorser_id", "user_id", "product_id", "channel"], sort=False,
                             as_index=False)["at"].min()
         out["at"] = out["at"].astype(np.int64)
