@@ -56,6 +56,24 @@ class FriendGraph:
             raise InputError(f"unknown user id(s): {shown}", field="seeds")
         return pos.astype(np.int64)
 
+    def arc_positions(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """Position in ``indices`` of each arc src[i] -> dst[i] (dense indices), or -1 where
+        the two are not friends."""
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        n = self.n_users
+        arc_key = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr)) * n + \
+            self.indices
+        order = np.argsort(arc_key, kind="stable")
+        out = np.full(len(src), -1, dtype=np.int64)
+        if len(order) == 0 or len(src) == 0:
+            return out
+        key = src * n + dst
+        pos = np.minimum(np.searchsorted(arc_key[order], key), len(order) - 1)
+        hit = arc_key[order][pos] == key
+        out[hit] = order[pos[hit]]
+        return out
+
     @classmethod
     def from_edges(cls, user_ids, a, b) -> "FriendGraph":
         index = pd.Index(user_ids)

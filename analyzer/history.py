@@ -81,19 +81,12 @@ def estimate_history(source, graph: FriendGraph, *, window_ms: int,
     forward = np.full(len(graph.indices), pooled_post, dtype=np.float64)
     src = graph.user_ids.get_indexer(edge.index.get_level_values(0))
     dst = graph.user_ids.get_indexer(edge.index.get_level_values(1))
-    n = graph.n_users
-    arc_src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
-    arc_key = arc_src * n + graph.indices
-    order = np.argsort(arc_key, kind="stable")
     ok = (src >= 0) & (dst >= 0)
-    key = src[ok].astype(np.int64) * n + dst[ok]
-    pos = np.searchsorted(arc_key[order], key)
-    pos = np.minimum(pos, len(order) - 1) if len(order) else pos
-    is_arc = (len(order) > 0) & (arc_key[order][pos] == key) if len(order) else \
-        np.zeros(len(key), dtype=bool)
+    pos = graph.arc_positions(src[ok], dst[ok])
+    is_arc = pos >= 0
     e = edge[ok][is_arc]
     value = ((e["adoptions"] + prior_strength * e["prior"]) / (e["trials"] + prior_strength))
-    forward[order[pos[is_arc]]] = value.to_numpy()
+    forward[pos[is_arc]] = value.to_numpy()
     channels = per.reset_index()[["channel", "trials", "adoptions", "rate", "ci_low",
                                   "ci_high", "posterior"]]
     lo, hi = wilson(s_all, n_all)

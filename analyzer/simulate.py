@@ -369,13 +369,7 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
 def reverse_arcs(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:
     """Weights re-indexed so position e of v's list (v -> u) holds forward(u -> v)."""
     src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
-    dst = graph.indices.astype(np.int64)
-    n = graph.n_users
-    key_fwd = src * n + dst
-    key_rev = dst * n + src
-    order = np.argsort(key_fwd)
-    pos = order[np.searchsorted(key_fwd[order], key_rev)]
-    return forward[pos]
+    return forward[graph.arc_positions(graph.indices, src)]
 
 
 def _is_float(text: str) -> bool:
