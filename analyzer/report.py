@@ -51,10 +51,18 @@ class Report:
     sections: dict  #: name -> result object (or dict for the summary)
     compare: "Report | None" = None
     notes: list[str] = field(default_factory=list)
+    _doc: dict | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ JSON
 
     def to_dict(self) -> dict:
+        """The report's JSON document. Every renderer reads it several times, so it is built
+        once per report (a report is not changed after build_report)."""
+        if self._doc is None:
+            self._doc = self._build_dict()
+        return self._doc
+
+    def _build_dict(self) -> dict:
         out = {"product": self.product, "summary": self.sections["summary"]}
         for name in ("reach", "endorsements", "influencers", "domains", "cascades",
                      "promoters"):
@@ -235,9 +243,10 @@ def _text_one(con, report: Report) -> None:
     s = d["summary"]
     con.rule(f"diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""))
     con.print("[bold]1. Summary[/bold]")
-    con.print("   " + "   ".join(f"{k}: {_fmt(v)}" for k, v in _rows(report)["summary"]))
-    top = max(x[1] for x in _rows(report)["funnel"]) or 1
-    for label, n, share in _rows(report)["funnel"]:
+    rows = _rows(report)
+    con.print("   " + "   ".join(f"{k}: {_fmt(v)}" for k, v in rows["summary"]))
+    top = max(x[1] for x in rows["funnel"]) or 1
+    for label, n, share in rows["funnel"]:
         con.print(f"   {label:<36} {_fmt(n):>10}  {_bar(n, top, 30)} {_pct(share)}")
     r = d["reach"]
     con.print("\n[bold]2. Six-degree reach[/bold]")
@@ -325,10 +334,11 @@ def _md_table(frame: pd.DataFrame) -> str:
 def _markdown(report: Report) -> str:
     d = report.to_dict()
     s = d["summary"]
+    rows = _rows(report)
     out = [f"# diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""),
            "", "## 1. Summary", "",
-           _md_table(pd.DataFrame([{k: v for k, v in _rows(report)["summary"]}])),
-           _md_table(pd.DataFrame(_rows(report)["funnel"],
+           _md_table(pd.DataFrame([dict(rows["summary"])])),
+           _md_table(pd.DataFrame(rows["funnel"],
                                   columns=["stage", "users", "share of exposed"]))]
     r = d["reach"]
     out += ["## 2. Six-degree reach", ""]
