@@ -38,7 +38,7 @@ def _summary(session, product: str) -> dict:
         (members["received"] > 0).sum())
     endorsed = int(source.endorsements([product])["user_id"].nunique())
     buyers = roles["buyers"]
-    return {"product": product, "name": session.source().product_names().get(product),
+    return {"product": product, "name": source.product_names().get(product),
             **roles, "gift_recipients": gifts,
             "funnel": {"exposed": exposed_n, "endorsed": endorsed, "bought": buyers,
                        "endorsed_share": endorsed / exposed_n if exposed_n else None,
