@@ -2,8 +2,8 @@
 
 Tree rule (docs/cascades.md): every share and gift of a product is an edge from
 sender to recipient. A user joins the product's cascade once, through the
-earliest edge they received (ties: the smaller sender id, then share before
-gift); later edges are re-exposures. Promoters are roots, and so is anyone who
+earliest edge they received (ties: the smaller sender id, then gift before
+share); later edges are re-exposures. Promoters are roots, and so is anyone who
 had already shared or given the product before anything reached them. Both
 sources return those tree edges (``cypher/cascades/tree_edges``); the one
 case they leave, a ring of users who all sent to each other at the same
@@ -17,14 +17,15 @@ the mean distance between two nodes, is 2W / (n (n - 1)), in linear time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from numba import njit
 
 from .errors import InputError
-from .sources import factorize_sorted, obj
+from .sources import CascadeInput, obj
 
 __all__ = ["cascades", "compare_cascades", "tree_metrics", "CascadeResult"]
 
@@ -129,7 +130,6 @@ class CascadeResult:
     trees: pd.DataFrame  #: one row per cascade, by product, largest first
     summary: pd.DataFrame  #: one row per product
     top: int
-    nodes: pd.DataFrame  #: product_id, user_id, parent_id, root_id, depth
     #: breadth by depth: for the cascade in trees row i, breadth_counts[breadth_start[i]:
     #: breadth_start[i + 1]] are the users at depth 0, 1, ...
     breadth_start: np.ndarray
@@ -137,6 +137,19 @@ class CascadeResult:
     #: trees rows of product j are product_start[j]:product_start[j + 1]
     product_start: np.ndarray
     comparison: pd.DataFrame | None = None
+    _forest: tuple | None = field(default=None, repr=False)
+
+    @cached_property
+    def nodes(self) -> pd.DataFrame:
+        """One row per cascade member: product_id, user_id, parent_id, root_id, depth.
+        Built on first use: on a large snapshot it is millions of rows of text."""
+        c, parent, root, depth = self._forest
+        ids, prod = c.user_ids, np.asarray(self.products, dtype=object)
+        return pd.DataFrame({
+            "product_id": obj(prod[c.m_product]), "user_id": obj(ids[c.m_user]),
+            "parent_id": obj(np.where(parent >= 0, ids[c.m_user[np.maximum(parent, 0)]],
+                                      None)),
+            "root_id": obj(ids[c.m_user[root]]), "depth": depth})
 
     def _rows(self, j: int) -> range:
         lo, hi = int(self.product_start[j]), int(self.product_start[j + 1])
@@ -189,31 +202,11 @@ class CascadeResult:
         return out
 
 
-def _build(source, products: list[str], top: int) -> CascadeResult:
-    members = source.members(products)
-    edges = source.tree_edges(products)
-    prod = pd.Index(products, dtype=object)
-    M, E = len(members), len(edges)
-    # one pass of hashing for every id: members, then edge parents, then edge children
-    codes, users = factorize_sorted(np.concatenate([
-        members["user_id"].to_numpy(dtype=object), edges["parent"].to_numpy(dtype=object),
-        edges["child"].to_numpy(dtype=object)]))
-    pcodes, puniq = pd.factorize(np.concatenate([
-        members["product_id"].to_numpy(dtype=object),
-        edges["product_id"].to_numpy(dtype=object)]))
-    pmap = prod.get_indexer(pd.Index(np.asarray(puniq, dtype=object), dtype=object))
-    pall = pmap[pcodes].astype(np.int64)
-    n_users = max(len(users), 1)
-    mkey = pall[:M] * n_users + codes[:M]
-    order = np.argsort(mkey, kind="stable")
-    mkey = mkey[order]
-    ucode = codes[:M][order]
-    pcode = mkey // n_users
-    promoted = members["promoted_at"].notna().to_numpy()[order]
-    received = members["received"].to_numpy(dtype=np.int64)[order]
-    parent = np.full(M, -1, dtype=np.int64)
-    parent[np.searchsorted(mkey, pall[M:] * n_users + codes[M + E:])] = np.searchsorted(
-        mkey, pall[M:] * n_users + codes[M:M + E])
+def _build(engine: str, c: CascadeInput, top: int) -> CascadeResult:
+    products = c.products
+    ucode, pcode = c.m_user, c.m_product
+    parent = np.full(len(ucode), -1, dtype=np.int64)
+    parent[c.e_child] = c.e_parent
     m = tree_metrics(parent)
     parent, root, depth = m["parent"].to_numpy(), m["root"].to_numpy(), m["depth"].to_numpy()
     n = len(parent)
@@ -232,10 +225,11 @@ def _build(source, products: list[str], top: int) -> CascadeResult:
     rank_sv = np.where(np.isnan(sv), -1.0, sv)
     o = np.lexsort((ucode[roots], -rank_sv, -tsize[roots], pcode[roots]))
     roots, sv = roots[o], sv[o]
+    prod = np.asarray(products, dtype=object)
     trees = pd.DataFrame({
-        "product_id": obj(prod.to_numpy(dtype=object)[pcode[roots]]),
-        "root": obj(users[ucode[roots]]),
-        "root_role": obj(np.where(promoted[roots], "promoter", "user")),
+        "product_id": obj(prod[pcode[roots]]),
+        "root": obj(c.user_ids[ucode[roots]]),
+        "root_role": obj(np.where(c.m_promoted[roots], "promoter", "user")),
         "size": tsize[roots], "depth": tdepth[roots], "max_breadth": tbreadth[roots],
         "structural_virality": sv})
     bstart_of_root = np.searchsorted(broot, roots)
@@ -247,15 +241,10 @@ def _build(source, products: list[str], top: int) -> CascadeResult:
     breadth_start = np.concatenate([[0], np.cumsum(lengths)])
     product_start = np.searchsorted(pcode[roots], np.arange(len(products) + 1))
     summary = _summary(products, trees, product_start,
-                       np.bincount(pcode, weights=received, minlength=len(products)),
+                       np.bincount(pcode, weights=c.m_received, minlength=len(products)),
                        np.bincount(pcode[parent != -1], minlength=len(products)))
-    ids = users
-    nodes = pd.DataFrame({
-        "product_id": obj(prod.to_numpy(dtype=object)[pcode]), "user_id": obj(ids[ucode]),
-        "parent_id": obj(np.where(parent >= 0, ids[ucode[np.maximum(parent, 0)]], None)),
-        "root_id": obj(ids[ucode[root]]), "depth": depth})
-    return CascadeResult(source.engine, list(products), trees, summary, top, nodes,
-                         breadth_start, counts, product_start)
+    return CascadeResult(engine, list(products), trees, summary, top, breadth_start, counts,
+                         product_start, _forest=(c, parent, root, depth))
 
 
 def _summary(products, trees, product_start, received, tree_edges) -> pd.DataFrame:
@@ -281,7 +270,7 @@ def _summary(products, trees, product_start, received, tree_edges) -> pd.DataFra
 def cascades(source, products: list[str], *, top: int = 20) -> CascadeResult:
     if top < 0:
         raise InputError("--top must be 0 (all) or more", field="--top")
-    return _build(source, list(products), top)
+    return _build(source.engine, source.cascade_input(list(products)), top)
 
 
 def size_bin(size: np.ndarray) -> np.ndarray:

@@ -109,6 +109,19 @@ class Snapshot:
     tables: dict[str, pd.DataFrame]
     manifest: dict
     files: dict[str, Path]
+    #: (table, column) of a reference column -> row positions in the referenced table
+    refs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def codes(self, table: str, column: str) -> np.ndarray:
+        """Row position in the referenced table (``users`` or ``products``) of every value of
+        a reference column such as ``shares.sharer_id``; -1 for a null. Validation computes
+        them while it checks the references, so analyses can work on integers."""
+        key = (table, column)
+        if key not in self.refs:
+            rt, rc = TABLES[table].column(column).references
+            index = pd.Index(self.tables[rt][rc].to_numpy(dtype=object))
+            self.refs[key] = _positions(index, self.tables[table][column])
+        return self.refs[key]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -323,7 +336,16 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.nd
             lines[idx], values, location_kind=loc)
 
 
-def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector) -> None:
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position of each value in a unique index (-1 when absent or null), as int32 when it fits."""
+    pos = index.get_indexer(values.to_numpy(dtype=object))
+    return pos.astype(np.int32) if len(index) < 2**31 else pos
+
+
+def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
+                      refs: dict) -> None:
+    """Dangling references are errors. Where the referenced ids are unique (they must be,
+    in a valid snapshot), the positions found on the way are kept in ``refs``."""
     id_sets: dict[tuple[str, str], pd.Index] = {}
     for name, frame in snap_tables.items():
         table = TABLES[name]
@@ -334,9 +356,16 @@ def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Co
             rt, rc = col.references
             if (rt, rc) not in id_sets:
                 ref = snap_tables.get(rt)
-                id_sets[(rt, rc)] = pd.Index(ref[rc].dropna().unique() if ref is not None else [])
+                id_sets[(rt, rc)] = pd.Index(ref[rc].to_numpy(dtype=object)
+                                             if ref is not None else [], dtype=object)
+            index = id_sets[(rt, rc)]
             s = frame[col.name]
-            dangling = (s.notna() & ~s.isin(id_sets[(rt, rc)])).to_numpy()
+            if index.is_unique and not index.hasnans:
+                pos = _positions(index, s)
+                refs[(name, col.name)] = pos
+                dangling = (s.notna().to_numpy() & (pos < 0))
+            else:
+                dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
             if dangling.any():
                 idx = np.flatnonzero(dangling)
                 target = f"{rt}.{rc}" if rt in snap_tables else f"{rt}.{rc} ({rt} table is absent)"
@@ -466,13 +495,14 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
         _check_duplicates(table, frame, str(file), lines, out, loc)
         if name == "friendships":
             _check_self_friendships(frame, str(file), lines, out, loc)
-    _check_references(typed, meta, out)
+    refs: dict[tuple[str, str], np.ndarray] = {}
+    _check_references(typed, meta, out, refs)
     _check_purchase_exposure(typed, meta, out)
     report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
                                         if p.table in TABLES else -1))
     if not report.ok:
         return None, report
-    return Snapshot(root, typed, manifest, files), report
+    return Snapshot(root, typed, manifest, files, refs), report
 
 
 def read_snapshot(path: str | os.PathLike) -> Snapshot:

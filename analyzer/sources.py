@@ -18,10 +18,16 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .errors import InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
+
+#: Cascade members are found with one slot per possible (product, user) pair (a flat
+#: array) instead of by sorting when the pairs are at most DENSE_PAIRS, or at most
+#: DENSE_PER_ROW per row
+DENSE_PAIRS, DENSE_PER_ROW = 1 << 24, 4
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
@@ -64,6 +70,30 @@ def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
     return rank[codes], uniques[order]
 
 
+@njit(cache=True)
+def _earliest_per_key(key, order, at, sender, later):
+    """Rows grouped by ``key`` (``order`` sorts it, stably): each group's key, its row with
+    the smallest (at, sender, later), first in ``order`` on a full tie, and its size."""
+    n = order.shape[0]
+    keys = np.empty(n, dtype=np.int64)
+    rows = np.empty(n, dtype=np.int64)
+    sizes = np.zeros(n, dtype=np.int64)
+    g = -1
+    for i in range(n):
+        r = order[i]
+        if g < 0 or key[r] != keys[g]:
+            g += 1
+            keys[g] = key[r]
+            rows[g] = r
+        else:
+            b = rows[g]
+            if at[r] < at[b] or (at[r] == at[b] and (
+                    sender[r] < sender[b] or (sender[r] == sender[b] and later[r] < later[b]))):
+                rows[g] = r
+        sizes[g] += 1
+    return keys[:g + 1].copy(), rows[:g + 1].copy(), sizes[:g + 1].copy()
+
+
 def expand_neighbors(graph, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(source, friend) position pairs for every friend of every position in ``pos``."""
     pos = np.asarray(pos, dtype=np.int64)
@@ -85,6 +115,23 @@ def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
     for c in text:
         frame[c] = frame[c].where(frame[c].notna(), None)
     return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class CascadeInput:
+    """Cascade rows as integers. User codes index ``user_ids``, which is in id (code-point)
+    order, so ordering by code is ordering by id; product codes index ``products``.
+    Members are unique (product, user) pairs in that order; a tree edge is the positions
+    of its parent and child among the members."""
+
+    products: list[str]
+    user_ids: np.ndarray
+    m_product: np.ndarray
+    m_user: np.ndarray
+    m_promoted: np.ndarray
+    m_received: np.ndarray
+    e_parent: np.ndarray
+    e_child: np.ndarray
 
 
 class Source:
@@ -219,6 +266,27 @@ class Neo4jSource(Source):
         frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
         frame["promoted_at"] = pd.array([x[0] for x in cols["promoted_at"]], dtype="Int64")
         return frame[["product_id", "user_id", "promoted_at", "received"]]
+
+    def cascade_input(self, products) -> CascadeInput:
+        """The two modules' rows, coded with one pass of hashing over every id."""
+        members, edges = self.members(products), self.tree_edges(products)
+        M, E = len(members), len(edges)
+        codes, users = factorize_sorted(np.concatenate([
+            members["user_id"].to_numpy(dtype=object), edges["parent"].to_numpy(dtype=object),
+            edges["child"].to_numpy(dtype=object)]))
+        prod = pd.Index(list(products), dtype=object)
+        pall = prod.get_indexer(np.concatenate([members["product_id"].to_numpy(dtype=object),
+                                                edges["product_id"].to_numpy(dtype=object)]))
+        pall = pall.astype(np.int64)
+        U = max(len(users), 1)
+        mkey = pall[:M] * U + codes[:M]
+        order = np.argsort(mkey, kind="stable")
+        mkey = mkey[order]
+        return CascadeInput(list(products), users, pall[:M][order], codes[:M][order],
+                            members["promoted_at"].notna().to_numpy()[order],
+                            members["received"].to_numpy(dtype=np.int64)[order],
+                            np.searchsorted(mkey, pall[M:] * U + codes[M:M + E]),
+                            np.searchsorted(mkey, pall[M:] * U + codes[M + E:]))
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -453,90 +521,143 @@ class SnapshotSource(Source):
         return out[["user_id", "product_id", "at", "channel", "exposure_channel",
                     "exposure_domain", "endorsed"]]
 
-    def _edges(self, products) -> pd.DataFrame:
-        s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id", "at"]),
-                     products)
-        g = self._in(self.table("gifts", ["giver_id", "recipient_id", "product_id", "at"]),
-                     products)
-        edges = pd.concat([
-            pd.DataFrame({"product_id": obj(s["product_id"].to_numpy(dtype=object)),
-                          "parent": obj(s["sharer_id"].to_numpy(dtype=object)),
-                          "child": obj(s["recipient_id"].to_numpy(dtype=object)),
-                          "at": s["at"].to_numpy(dtype=np.int64), "kind": "share"}),
-            pd.DataFrame({"product_id": obj(g["product_id"].to_numpy(dtype=object)),
-                          "parent": obj(g["giver_id"].to_numpy(dtype=object)),
-                          "child": obj(g["recipient_id"].to_numpy(dtype=object)),
-                          "at": g["at"].to_numpy(dtype=np.int64), "kind": "gift"})],
-            ignore_index=True)
-        return edges[edges["parent"] != edges["child"]]
+    # Cascades work on integer codes: user codes are ranks in id (code-point) order, so
+    # ordering by code is ordering by id, as ``ORDER BY s.user_id`` does in Cypher; the
+    # references' row positions come from validation (``Snapshot.codes``).
+
+    @cached_property
+    def _user_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rank of each users-table row in id order, and the ids in that order."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = self.snap["users"]["user_id"].to_numpy(dtype=object)
+        order = pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy()
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[order] = np.arange(len(ids))
+        return rank, ids[order]
+
+    def _product_codes(self, table: str, products) -> np.ndarray:
+        """Per row of ``table``: the index of its product in ``products``, -1 for others."""
+        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+        wanted = pd.Index(list(products), dtype=object).get_indexer(names)
+        return wanted[self.snap.codes(table, "product_id")]
+
+    def _edge_codes(self, products) -> dict:
+        """Every share and gift of the products between two different users, coded."""
+        rank, _ = self._user_order
+        parts = []
+        for table, sender, gift in (("shares", "sharer_id", False), ("gifts", "giver_id", True)):
+            if self.snap.get(table) is None:
+                continue
+            prod = self._product_codes(table, products)
+            keep = np.flatnonzero(prod >= 0)
+            parts.append({"product": prod[keep].astype(np.int64),
+                          "parent": rank[self.snap.codes(table, sender)[keep]],
+                          "child": rank[self.snap.codes(table, "recipient_id")[keep]],
+                          "at": self.snap[table]["at"].to_numpy(dtype=np.int64)[keep],
+                          "gift": np.full(len(keep), gift)})
+        if not parts:
+            return {k: np.empty(0, dtype=bool if k == "gift" else np.int64)
+                    for k in ("product", "parent", "child", "at", "gift")}
+        e = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        real = e["parent"] != e["child"]
+        return {k: v[real] for k, v in e.items()}
+
+    def _promotion_codes(self, products) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.snap.get("promotions") is None:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+        rank, _ = self._user_order
+        prod = self._product_codes("promotions", products)
+        keep = np.flatnonzero(prod >= 0)
+        return (prod[keep].astype(np.int64), rank[self.snap.codes("promotions", "user_id")[keep]],
+                self.snap["promotions"]["at"].to_numpy(dtype=np.int64)[keep])
+
+    def _tree_codes(self, products) -> tuple[dict, np.ndarray, np.ndarray]:
+        """The edges, the positions of the tree edges among them, and each tree edge's
+        count of received edges (the rule of ``cypher/cascades/tree_edges``)."""
+        e = self._edge_codes(products)
+        U = max(self.n_users(), 1)
+        pc_, par, chi, at = e["product"], e["parent"], e["child"], e["at"]
+        # earliest incoming edge per (product, child): by time, sender id, then gift < share
+        ck = pc_ * U + chi
+        child_key, rows, incoming = _earliest_per_key(ck, np.argsort(ck, kind="stable"), at,
+                                                      par, ~e["gift"])
+        # promoters are roots
+        pp, pu, _ = self._promotion_codes(products)
+        promo_keys = np.unique(pp * U + pu)
+        # so is anyone who had sent the product before anything reached them
+        sent = pc_ * U + par
+        out_keys, out_rows, _ = _earliest_per_key(sent, np.argsort(sent, kind="stable"), at,
+                                                  par, ~e["gift"])
+        out_at = at[out_rows]
+        pos = np.minimum(np.searchsorted(out_keys, child_key), max(len(out_keys) - 1, 0))
+        hit = (out_keys[pos] == child_key) if len(out_keys) else np.zeros(0, dtype=bool)
+        acted_before = np.zeros(len(child_key), dtype=bool)
+        acted_before[hit] = out_at[pos[hit]] < at[rows][hit]
+        ppos = np.minimum(np.searchsorted(promo_keys, child_key), max(len(promo_keys) - 1, 0))
+        promoter = (promo_keys[ppos] == child_key) if len(promo_keys) else acted_before & False
+        keep = ~promoter & ~acted_before
+        return e, rows[keep], incoming[keep].astype(np.int64)
 
     def tree_edges(self, products) -> pd.DataFrame:
-        e = self._edges(products)
-        n = len(e)
-        pc, puniq = factorize_sorted(e["product_id"].to_numpy(dtype=object))
-        uc, uuniq = factorize_sorted(np.concatenate([e["parent"].to_numpy(dtype=object),
-                                                     e["child"].to_numpy(dtype=object)]))
-        par, chi = uc[:n].astype(np.int64), uc[n:].astype(np.int64)
-        at = e["at"].to_numpy(dtype=np.int64)
-        kind = e["kind"].to_numpy(dtype=object)
-        U = max(len(uuniq), 1)
-        pc = pc.astype(np.int64)
-        # earliest incoming edge per (product, child): by time, sender id, then gift < share
-        order = np.lexsort(((kind == "share").astype(np.int8), par, at, chi, pc))
-        ck = (pc * U + chi)[order]
-        first = np.r_[True, ck[1:] != ck[:-1]] if n else np.zeros(0, dtype=bool)
-        starts = np.flatnonzero(first)
-        incoming = np.diff(np.append(starts, n))
-        rows = order[starts]
-        child_key = ck[starts]
-        # promoters are roots
-        promo = self._in(self.table("promotions", ["user_id", "product_id"]), products)
-        pp = pd.Index(puniq, dtype=object).get_indexer(promo["product_id"].to_numpy(dtype=object))
-        pu = pd.Index(uuniq, dtype=object).get_indexer(promo["user_id"].to_numpy(dtype=object))
-        promo_keys = (pp.astype(np.int64) * U + pu)[(pp >= 0) & (pu >= 0)]
-        # so is anyone who had sent the product before anything reached them
-        sent = pc * U + par
-        so = np.lexsort((at, sent))
-        sent_sorted = sent[so]
-        sfirst = np.r_[True, sent_sorted[1:] != sent_sorted[:-1]] if n else first
-        out_keys, out_at = sent_sorted[sfirst], at[so][sfirst]
-        pos = np.searchsorted(out_keys, child_key)
-        pos_ok = pos < len(out_keys)
-        acted_before = np.zeros(len(child_key), dtype=bool)
-        hit = pos_ok.copy()
-        hit[pos_ok] = out_keys[pos[pos_ok]] == child_key[pos_ok]
-        acted_before[hit] = out_at[pos[hit]] < at[rows][hit]
-        keep = ~np.isin(child_key, promo_keys) & ~acted_before
-        r = rows[keep]
-        return pd.DataFrame({"product_id": obj(e["product_id"].to_numpy(dtype=object)[r]),
-                             "parent": obj(e["parent"].to_numpy(dtype=object)[r]),
-                             "child": obj(e["child"].to_numpy(dtype=object)[r]),
-                             "kind": obj(kind[r]), "at": at[r],
-                             "incoming": incoming[keep].astype(np.int64)})
+        e, rows, incoming = self._tree_codes(products)
+        _, ids = self._user_order
+        prod = np.asarray(list(products), dtype=object)
+        return pd.DataFrame({"product_id": obj(prod[e["product"][rows]]),
+                             "parent": obj(ids[e["parent"][rows]]),
+                             "child": obj(ids[e["child"][rows]]),
+                             "kind": obj(np.where(e["gift"][rows], "gift", "share")),
+                             "at": e["at"][rows], "incoming": incoming})
+
+    def _member_codes(self, products, e: dict, rows: np.ndarray | None = None) -> dict:
+        """(product, user) pairs of promoters, senders and recipients, in (product, user)
+        order, with the first promotion time (or none) and the count of edges received;
+        with ``rows`` (tree edges among ``e``), also their parent's and child's member
+        positions."""
+        pp, pu, pat = self._promotion_codes(products)
+        U = max(self.n_users(), 1)
+        key = np.concatenate([pp * U + pu, e["product"] * U + e["parent"],
+                              e["product"] * U + e["child"]])
+        span = len(products) * U
+        if span <= max(DENSE_PER_ROW * len(key), DENSE_PAIRS):
+            seen = np.zeros(span, dtype=bool)
+            seen[key] = True
+            keys = np.flatnonzero(seen)
+            slot = np.full(span, -1, dtype=np.int64)
+            slot[keys] = np.arange(len(keys))
+            del seen
+            def find(k):
+                return slot[k]
+        else:
+            keys = np.unique(key)
+
+            def find(k):
+                return np.searchsorted(keys, k)
+        at_slot, recv_slot = find(pp * U + pu), find(e["product"] * U + e["child"])
+        tree = {}
+        if rows is not None:
+            tree = {"edge_parent": find(e["product"][rows] * U + e["parent"][rows]),
+                    "edge_child": recv_slot[rows]}
+        promoted = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(promoted, at_slot, pat)
+        return {"product": keys // U, "user": keys % U,
+                "promoted_at": promoted, "promoted": promoted != np.iinfo(np.int64).max,
+                "received": np.bincount(recv_slot, minlength=len(keys)).astype(np.int64),
+                **tree}
 
     def members(self, products) -> pd.DataFrame:
-        promo = self._in(self.table("promotions", ["user_id", "product_id", "at"]), products)
-        edges = self._edges(products)
-        prod = np.concatenate([promo["product_id"].to_numpy(dtype=object),
-                               edges["product_id"].to_numpy(dtype=object),
-                               edges["product_id"].to_numpy(dtype=object)])
-        user = np.concatenate([promo["user_id"].to_numpy(dtype=object),
-                               edges["parent"].to_numpy(dtype=object),
-                               edges["child"].to_numpy(dtype=object)])
-        promoted = np.concatenate([promo["at"].to_numpy(dtype=np.int64).astype(float),
-                                   np.full(2 * len(edges), np.inf)])
-        received = np.concatenate([np.zeros(len(promo) + len(edges), dtype=np.int64),
-                                   np.ones(len(edges), dtype=np.int64)])
-        pc, puniq = pd.factorize(prod)
-        uc, uuniq = pd.factorize(user)
-        keys, inv = np.unique(pc.astype(np.int64) * max(len(uuniq), 1) + uc, return_inverse=True)
-        first_promo = np.full(len(keys), np.inf)
-        np.minimum.at(first_promo, inv, promoted)
-        got = np.bincount(inv, weights=received, minlength=len(keys)).astype(np.int64)
-        U = max(len(uuniq), 1)
-        out = pd.DataFrame({"product_id": obj(np.asarray(puniq, dtype=object)[keys // U]),
-                            "user_id": obj(np.asarray(uuniq, dtype=object)[keys % U]),
-                            "promoted_at": pd.array(np.where(np.isinf(first_promo), np.nan,
-                                                             first_promo), dtype="Int64"),
-                            "received": got})
-        return out
+        m = self._member_codes(products, self._edge_codes(products))
+        _, ids = self._user_order
+        prod = np.asarray(list(products), dtype=object)
+        return pd.DataFrame({"product_id": obj(prod[m["product"]]), "user_id": obj(ids[m["user"]]),
+                             "promoted_at": pd.array(np.where(m["promoted"], m["promoted_at"],
+                                                              None), dtype="Int64"),
+                             "received": m["received"]})
+
+    def cascade_input(self, products) -> CascadeInput:
+        e, rows, _ = self._tree_codes(products)
+        m = self._member_codes(products, e, rows)
+        _, ids = self._user_order
+        return CascadeInput(list(products), ids, m["product"], m["user"], m["promoted"],
+                            m["received"], m["edge_parent"], m["edge_child"])

@@ -344,6 +344,31 @@ def test_neo4j_and_memory_agree_on_a_generated_snapshot(runner, tmp_path):
     _assert_results_agree(s, n, products[:1], busiest)
 
 
+def test_snapshot_reference_codes_point_at_the_referenced_rows(hand):
+    snap = read_snapshot(hand)
+    assert ("shares", "sharer_id") in snap.refs  # kept from validation, not recomputed
+    for (table, column), codes in list(snap.refs.items()):
+        values = snap[table][column]
+        ref = snap["products" if column == "product_id" else "users"]
+        key = "product_id" if column == "product_id" else "user_id"
+        found = ref[key].to_numpy(dtype=object)[codes[codes >= 0]]
+        assert list(found) == values[codes >= 0].tolist()
+        assert (values[codes < 0].isna()).all()
+
+
+def test_cascade_members_by_sorting_equal_members_by_slots(generated, monkeypatch):
+    import analyzer.sources as S
+
+    source, _ = generated
+    products = source.product_ids()
+    dense = (source.members(products), C.cascades(source, products, top=0).trees)
+    monkeypatch.setattr(S, "DENSE_PAIRS", 0)
+    monkeypatch.setattr(S, "DENSE_PER_ROW", 0)
+    fresh = SnapshotSource(source.snap)
+    pd.testing.assert_frame_equal(fresh.members(products), dense[0])
+    pd.testing.assert_frame_equal(C.cascades(fresh, products, top=0).trees, dense[1])
+
+
 # --------------------------------------------------------------------------- ground truth
 
 
