@@ -174,14 +174,21 @@ def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_
 def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log):
     """RR sets number start..start+count-1. in_weight[e] for the arc at position e of v's
     list (v -> u) is the probability (IC) or weight (LT) of the reverse arc u -> v.
-    Roots are uniform over all users. ``uniform_log`` as in ``_forward``."""
+    Roots are uniform over all users. ``uniform_log`` as in ``_forward``.
+
+    Returns the sets of two or more users (their nodes and sizes, in set order) and, per
+    user, how many sets held that user alone. A one-user set {v} only ever matters
+    through v's count: it is covered exactly when v is picked. With small
+    probabilities most sets are one user, so they are counted, not stored."""
     n = indptr.shape[0] - 1
     mark = np.zeros(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
+    single = np.zeros(n, dtype=np.int32)
     sizes = np.zeros(count, dtype=np.int64)
-    cap = max(count * 2, 16)
+    cap = max(count, 16)
     nodes = np.empty(cap, dtype=np.int32)
     used = 0
+    multi = 0
     for j in range(count):
         rid = start + j
         state = _stream(seed, rid)
@@ -215,6 +222,9 @@ def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log)
                 queue[size] = chosen
                 size += 1
                 v = chosen
+        if size == 1:
+            single[root] += 1
+            continue
         if used + size > cap:
             cap = max(cap * 2, used + size)
             grown = np.empty(cap, dtype=np.int32)
@@ -223,22 +233,26 @@ def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log)
         for i in range(size):
             nodes[used + i] = queue[i]
         used += size
-        sizes[j] = size
-    return nodes[:used].copy(), sizes
+        sizes[multi] = size
+        multi += 1
+    return nodes[:used].copy(), sizes[:multi].copy(), single
 
 
 @njit(cache=True)
-def _greedy_cover(rr_indptr, rr_nodes, n, k, allowed):
-    """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers."""
+def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
+    """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
+    ``rr_indptr``/``rr_nodes`` are the sets of two or more users; ``single[v]`` counts the
+    one-user sets {v}, which v covers when picked and nothing else does. ``inv`` (as long
+    as ``rr_nodes``; int32 when the set numbers fit) receives the inverted index."""
+    n = single.shape[0]
     theta = rr_indptr.shape[0] - 1
-    counts = np.zeros(n, dtype=np.int64)
+    counts = single.astype(np.int64)
     for i in range(rr_nodes.shape[0]):
         counts[rr_nodes[i]] += 1
     inv_ptr = np.zeros(n + 1, dtype=np.int64)
     for v in range(n):
-        inv_ptr[v + 1] = inv_ptr[v] + counts[v]
+        inv_ptr[v + 1] = inv_ptr[v] + counts[v] - single[v]
     fill = inv_ptr[:-1].copy()
-    inv = np.empty(rr_nodes.shape[0], dtype=np.int64)
     for r in range(theta):
         for i in range(rr_indptr[r], rr_indptr[r + 1]):
             v = rr_nodes[i]
@@ -270,7 +284,8 @@ def _greedy_cover(rr_indptr, rr_nodes, n, k, allowed):
 
 
 class _RRCollection:
-    """RR sets drawn in numbered order, in parallel chunks; deterministic for a seed."""
+    """RR sets drawn in numbered order, in parallel chunks; deterministic for a seed.
+    Sets of two or more users are kept; one-user sets are counted per user."""
 
     def __init__(self, graph: FriendGraph, in_weight: np.ndarray, model: int, seed: int,
                  max_bytes: float, progress=None) -> None:
@@ -278,17 +293,22 @@ class _RRCollection:
         self.max_bytes, self.progress = max_bytes, progress
         self.parts_nodes: list[np.ndarray] = []
         self.parts_sizes: list[np.ndarray] = []
+        self.single = np.zeros(graph.n_users, dtype=np.int32)
         self.count = 0
         self.total_nodes = 0
+        self.stored_sets = 0
         self.threads = max(1, min(os.cpu_count() or 1, 8))
 
     def _check_memory(self, target: int) -> None:
-        mean = self.total_nodes / self.count if self.count else 1.0
-        need = target * (mean * (4 + 8) + 8 + 8 + 1)  # nodes, inverted index, offsets
+        share = self.stored_sets / self.count if self.count else 1.0
+        mean = self.total_nodes / self.stored_sets if self.stored_sets else 1.0
+        # stored nodes, inverted index, offsets, sizes, covered flags
+        need = target * share * (mean * (4 + 4) + 8 + 8 + 1)
         if need > self.max_bytes:
             raise DiffusionError(
                 f"IMM would need about {need / 2**30:.1f} GiB for {target:,} RR sets "
-                f"(mean size {mean:.1f}); the limit is {self.max_bytes / 2**30:.1f} GiB. "
+                f"({share:.0%} of them of two or more users, mean size {mean:.1f}); the "
+                f"limit is {self.max_bytes / 2**30:.1f} GiB. "
                 f"Raise --max-memory, or use a larger --eps or a smaller --k")
 
     def extend_to(self, target: int) -> None:
@@ -297,23 +317,26 @@ class _RRCollection:
             self._draw(min(target, 1000))
         self._check_memory(target)
         while self.count < target:
-            self._draw(min(target - self.count, 2_000_000))
+            self._draw(min(target - self.count, 4_000_000))
 
     def _draw(self, count: int) -> None:
         g = self.g
         step = max(1, math.ceil(count / self.threads))
         starts = list(range(self.count, self.count + count, step))
+        uniform_log = _uniform_log(self.w, self.model)
 
         def work(s):
             c = min(step, self.count + count - s)
             return _rr_sets(g.indptr, g.indices, self.w, s, c, self.seed, self.model,
-                            _uniform_log(self.w, self.model))
+                            uniform_log)
 
         with ThreadPoolExecutor(self.threads) as pool:
-            for nodes, sizes in pool.map(work, starts):
+            for nodes, sizes, single in pool.map(work, starts):
                 self.parts_nodes.append(nodes)
                 self.parts_sizes.append(sizes)
+                self.single += single
                 self.total_nodes += len(nodes)
+                self.stored_sets += len(sizes)
         self.count += count
         if self.progress:
             self.progress(self.count)
@@ -328,7 +351,8 @@ class _RRCollection:
 
     def greedy(self, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         indptr, nodes = self.arrays()
-        return _greedy_cover(indptr, nodes, self.g.n_users, k, allowed.copy())
+        inv = np.empty(len(nodes), dtype=np.int32 if len(indptr) < 2**31 else np.int64)
+        return _greedy_cover(indptr, nodes, self.single, k, allowed.copy(), inv)
 
 
 # --------------------------------------------------------------------------- probabilities
