@@ -74,7 +74,13 @@ class GeneratorParams:
     #: exposure curve p(k) = p_max * (1 - exp(-k / k_scale)) at the k-th endorsing friend
     curve_p_max: float = 0.05
     curve_k_scale: float = 2.0
-    #: adoption chance on a private exposure with no endorsing friend, and on a public one
+    #: adoption chance of a share's recipient, per share received through the channel
+    #: (while no friend has endorsed)
+    share_adopt_probability: dict = field(default_factory=lambda: {
+        "chat": 0.03, "group": 0.02, "moments": 0.015, "channels": 0.012,
+        "official_account": 0.01})
+    #: adoption chance on a first exposure by a promotion or gift (no endorsing friend), and
+    #: on a first public one
     p_adopt_private: float = 0.02
     p_adopt_public: float = 0.01
     p_like_exposed: float = 0.03
@@ -129,6 +135,7 @@ def _friendships(p: GeneratorParams, rng: np.random.Generator) -> tuple[np.ndarr
 _EXPOSE, _LIKE, _ADOPT = 0, 1, 2
 # domain codes
 _PRIVATE, _PUBLIC = 0, 1
+_SHARED = 2  # a private exposure that is a share: written as private
 
 
 @njit(cache=True)
@@ -155,7 +162,7 @@ def _spawn_public(heap, t, n, public_ratio, horizon):
 
 @njit(cache=True)
 def _simulate(indptr, indices, promoters, promoter_channel, promo_time, share_mix, share_prob,
-              curve, p_adopt_private, p_adopt_public, p_like_exposed, p_like_buyer,
+              share_adopt, curve, p_adopt_private, p_adopt_public, p_like_exposed, p_like_buyer,
               p_gift_buyer, public_ratio, broadcast_cap, horizon, seed, capacity):
     """One product. Times are seconds from the start. Returns row buffers and counts.
 
@@ -196,21 +203,31 @@ def _simulate(indptr, indices, promoters, promoter_channel, promo_time, share_mi
             break
         tms = np.int64(t * 1000.0)
         if kind == _EXPOSE:
+            shared = dom == _SHARED
+            if shared:
+                dom = _PRIVATE
             row[0] = v; row[1] = tms; row[2] = ch; row[3] = via; row[4] = dom
             ne, ok = _push_row(exp_rows, ne, row)
             full = not ok
             # the public domain: feed and search exposures of random users, in proportion
             if dom == _PRIVATE:
                 _spawn_public(heap, t, n, public_ratio, horizon)
-            if exposed[v]:
-                continue
+            first = not exposed[v]
             exposed[v] = True
-            if not adopted[v]:
-                p = p_adopt_public if dom == _PUBLIC else p_adopt_private
-                if endorsers[v] == 0 and np.random.random() < p:
+            # every share received is one chance to adopt, at its channel's probability; a
+            # promotion, gift or public exposure only on the first exposure. Either way only
+            # while no friend has endorsed (after that, the p(k) curve decides).
+            if not adopted[v] and endorsers[v] == 0 and (shared or first):
+                if shared:
+                    p = share_adopt[ch]
+                else:
+                    p = p_adopt_public if dom == _PUBLIC else p_adopt_private
+                if np.random.random() < p:
                     adopted[v] = True  # decided now, recorded shortly after
                     heapq.heappush(heap, (t + np.random.exponential(600.0), np.int64(_ADOPT),
                                           v, via, ch, dom))
+            if not first:
+                continue
             if np.random.random() < p_like_exposed:
                 heapq.heappush(heap, (t + np.random.exponential(2 * 3600.0), np.int64(_LIKE),
                                       v, np.int64(-1), ch, dom))
@@ -238,7 +255,7 @@ def _simulate(indptr, indices, promoters, promoter_channel, promo_time, share_mi
                     ns, ok = _push_row(share_rows, ns, row)
                     full = full or not ok
                     heapq.heappush(heap, (ts, np.int64(_EXPOSE), np.int64(w), v, np.int64(c),
-                                          np.int64(_PRIVATE)))
+                                          np.int64(_SHARED)))
         elif kind == _LIKE:
             if liked[v]:
                 continue
@@ -410,6 +427,8 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             mix = np.array([p.share_channel_mix[c] for c in SHARE_CHANNELS], dtype=np.float64)
             mix = mix / mix.sum()
             prob = np.array([p.share_probability[c] for c in SHARE_CHANNELS], dtype=np.float64)
+            adopt = np.array([p.share_adopt_probability[c] for c in SHARE_CHANNELS],
+                             dtype=np.float64)
             curve = np.array(p.curve(200), dtype=np.float64)
             ratio = p.public_share / (1 - p.public_share)
             capacity = max(100_000, 8 * n)
@@ -421,7 +440,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
                                     dtype=np.int64)
                 exp_, sh, lk, buy, gf, full = _simulate(
                     indptr, indices, promoter_users[mine].astype(np.int64), promo_ch,
-                    promo_time[mine], mix, prob, curve, p.p_adopt_private, p.p_adopt_public,
+                    promo_time[mine], mix, prob, adopt, curve, p.p_adopt_private, p.p_adopt_public,
                     p.p_like_exposed, p.p_like_buyer, p.p_gift_buyer, ratio, p.broadcast_cap,
                     p.days * 86400.0, p.seed * 100_003 + pi, capacity)
                 totals["truncated_products"] += int(full)
@@ -469,6 +488,8 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             "share_channels": list(SHARE_CHANNELS),
             "share_rate_by_channel": {c: float(mix[i] * prob[i])
                                       for i, c in enumerate(SHARE_CHANNELS)},
+            "share_adoption_by_channel": {c: float(adopt[i])
+                                          for i, c in enumerate(SHARE_CHANNELS)},
             "exposure_curve": {"form": "p(k) = p_max * (1 - exp(-k / k_scale))",
                                "p_max": p.curve_p_max, "k_scale": p.curve_k_scale,
                                "p": [{"k": k + 1, "p": v} for k, v in enumerate(p.curve(20))]},

@@ -59,10 +59,17 @@ def estimate_history(source, graph: FriendGraph, *, window_ms: int,
     sig = source.signals(products)
     adopt = source.adoptions(products).rename(columns={"at": "adopted_at"})
     m = sig.merge(adopt, on=["user_id", "product_id"], how="left")
+    # the next, later signal to the same user about the same product
+    times = m[["user_id", "product_id", "at"]].drop_duplicates().sort_values(
+        ["user_id", "product_id", "at"], kind="stable")
+    times["next_at"] = times.groupby(["user_id", "product_id"], sort=False)["at"].shift(-1)
+    m = m.merge(times, on=["user_id", "product_id", "at"], how="left")
     adopted = m["adopted_at"].to_numpy(dtype=float)
     at = m["at"].to_numpy(dtype=float)
+    next_at = m["next_at"].to_numpy(dtype=float)
     eligible = np.isnan(adopted) | (adopted >= at)
-    success = ~np.isnan(adopted) & (adopted >= at) & (adopted <= at + window_ms)
+    success = (~np.isnan(adopted) & (adopted >= at) & (adopted <= at + window_ms)
+               & (np.isnan(next_at) | (adopted < next_at)))
     m = m.assign(trial=eligible, success=success & eligible)[eligible]
     per = m.groupby("channel").agg(trials=("trial", "sum"), adoptions=("success", "sum"))
     per = per.astype(np.int64)

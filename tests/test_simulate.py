@@ -242,26 +242,54 @@ def test_history_estimator_by_hand(tmp_path):
                   "c,P,2024-01-11T00:00:00Z\nd,P,2024-01-01T00:30:00Z\n"))
     graph = project_snapshot(snap)
     h = estimate_history(SnapshotSource(snap), graph, window_ms=7 * 86_400_000)
-    # trials: a->b like (b buys 4 h later: success), a->c like (c buys after 10 days: no),
-    # a->b chat (success); b->d group does not count: d had bought before it.
+    # trials: a->b like @1 h, a->c like @1 h, a->b chat @2 h; b->d group does not count: d
+    # had bought before it. b buys @5 h: credited to the last signal before it, the chat
+    # (the like was followed by the chat). c buys after 10 days: outside the window.
     ch = h.channels.set_index("channel")
     assert ch[["trials", "adoptions"]].to_dict("index") == {
-        "chat": {"trials": 1, "adoptions": 1}, "like": {"trials": 2, "adoptions": 1}}
-    pooled = 2 / 3
+        "chat": {"trials": 1, "adoptions": 1}, "like": {"trials": 2, "adoptions": 0}}
+    pooled = 1 / 3
     assert h.pooled["rate"] == pytest.approx(pooled)
-    like_post = (1 + 20 * pooled) / 22
+    like_post = (0 + 20 * pooled) / 22
     chat_post = (1 + 20 * pooled) / 21
     assert ch.loc["like", "posterior"] == pytest.approx(like_post)
     assert ch.loc["chat", "posterior"] == pytest.approx(chat_post)
     arc = {(graph.user_ids[u], graph.user_ids[graph.indices[e]]): h.forward[e]
            for u in range(graph.n_users) for e in range(graph.indptr[u], graph.indptr[u + 1])}
-    assert arc[("a", "b")] == pytest.approx((2 + 20 * (like_post + chat_post) / 2) / 22)
+    assert arc[("a", "b")] == pytest.approx((1 + 20 * (like_post + chat_post) / 2) / 22)
     assert arc[("a", "c")] == pytest.approx((0 + 20 * like_post) / 21)
     assert arc[("b", "d")] == pytest.approx(pooled) and arc[("b", "a")] == pytest.approx(pooled)
     assert h.arcs_with_history == 2
     lt = h.lt_weights(graph)
     incoming = np.bincount(graph.indices, weights=lt, minlength=graph.n_users)
     assert (incoming <= 1 + 1e-12).all()
+
+
+def test_history_recovers_the_generators_share_adoption_probabilities(tmp_path):
+    """With likes off, a share is the only private cause of a purchase after it, and the
+    generator gives each share received one chance at its channel's probability: the IC
+    trials the estimator counts. Each channel's rate must be within three standard errors
+    of the true value (five channels: 95% intervals would fail one seed in five)."""
+    from analyzer.generate import GeneratorParams, generate_snapshot
+    from analyzer.history import estimate_history
+    from analyzer.snapshot import read_snapshot
+    from analyzer.sources import SnapshotSource
+
+    truth = generate_snapshot(GeneratorParams(users=20000, products=5, seed=3,
+                                              p_like_exposed=0.0, p_like_buyer=0.0),
+                              tmp_path / "g")
+    source = SnapshotSource(read_snapshot(tmp_path / "g"))
+    h = estimate_history(source, source.graph, window_ms=7 * 86_400_000)
+    ch = h.channels.set_index("channel")
+    want = truth["share_adoption_by_channel"]
+    assert set(ch.index) == set(want)  # no likes, so no "like" channel
+    for channel, p in want.items():
+        row = ch.loc[channel]
+        assert row["trials"] >= 2000, channel
+        se = math.sqrt(p * (1 - p) / row["trials"])
+        assert abs(row["rate"] - p) <= 3 * se, (channel, row["rate"], p)
+    # the channels differ, and the estimate orders them as the generator does
+    assert ch.loc["chat", "ci_low"] > ch.loc["official_account", "ci_high"]
 
 
 def test_history_signals_agree_between_engines(runner, tmp_path):
