@@ -29,20 +29,126 @@ def _top_down_step(indptr, indices, dist, frontier, size, nxt, hop):
     return nsize, next_edges
 
 
+@njit(cache=True, parallel=True)
+def _top_down_parallel(indptr, indices, dist, frontier, size, nxt, hop, chunks, scratch):
+    """``_top_down_step`` split over ``chunks`` slices of the frontier. Two threads can both
+    see a node unvisited and both list it: its distance is the same either way, and the
+    next level only expands it twice. So ``dist`` does not depend on the threads; the
+    returned count and degree sum (used only to choose a direction) may. ``scratch``
+    holds at least the frontier's degree sum; ``nxt`` as much."""
+    step = (size + chunks - 1) // chunks
+    start = np.zeros(chunks + 1, dtype=np.int64)
+    for c in range(chunks):
+        s = 0
+        for k in range(c * step, min(size, (c + 1) * step)):
+            v = frontier[k]
+            s += indptr[v + 1] - indptr[v]
+        start[c + 1] = start[c] + s
+    found = np.zeros(chunks + 1, dtype=np.int64)
+    edges = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
+        w = start[c]
+        ed = 0
+        for k in range(c * step, min(size, (c + 1) * step)):
+            v = frontier[k]
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if dist[u] < 0:
+                    dist[u] = hop
+                    scratch[w] = u
+                    w += 1
+                    ed += indptr[u + 1] - indptr[u]
+        found[c + 1] = w - start[c]
+        edges[c] = ed
+    for c in range(chunks):
+        found[c + 1] += found[c]
+    for c in prange(chunks):
+        o = found[c]
+        for i in range(start[c], start[c] + found[c + 1] - found[c]):
+            nxt[o] = scratch[i]
+            o += 1
+    return found[chunks], edges.sum()
+
+
+@njit(cache=True, parallel=True)
+def _bottom_up_step(indptr, indices, dist, hop, chunks):
+    """Every unvisited node looks for a neighbour at ``hop - 1`` and stops at the first.
+    Nodes are split into ``chunks`` slices; a node only ever changes from -1 to ``hop``,
+    which no check for ``hop - 1`` can see, so the threads cannot change each other's
+    answers. Returns how many were added and the sum of their degrees."""
+    n = indptr.shape[0] - 1
+    prev = hop - 1
+    step = (n + chunks - 1) // chunks
+    found = np.zeros(chunks, dtype=np.int64)
+    edges = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
+        f = 0
+        ed = 0
+        for v in range(c * step, min(n, (c + 1) * step)):
+            if dist[v] >= 0:
+                continue
+            for e in range(indptr[v], indptr[v + 1]):
+                if dist[indices[e]] == prev:
+                    dist[v] = hop
+                    f += 1
+                    ed += indptr[v + 1] - indptr[v]
+                    break
+        found[c] = f
+        edges[c] = ed
+    return found.sum(), edges.sum()
+
+
+@njit(cache=True, parallel=True)
+def _collect(dist, hop, out, chunks):
+    """The nodes at distance ``hop``, in node order, into ``out``; returns their count."""
+    n = dist.shape[0]
+    step = (n + chunks - 1) // chunks
+    counts = np.zeros(chunks + 1, dtype=np.int64)
+    for c in prange(chunks):
+        k = 0
+        for v in range(c * step, min(n, (c + 1) * step)):
+            if dist[v] == hop:
+                k += 1
+        counts[c + 1] = k
+    for c in range(chunks):
+        counts[c + 1] += counts[c]
+    for c in prange(chunks):
+        k = counts[c]
+        for v in range(c * step, min(n, (c + 1) * step)):
+            if dist[v] == hop:
+                out[k] = v
+                k += 1
+    return counts[chunks]
+
+
+#: slices per parallel BFS step (more than threads, for balance); below this frontier
+#: degree sum a top-down step runs on one thread
+BFS_CHUNKS, BFS_PARALLEL_EDGES = 16, 100_000
+
+
 @njit(cache=True)
 def bfs_distances(indptr, indices, seeds, max_hops):
-    """Multi-source BFS. Returns int16 distances to the nearest seed; -1 where > max_hops.
+    """See ``bfs_levels``; the chunking and the parallel threshold are the defaults."""
+    return bfs_levels(indptr, indices, seeds, max_hops, BFS_CHUNKS, BFS_PARALLEL_EDGES)
+
+
+@njit(cache=True)
+def bfs_levels(indptr, indices, seeds, max_hops, chunks, parallel_edges):
+    """Multi-source BFS. Returns int8 distances to the nearest seed; -1 where > max_hops
+    (at most 127).
 
     Hop 0 is the seed set itself. One traversal for the whole seed set,
     direction-optimizing (Beamer et al., SC 2012): a level is expanded top-down
     from the frontier while the frontier is small, and bottom-up (each unvisited
     node looks for a neighbour on the previous level and stops at the first)
-    while it is large. Both directions assign the same levels.
+    while it is large. Both directions assign the same levels. Large levels run
+    on all threads; the distances do not depend on how many.
     """
     n = indptr.shape[0] - 1
-    dist = np.full(n, -1, dtype=np.int16)
+    dist = np.full(n, -1, dtype=np.int8)
     frontier = np.empty(n, dtype=np.int32)
     nxt = np.empty(n, dtype=np.int32)
+    scratch = np.empty(0, dtype=np.int32)
     size = 0
     frontier_edges = 0
     for s in seeds:
@@ -53,25 +159,27 @@ def bfs_distances(indptr, indices, seeds, max_hops):
             frontier_edges += indptr[s + 1] - indptr[s]
     unexplored_edges = indptr[n] - frontier_edges
     hop = 0
-    while size > 0 and hop < max_hops:
+    listed = True  # frontier[:size] lists the current level (a bottom-up step does not)
+    while size > 0 and hop < min(max_hops, 127):
         hop += 1
-        nsize = 0
-        next_edges = 0
-        if frontier_edges * 14 > unexplored_edges:  # bottom-up
-            prev = hop - 1
-            for v in range(n):
-                if dist[v] >= 0:
-                    continue
-                for e in range(indptr[v], indptr[v + 1]):
-                    if dist[indices[e]] == prev:
-                        dist[v] = hop
-                        nxt[nsize] = v
-                        nsize += 1
-                        next_edges += indptr[v + 1] - indptr[v]
-                        break
+        if frontier_edges * 14 > unexplored_edges:
+            nsize, next_edges = _bottom_up_step(indptr, indices, dist, hop, chunks)
+            listed = False
         else:
-            nsize, next_edges = _top_down_step(indptr, indices, dist, frontier, size, nxt, hop)
-        frontier, nxt = nxt, frontier
+            if not listed:
+                size = _collect(dist, hop - 1, frontier, chunks)
+            if frontier_edges < parallel_edges:
+                nsize, next_edges = _top_down_step(indptr, indices, dist, frontier, size,
+                                                   nxt, hop)
+            else:
+                if scratch.shape[0] < frontier_edges:
+                    scratch = np.empty(frontier_edges, dtype=np.int32)
+                if nxt.shape[0] < frontier_edges:
+                    nxt = np.empty(frontier_edges, dtype=np.int32)
+                nsize, next_edges = _top_down_parallel(indptr, indices, dist, frontier, size,
+                                                       nxt, hop, chunks, scratch)
+            frontier, nxt = nxt, frontier
+            listed = True
         size = nsize
         frontier_edges = next_edges
         unexplored_edges -= next_edges

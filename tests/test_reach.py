@@ -205,6 +205,36 @@ def test_dense_graph_takes_the_bottom_up_branch_and_still_matches():
             g, seeds, hops)
 
 
+@pytest.mark.parametrize("trial", range(6))
+def test_parallel_bfs_steps_match_networkx_on_any_thread_count(trial):
+    """Every top-down level in parallel (threshold 0) and odd chunkings: the distances
+    equal networkx's layers, on one thread and on all of them."""
+    import numba
+
+    from analyzer.kernels import bfs_levels
+
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(200, 3000))
+    graph = random_graph(n, int(n * rng.uniform(1.0, 8.0)), seed=trial)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    for v in range(n):
+        g.add_edges_from((v, int(u)) for u in graph.indices[graph.indptr[v]:graph.indptr[v + 1]])
+    seeds = np.unique(rng.integers(0, n, int(rng.integers(1, 20)))).astype(np.int64)
+    hops = int(rng.integers(1, 12))
+    want = oracle_per_hop(g, seeds.tolist(), hops)
+    before = numba.get_num_threads()
+    try:
+        for threads in {1, before}:
+            numba.set_num_threads(threads)
+            for chunks in (1, 3, 16):
+                dist = bfs_levels(graph.indptr, graph.indices, seeds, hops, chunks, 0)
+                got = np.bincount(dist[dist >= 0], minlength=hops + 1)[: hops + 1].tolist()
+                assert got == want, (threads, chunks)
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_table_title_names_the_engine(offline_cli):
     result = offline_cli("reach", "--users", "u01", "--snapshot", str(SAMPLE), "--hops", "2")
     assert "[memory]" in result.stdout.splitlines()[0]
