@@ -76,7 +76,9 @@ class FriendGraph:
 
     @classmethod
     def from_edges(cls, user_ids, a, b) -> "FriendGraph":
-        index = pd.Index(user_ids)
+        # Python-object ids: pandas would otherwise infer Arrow strings, whose lookups by
+        # Python strings (``positions``) convert the whole index on every call
+        index = pd.Index(np.asarray(user_ids, dtype=object), dtype=object)
         ia = index.get_indexer(a)
         ib = index.get_indexer(b)
         if (ia < 0).any() or (ib < 0).any():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bfs_distances", "seed_bitsets", "bit_counts", "distance_histograms"]
+__all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms"]
 
 
 @njit(cache=True)
@@ -184,6 +184,24 @@ def bfs_levels(indptr, indices, seeds, max_hops, chunks, parallel_edges):
         frontier_edges = next_edges
         unexplored_edges -= next_edges
     return dist
+
+
+@njit(cache=True, parallel=True)
+def level_counts(dist, max_hops):
+    """How many nodes lie at each distance 0..max_hops (``dist`` from ``bfs_distances``)."""
+    n = dist.shape[0]
+    chunks = BFS_CHUNKS
+    step = (n + chunks - 1) // chunks
+    part = np.zeros((chunks, max_hops + 1), dtype=np.int64)
+    for c in prange(chunks):
+        for v in range(c * step, min(n, (c + 1) * step)):
+            d = dist[v]
+            if 0 <= d <= max_hops:
+                part[c, d] += 1
+    out = np.zeros(max_hops + 1, dtype=np.int64)
+    for c in range(chunks):
+        out += part[c]
+    return out
 
 
 @njit(cache=True)

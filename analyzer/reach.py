@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
-from .kernels import bfs_distances, bit_counts, seed_bitsets
+from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
 
 __all__ = ["ReachResult", "ROLES", "reach_memory", "reach_neo4j", "product_seeds_snapshot",
            "product_seeds_neo4j", "MAX_HOPS"]
@@ -133,7 +133,7 @@ def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool 
         raise DiffusionError("the seed set is empty")
     seeds = [str(x) for x in graph.user_ids[pos]]
     dist = bfs_distances(graph.indptr, graph.indices, pos, hops)
-    per_hop = np.bincount(dist[dist >= 0], minlength=hops + 1)[: hops + 1]
+    per_hop = level_counts(dist, hops)
     result = ReachResult("memory", hops, seeds, per_hop.tolist(), graph.n_users,
                          product=product, roles=roles or [])
     if not per_seed:
