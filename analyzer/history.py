@@ -43,8 +43,8 @@ class HistoryEstimate:
                 "channels": self.channels.to_dict(orient="records")}
 
     def table(self) -> tuple[str, pd.DataFrame]:
-        return (f"Edge probabilities from history: per-channel adoption after a signal within "
-                f"{self.window_ms / 86_400_000:g} d (pooled {self.pooled['rate']:.4f}; Beta "
+        return (f"Edge probabilities from history: per-channel adoption after a signal, before "
+                f"the next one and within {self.window_ms / 86_400_000:g} d (pooled {self.pooled['rate']:.4f}; Beta "
                 f"prior of {self.prior_strength:g} pseudo-trials; {self.arcs_with_history:,} "
                 f"arcs have their own history)", self.channels)
 
