@@ -11,22 +11,28 @@ from numba import njit, prange
 __all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms"]
 
 
-@njit(cache=True)
-def _top_down_step(indptr, indices, dist, frontier, size, nxt, hop):
-    """Expand ``frontier[:size]`` by one level: unvisited neighbours get ``hop`` and go to
-    ``nxt``. Returns how many were added and the sum of their degrees."""
-    nsize = 0
-    next_edges = 0
-    for k in range(size):
+@njit(inline="always")
+def _expand(indptr, indices, dist, frontier, lo, hi, out, w, hop):
+    """Unvisited neighbours of ``frontier[lo:hi]`` get ``hop`` and go to ``out[w:]``.
+    Returns the new end of ``out`` and the sum of the added nodes' degrees."""
+    edges = 0
+    for k in range(lo, hi):
         v = frontier[k]
         for e in range(indptr[v], indptr[v + 1]):
             u = indices[e]
             if dist[u] < 0:
                 dist[u] = hop
-                nxt[nsize] = u
-                nsize += 1
-                next_edges += indptr[u + 1] - indptr[u]
-    return nsize, next_edges
+                out[w] = u
+                w += 1
+                edges += indptr[u + 1] - indptr[u]
+    return w, edges
+
+
+@njit(cache=True)
+def _top_down_step(indptr, indices, dist, frontier, size, nxt, hop):
+    """Expand ``frontier[:size]`` by one level: unvisited neighbours get ``hop`` and go to
+    ``nxt``. Returns how many were added and the sum of their degrees."""
+    return _expand(indptr, indices, dist, frontier, 0, size, nxt, 0, hop)
 
 
 @njit(cache=True, parallel=True)
@@ -47,17 +53,8 @@ def _top_down_parallel(indptr, indices, dist, frontier, size, nxt, hop, chunks, 
     found = np.zeros(chunks + 1, dtype=np.int64)
     edges = np.zeros(chunks, dtype=np.int64)
     for c in prange(chunks):
-        w = start[c]
-        ed = 0
-        for k in range(c * step, min(size, (c + 1) * step)):
-            v = frontier[k]
-            for e in range(indptr[v], indptr[v + 1]):
-                u = indices[e]
-                if dist[u] < 0:
-                    dist[u] = hop
-                    scratch[w] = u
-                    w += 1
-                    ed += indptr[u + 1] - indptr[u]
+        w, ed = _expand(indptr, indices, dist, frontier, c * step, min(size, (c + 1) * step),
+                        scratch, start[c], hop)
         found[c + 1] = w - start[c]
         edges[c] = ed
     for c in range(chunks):
