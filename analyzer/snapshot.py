@@ -313,11 +313,20 @@ def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines:
 
 
 def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.ndarray,
-                      out: _Collector, loc: Literal["line", "row"]) -> None:
+                      out: _Collector, loc: Literal["line", "row"],
+                      codes: dict[str, np.ndarray] | None = None) -> None:
+    """``codes``: row positions already found for some key columns (all resolved); equal
+    ids have equal positions, so the test runs on integers instead of id text."""
     if not table.key or any(k not in frame.columns for k in table.key):
         return
-    keys = frame[list(table.key)]
-    if table.undirected:
+    codes = codes or {}
+    keys = pd.DataFrame({k: codes[k] if k in codes else frame[k].to_numpy()
+                         for k in table.key}, index=frame.index)
+    if table.undirected and all(k in codes for k in table.key):
+        a, b = codes[table.key[0]], codes[table.key[1]]
+        keys = pd.DataFrame({"lo": np.minimum(a, b), "hi": np.maximum(a, b)}, index=frame.index)
+    elif table.undirected:
+        keys = frame[list(table.key)]
         a, b = keys[table.key[0]].astype(object), keys[table.key[1]].astype(object)
         lo = np.where(a.to_numpy() <= b.to_numpy(), a, b) if len(a) else a
         hi = np.where(a.to_numpy() <= b.to_numpy(), b, a) if len(a) else b
@@ -342,6 +351,25 @@ def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
     return pos.astype(np.int32) if len(index) < 2**31 else pos
 
 
+def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
+                        indexes: dict) -> None:
+    """Row positions of a table's reference columns, when the referenced table (read
+    before it: users and products come first) has unique ids; -1 for unknown or null.
+    ``indexes`` keeps each referenced id index, so its hash table is built once."""
+    for col in TABLES[name].columns:
+        if col.references is None or col.name not in frame.columns:
+            continue
+        rt, rc = col.references
+        ref = typed.get(rt)
+        if ref is None or rc not in ref.columns:
+            continue
+        if (rt, rc) not in indexes:
+            indexes[(rt, rc)] = pd.Index(ref[rc].to_numpy(dtype=object), dtype=object)
+        index = indexes[(rt, rc)]
+        if index.is_unique and not index.hasnans:
+            refs[(name, col.name)] = _positions(index, frame[col.name])
+
+
 def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
                       refs: dict) -> None:
     """Dangling references are errors. Where the referenced ids are unique (they must be,
@@ -360,7 +388,9 @@ def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Co
                                              if ref is not None else [], dtype=object)
             index = id_sets[(rt, rc)]
             s = frame[col.name]
-            if index.is_unique and not index.hasnans:
+            if (name, col.name) in refs:
+                dangling = s.notna().to_numpy() & (refs[(name, col.name)] < 0)
+            elif index.is_unique and not index.hasnans:
                 pos = _positions(index, s)
                 refs[(name, col.name)] = pos
                 dangling = (s.notna().to_numpy() & (pos < 0))
@@ -386,15 +416,45 @@ def _check_self_friendships(frame: pd.DataFrame, file: str, lines: np.ndarray, o
                 frame["user_a"].iloc[idx[: out.max_examples]].tolist(), location_kind=loc)
 
 
-def _check_purchase_exposure(tables: dict[str, pd.DataFrame], meta: dict, out: _Collector) -> None:
+def _early_purchases_by_codes(tables: dict[str, pd.DataFrame], refs: dict) -> np.ndarray | None:
+    """The purchase-before-exposure test on the row positions validation found (integers
+    instead of id text); None when some id did not resolve or an exposure has no time."""
+    keys = [("purchases", "user_id"), ("purchases", "product_id"), ("exposures", "user_id"),
+            ("exposures", "product_id")]
+    if any(k not in refs or (refs[k] < 0).any() for k in keys) or tables["exposures"][
+            "at"].isna().any():
+        return None
+    n_users = max(len(tables["users"]), 1)
+    ek = refs[("exposures", "product_id")].astype(np.int64) * n_users + refs[
+        ("exposures", "user_id")]
+    pk = refs[("purchases", "product_id")].astype(np.int64) * n_users + refs[
+        ("purchases", "user_id")]
+    order = np.argsort(ek, kind="stable")
+    ek = ek[order]
+    at = tables["exposures"]["at"].to_numpy(dtype=np.int64)[order]
+    starts = np.flatnonzero(np.r_[True, ek[1:] != ek[:-1]]) if len(ek) else np.zeros(0, int)
+    if len(starts) == 0:
+        return np.ones(len(pk), dtype=bool)
+    uk, first = ek[starts], np.minimum.reduceat(at, starts)
+    pos = np.minimum(np.searchsorted(uk, pk), len(uk) - 1)
+    found = uk[pos] == pk
+    bought = tables["purchases"]["at"].to_numpy(dtype=float, na_value=np.nan)
+    return ~found | (first[pos] > bought)
+
+
+def _check_purchase_exposure(tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
+                             refs: dict | None = None) -> None:
     """Warn where a purchase has no exposure of that user to that product at or before it."""
     pur, exp = tables.get("purchases"), tables.get("exposures")
     if pur is None or exp is None or pur.empty:
         return
-    first = exp.groupby(["user_id", "product_id"], sort=False)["at"].min().rename("first_exposure")
-    merged = pur.join(first, on=["user_id", "product_id"])
-    early = (merged["first_exposure"].isna() | (merged["first_exposure"] > merged["at"]))
-    early = early.fillna(False).to_numpy(dtype=bool)
+    early = _early_purchases_by_codes(tables, refs or {})
+    if early is None:  # ids not all resolved, or times missing: compare the ids themselves
+        first = exp.groupby(["user_id", "product_id"], sort=False)["at"].min().rename(
+            "first_exposure")
+        merged = pur.join(first, on=["user_id", "product_id"])
+        early = (merged["first_exposure"].isna() | (merged["first_exposure"] > merged["at"]))
+        early = early.fillna(False).to_numpy(dtype=bool)
     if early.any():
         file, lines, loc = meta["purchases"]
         idx = np.flatnonzero(early)
@@ -463,6 +523,8 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
 
     typed: dict[str, pd.DataFrame] = {}
     meta: dict[str, tuple[str, np.ndarray, Literal["line", "row"]]] = {}
+    refs: dict[tuple[str, str], np.ndarray] = {}
+    indexes: dict[tuple[str, str], pd.Index] = {}
     for name, file in files.items():
         table = TABLES[name]
         try:
@@ -492,12 +554,14 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
                                                   out, loc)
         typed[name] = frame
         meta[name] = (str(file), lines, loc)
-        _check_duplicates(table, frame, str(file), lines, out, loc)
+        _resolve_references(name, frame, typed, refs, indexes)
+        _check_duplicates(table, frame, str(file), lines, out, loc,
+                          {k: refs[(name, k)] for k in table.key
+                           if (name, k) in refs and (refs[(name, k)] >= 0).all()})
         if name == "friendships":
             _check_self_friendships(frame, str(file), lines, out, loc)
-    refs: dict[tuple[str, str], np.ndarray] = {}
     _check_references(typed, meta, out, refs)
-    _check_purchase_exposure(typed, meta, out)
+    _check_purchase_exposure(typed, meta, out, refs)
     report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
                                         if p.table in TABLES else -1))
     if not report.ok:

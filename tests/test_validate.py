@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -208,6 +209,32 @@ def test_purchase_before_exposure_is_a_warning(tmp_path, offline_cli):
     assert snap is not None
     assert offline_cli("validate", str(tmp_path)).exit_code == 0
     assert offline_cli("validate", str(tmp_path), "--strict").exit_code == 1
+
+
+def test_purchase_before_exposure_on_codes_equals_on_ids(tmp_path):
+    """Validation checks purchases against exposures on the row positions it found; the
+    same test on the id text (its fallback) flags the same rows."""
+    import analyzer.snapshot as S
+    from analyzer.generate import GeneratorParams, generate_snapshot
+
+    generate_snapshot(GeneratorParams(users=2000, products=2, seed=4), tmp_path / "g")
+    snap, _ = S.validate_snapshot(tmp_path / "g")
+    pur = snap.tables["purchases"].copy()
+    at = pur["at"].to_numpy(dtype=np.int64)
+    at[::3] -= 2 * 86_400_000  # a third of the purchases two days earlier
+    pur["at"] = pd.array(at, dtype="Int64")
+    pur.loc[pur.index[:2], "at"] = pd.NA
+    snap.tables["purchases"] = pur
+    by_codes = S._early_purchases_by_codes(snap.tables, snap.refs)
+    assert by_codes is not None and 0 < by_codes.sum() < len(pur)
+    missing = dict(snap.refs)
+    del missing[("exposures", "user_id")]
+    assert S._early_purchases_by_codes(snap.tables, missing) is None  # falls back
+    out = S._Collector(S.ValidationReport("g"), 10)
+    meta = {"purchases": ("purchases.csv", np.arange(2, len(pur) + 2), "line")}
+    S._check_purchase_exposure(snap.tables, meta, out, missing)
+    (problem,) = out.report.problems
+    assert problem.count == int(by_codes.sum())
 
 
 def test_unknown_column_warns(tmp_path):
