@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .arrays import find_sorted
 from .errors import InputError
 
 __all__ = ["FriendGraph", "csr_from_pairs", "project_snapshot", "project_neo4j"]
@@ -65,14 +66,9 @@ class FriendGraph:
         arc_key = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr)) * n + \
             self.indices
         order = np.argsort(arc_key, kind="stable")
-        out = np.full(len(src), -1, dtype=np.int64)
-        if len(order) == 0 or len(src) == 0:
-            return out
-        key = src * n + dst
-        pos = np.minimum(np.searchsorted(arc_key[order], key), len(order) - 1)
-        hit = arc_key[order][pos] == key
-        out[hit] = order[pos[hit]]
-        return out
+        found = find_sorted(arc_key[order], src * n + dst)
+        found[found >= 0] = order[found[found >= 0]]
+        return found
 
     @classmethod
     def from_edges(cls, user_ids, a, b) -> "FriendGraph":

@@ -44,9 +44,10 @@ class HistoryEstimate:
 
     def table(self) -> tuple[str, pd.DataFrame]:
         return (f"Edge probabilities from history: per-channel adoption after a signal, before "
-                f"the next one and within {self.window_ms / 86_400_000:g} d (pooled {self.pooled['rate']:.4f}; Beta "
-                f"prior of {self.prior_strength:g} pseudo-trials; {self.arcs_with_history:,} "
-                f"arcs have their own history)", self.channels)
+                f"the next one and within {self.window_ms / 86_400_000:g} d (pooled "
+                f"{self.pooled['rate']:.4f}; Beta prior of {self.prior_strength:g} "
+                f"pseudo-trials; {self.arcs_with_history:,} arcs have their own history)",
+                self.channels)
 
     def lt_weights(self, graph: FriendGraph) -> np.ndarray:
         incoming = np.bincount(graph.indices, weights=self.forward, minlength=graph.n_users)

@@ -367,10 +367,11 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
     """(forward, reverse) arc weights: forward[e] for arc u->v at position e of u's list;
     reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v.
     For IC with one p in (0, 0.5) both are a one-element array (see below)."""
-    if model == "ic" and _uniform_p(spec) is not None:
+    uniform = _uniform_p(spec) if model == "ic" else None
+    if uniform is not None:
         # one p in (0, 0.5): the kernels skip failed arcs geometrically and never read
         # per-arc values, so a one-element array stands for every arc
-        one = np.array([_uniform_p(spec)])
+        one = np.array([uniform])
         return one, one
     if isinstance(spec, (int, float)) or (isinstance(spec, str) and _is_float(spec)):
         p = float(spec)

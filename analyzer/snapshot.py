@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .arrays import find_sorted
 from .errors import InputError
 from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
 
@@ -119,8 +120,8 @@ class Snapshot:
         key = (table, column)
         if key not in self.refs:
             rt, rc = TABLES[table].column(column).references
-            index = pd.Index(self.tables[rt][rc].to_numpy(dtype=object))
-            self.refs[key] = _positions(index, self.tables[table][column])
+            self.refs[key] = _positions(_id_index(self.tables[rt], rc),
+                                        self.tables[table][column])
         return self.refs[key]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -320,14 +321,14 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.nd
     if not table.key or any(k not in frame.columns for k in table.key):
         return
     codes = codes or {}
-    keys = pd.DataFrame({k: codes[k] if k in codes else frame[k].to_numpy()
-                         for k in table.key}, index=frame.index)
-    if table.undirected and all(k in codes for k in table.key):
+    if not table.undirected:
+        keys = pd.DataFrame({k: codes[k] if k in codes else frame[k] for k in table.key},
+                            index=frame.index)
+    elif all(k in codes for k in table.key):
         a, b = codes[table.key[0]], codes[table.key[1]]
         keys = pd.DataFrame({"lo": np.minimum(a, b), "hi": np.maximum(a, b)}, index=frame.index)
-    elif table.undirected:
-        keys = frame[list(table.key)]
-        a, b = keys[table.key[0]].astype(object), keys[table.key[1]].astype(object)
+    else:
+        a, b = frame[table.key[0]].astype(object), frame[table.key[1]].astype(object)
         lo = np.where(a.to_numpy() <= b.to_numpy(), a, b) if len(a) else a
         hi = np.where(a.to_numpy() <= b.to_numpy(), b, a) if len(a) else b
         keys = pd.DataFrame({"lo": lo, "hi": hi}, index=frame.index)
@@ -343,6 +344,12 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.nd
     out.add("error", f"duplicate-{what}", table.name, file, cols,
             f"duplicate {what} ({cols})" + (" in either order" if table.undirected else ""),
             lines[idx], values, location_kind=loc)
+
+
+def _id_index(frame: pd.DataFrame, column: str) -> pd.Index:
+    """A table's ids as an index of Python objects (pandas 3 would infer Arrow strings,
+    whose lookups by Python strings convert the whole index on every call)."""
+    return pd.Index(frame[column].to_numpy(dtype=object), dtype=object)
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
@@ -364,17 +371,17 @@ def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
         if ref is None or rc not in ref.columns:
             continue
         if (rt, rc) not in indexes:
-            indexes[(rt, rc)] = pd.Index(ref[rc].to_numpy(dtype=object), dtype=object)
+            indexes[(rt, rc)] = _id_index(ref, rc)
         index = indexes[(rt, rc)]
         if index.is_unique and not index.hasnans:
             refs[(name, col.name)] = _positions(index, frame[col.name])
 
 
 def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
-                      refs: dict) -> None:
-    """Dangling references are errors. Where the referenced ids are unique (they must be,
-    in a valid snapshot), the positions found on the way are kept in ``refs``."""
-    id_sets: dict[tuple[str, str], pd.Index] = {}
+                      refs: dict, indexes: dict) -> None:
+    """Dangling references are errors. Columns resolved while their table was read
+    (``refs``) are checked on their positions; the others are looked up here, and kept in
+    ``refs`` where the referenced ids are unique (they must be, in a valid snapshot)."""
     for name, frame in snap_tables.items():
         table = TABLES[name]
         file, lines, loc = meta[name]
@@ -382,20 +389,21 @@ def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Co
             if col.references is None or col.name not in frame.columns:
                 continue
             rt, rc = col.references
-            if (rt, rc) not in id_sets:
-                ref = snap_tables.get(rt)
-                id_sets[(rt, rc)] = pd.Index(ref[rc].to_numpy(dtype=object)
-                                             if ref is not None else [], dtype=object)
-            index = id_sets[(rt, rc)]
             s = frame[col.name]
             if (name, col.name) in refs:
                 dangling = s.notna().to_numpy() & (refs[(name, col.name)] < 0)
-            elif index.is_unique and not index.hasnans:
-                pos = _positions(index, s)
-                refs[(name, col.name)] = pos
-                dangling = (s.notna().to_numpy() & (pos < 0))
             else:
-                dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
+                if (rt, rc) not in indexes:
+                    ref = snap_tables.get(rt)
+                    indexes[(rt, rc)] = (_id_index(ref, rc) if ref is not None
+                                         else pd.Index([], dtype=object))
+                index = indexes[(rt, rc)]
+                if index.is_unique and not index.hasnans:
+                    pos = _positions(index, s)
+                    refs[(name, col.name)] = pos
+                    dangling = s.notna().to_numpy() & (pos < 0)
+                else:
+                    dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
             if dangling.any():
                 idx = np.flatnonzero(dangling)
                 target = f"{rt}.{rc}" if rt in snap_tables else f"{rt}.{rc} ({rt} table is absent)"
@@ -432,14 +440,13 @@ def _early_purchases_by_codes(tables: dict[str, pd.DataFrame], refs: dict) -> np
     order = np.argsort(ek, kind="stable")
     ek = ek[order]
     at = tables["exposures"]["at"].to_numpy(dtype=np.int64)[order]
-    starts = np.flatnonzero(np.r_[True, ek[1:] != ek[:-1]]) if len(ek) else np.zeros(0, int)
-    if len(starts) == 0:
+    if len(ek) == 0:
         return np.ones(len(pk), dtype=bool)
-    uk, first = ek[starts], np.minimum.reduceat(at, starts)
-    pos = np.minimum(np.searchsorted(uk, pk), len(uk) - 1)
-    found = uk[pos] == pk
+    starts = np.flatnonzero(np.r_[True, ek[1:] != ek[:-1]])
+    first = np.minimum.reduceat(at, starts)
+    pos = find_sorted(ek[starts], pk)
     bought = tables["purchases"]["at"].to_numpy(dtype=float, na_value=np.nan)
-    return ~found | (first[pos] > bought)
+    return (pos < 0) | (first[np.maximum(pos, 0)] > bought)
 
 
 def _check_purchase_exposure(tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
@@ -560,7 +567,7 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
                            if (name, k) in refs and (refs[(name, k)] >= 0).all()})
         if name == "friendships":
             _check_self_friendships(frame, str(file), lines, out, loc)
-    _check_references(typed, meta, out, refs)
+    _check_references(typed, meta, out, refs, indexes)
     _check_purchase_exposure(typed, meta, out, refs)
     report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
                                         if p.table in TABLES else -1))

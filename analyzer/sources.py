@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from .arrays import find_sorted
 from .errors import InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
@@ -590,13 +591,9 @@ class SnapshotSource(Source):
         sent = pc_ * U + par
         out_keys, out_rows, _ = _earliest_per_key(sent, np.argsort(sent, kind="stable"), at,
                                                   par, ~e["gift"])
-        out_at = at[out_rows]
-        pos = np.minimum(np.searchsorted(out_keys, child_key), max(len(out_keys) - 1, 0))
-        hit = (out_keys[pos] == child_key) if len(out_keys) else np.zeros(0, dtype=bool)
-        acted_before = np.zeros(len(child_key), dtype=bool)
-        acted_before[hit] = out_at[pos[hit]] < at[rows][hit]
-        ppos = np.minimum(np.searchsorted(promo_keys, child_key), max(len(promo_keys) - 1, 0))
-        promoter = (promo_keys[ppos] == child_key) if len(promo_keys) else acted_before & False
+        sent_at = find_sorted(out_keys, child_key)
+        acted_before = (sent_at >= 0) & (at[out_rows][np.maximum(sent_at, 0)] < at[rows])
+        promoter = find_sorted(promo_keys, child_key) >= 0
         keep = ~promoter & ~acted_before
         return e, rows[keep], incoming[keep].astype(np.int64)
 
@@ -626,14 +623,10 @@ class SnapshotSource(Source):
             keys = np.flatnonzero(seen)
             slot = np.full(span, -1, dtype=np.int64)
             slot[keys] = np.arange(len(keys))
-            del seen
-            def find(k):
-                return slot[k]
+            find = slot.__getitem__
         else:
             keys = np.unique(key)
-
-            def find(k):
-                return np.searchsorted(keys, k)
+            find = keys.searchsorted
         at_slot, recv_slot = find(pp * U + pu), find(e["product"] * U + e["child"])
         tree = {}
         if rows is not None:
