@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["find_sorted"]
+__all__ = ["find_sorted", "first_occurrences", "unique_sorted"]
 
 
 def find_sorted(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -17,3 +17,33 @@ def find_sorted(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
     hit = keys[pos] == query
     out[hit] = pos[hit]
     return out
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: ``np.unique`` by sorting.
+
+    numpy >= 2.3 answers a plain ``np.unique`` of integers with a hash table that is
+    far slower on millions of distinct keys (42.6 s against 0.5 s for 20M int64 here).
+    """
+    out = np.sort(np.asarray(values).ravel())
+    if len(out) < 2:
+        return out
+    keep = np.empty(len(out), dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
+def first_occurrences(*columns: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose tuple of ``columns`` has not appeared on an earlier row."""
+    n = len(columns[0])
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    order = np.lexsort(columns[::-1])  # stable: each run of equal tuples starts at its first row
+    same = np.ones(n - 1, dtype=bool)
+    for c in columns:
+        s = c[order]
+        same &= s[1:] == s[:-1]
+    keep[order[1:][same]] = False
+    return keep

@@ -14,6 +14,9 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,10 +27,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numba import njit
 
+from .arrays import first_occurrences, unique_sorted
 from .errors import InputError
 from .graph import csr_from_pairs
 from .schema import FORMAT_VERSION
 from .snapshot import atomic_directory
+from .textcols import iso_utc_ms, padded_ids, repeated
 
 __all__ = ["GeneratorParams", "generate_snapshot", "SHARE_CHANNELS", "PROMOTION_CHANNELS"]
 
@@ -46,6 +51,7 @@ CATEGORIES = ("apparel", "food", "gold jewellery", "beauty", "electronics")
 PRICE_MEDIAN = {"apparel": 199.0, "food": 68.0, "gold jewellery": 2999.0, "beauty": 259.0,
                 "electronics": 1299.0}
 START = np.datetime64("2024-06-01T00:00:00", "ms")
+_START_MS = int(START.astype(np.int64))
 
 
 @dataclass
@@ -123,7 +129,7 @@ def _friendships(p: GeneratorParams, rng: np.random.Generator) -> tuple[np.ndarr
     a = np.searchsorted(cdf, rng.random(m), side="right")
     b = np.searchsorted(cdf, rng.random(m), side="right")
     keys.append(np.minimum(a, b) * n + np.maximum(a, b))
-    key = np.unique(np.concatenate(keys))
+    key = unique_sorted(np.concatenate(keys))
     lo, hi = key // n, key % n
     keep = lo != hi
     return lo[keep], hi[keep]
@@ -160,7 +166,7 @@ def _spawn_public(heap, t, n, public_ratio, horizon):
                               np.int64(_PUBLIC)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _simulate(indptr, indices, promoters, promoter_channel, promo_time, share_mix, share_prob,
               share_adopt, curve, p_adopt_private, p_adopt_public, p_like_exposed, p_like_buyer,
               p_gift_buyer, public_ratio, broadcast_cap, horizon, seed, capacity):
@@ -323,8 +329,7 @@ class _TableWriter:
                 arrays.append(values)
             elif pa.types.is_timestamp(f.type):
                 if self.fmt == "csv":
-                    arrays.append(pa.array(np.datetime_as_string(START + values.astype(
-                        "timedelta64[ms]"), unit="ms", timezone="UTC")))
+                    arrays.append(iso_utc_ms(values + _START_MS))
                 else:
                     arrays.append(pa.array((START + values.astype("timedelta64[ms]")),
                                            type=pa.timestamp("ms")).cast(f.type))
@@ -341,10 +346,21 @@ class _TableWriter:
         self._w.close()
 
 
-def _ids(prefix: str, index: np.ndarray, width: int) -> pa.Array:
-    """'u0000042'-style ids, formatted by Arrow (several times faster than numpy.char)."""
-    digits = pa.array(np.asarray(index, dtype=np.int64)).cast(pa.string())
-    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(digits, width, "0"), "")
+def _in_order(pool: ThreadPoolExecutor, fn, items, ahead: int):
+    """``fn`` over ``items`` on ``pool``, yielded in order, with at most ``ahead`` calls
+    submitted beyond the one being consumed (bounding the results held in memory)."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
+    """The text of each code (a channel or domain name), without a numpy string array."""
+    return pa.array(names, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
 
 
 TS = pa.timestamp("ms", tz="UTC")
@@ -387,7 +403,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
     rng = np.random.default_rng(p.seed)
     n = p.users
     width = len(str(n - 1))
-    uid = lambda idx: _ids("u", idx, width)  # noqa: E731
+    uid = lambda idx: padded_ids("u", idx, width)  # noqa: E731
     lo, hi = _friendships(p, rng)
     indptr, indices = csr_from_pairs(n, lo, hi)
     ext = "csv" if fmt == "csv" else "parquet"
@@ -409,7 +425,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
                 w["friendships"].write({"user_a": uid(lo[s:s + CHUNK]),
                                         "user_b": uid(hi[s:s + CHUNK])})
             pwidth = len(str(p.products - 1))
-            pids = _ids("p", np.arange(p.products), pwidth).to_numpy(zero_copy_only=False)
+            pids = padded_ids("p", np.arange(p.products), pwidth).to_numpy(zero_copy_only=False)
             cats = np.asarray(CATEGORIES)[np.arange(p.products) % len(CATEGORIES)]
             prices = np.round([PRICE_MEDIAN[c] * rng.lognormal(0, 0.4) for c in cats], 2)
             w["products"].write({"product_id": pids,
@@ -433,49 +449,56 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             ratio = p.public_share / (1 - p.public_share)
             capacity = max(100_000, 8 * n)
             totals = {"exposures_private": 0, "exposures_public": 0, "truncated_products": 0}
-            chan = np.asarray(ALL_CHANNELS)
-            for pi in range(p.products):
+            def simulate(pi: int):
                 mine = np.flatnonzero(promoter_product == pi)
                 promo_ch = np.array([CH[PROMOTION_CHANNELS[i]] for i in promo_channel_idx[mine]],
                                     dtype=np.int64)
-                exp_, sh, lk, buy, gf, full = _simulate(
+                *rows, full = _simulate(
                     indptr, indices, promoter_users[mine].astype(np.int64), promo_ch,
                     promo_time[mine], mix, prob, adopt, curve, p.p_adopt_private, p.p_adopt_public,
                     p.p_like_exposed, p.p_like_buyer, p.p_gift_buyer, ratio, p.broadcast_cap,
                     p.days * 86400.0, p.seed * 100_003 + pi, capacity)
-                totals["truncated_products"] += int(full)
-                pid = pids[pi]
-                order = np.argsort(promo_time[mine], kind="stable")
-                w["promotions"].write({
-                    "user_id": uid(promoter_users[mine][order]),
-                    "product_id": np.full(len(mine), pid),
-                    "channel": chan[promo_ch[order]],
-                    "at": (promo_time[mine][order] * 1000).astype(np.int64)})
-                # one exposure per (user, at, channel): drop exact repeats
-                _, first = np.unique(exp_[:, [0, 1, 2]], axis=0, return_index=True)
-                exp_ = exp_[np.sort(first)]
-                totals["exposures_public"] += int((exp_[:, 4] == 1).sum())
-                totals["exposures_private"] += int((exp_[:, 4] == 0).sum())
-                via = pc.if_else(pa.array(exp_[:, 3] >= 0), uid(np.maximum(exp_[:, 3], 0)),
-                                 pa.scalar(None, pa.string()))
-                w["exposures"].write({
-                    "user_id": uid(exp_[:, 0]), "product_id": np.full(len(exp_), pid),
-                    "at": exp_[:, 1], "channel": chan[exp_[:, 2]],
-                    "via_user_id": via,
-                    "domain": np.where(exp_[:, 4] == 1, "public", "private")})
-                w["shares"].write({
-                    "sharer_id": uid(sh[:, 0]), "recipient_id": uid(sh[:, 1]),
-                    "product_id": np.full(len(sh), pid),
-                    "channel": np.asarray(SHARE_CHANNELS)[sh[:, 2]], "at": sh[:, 3]})
-                w["likes"].write({"user_id": uid(lk[:, 0]), "product_id": np.full(len(lk), pid),
-                                  "at": lk[:, 1]})
-                w["purchases"].write({"user_id": uid(buy[:, 0]),
-                                      "product_id": np.full(len(buy), pid), "at": buy[:, 1],
-                                      "channel": chan[buy[:, 2]]})
-                w["gifts"].write({"giver_id": uid(gf[:, 0]), "recipient_id": uid(gf[:, 1]),
-                                  "product_id": np.full(len(gf), pid), "at": gf[:, 2]})
-                if progress:
-                    progress(pi + 1, p.products)
+                # copies, so that the capacity-sized buffers are freed now
+                return mine, promo_ch, [r.copy() for r in rows], full
+
+            threads = max(1, min(os.cpu_count() or 1, p.products))
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                done = _in_order(pool, simulate, range(p.products), ahead=threads)
+                for pi, (mine, promo_ch, (exp_, sh, lk, buy, gf), full) in enumerate(done):
+                    totals["truncated_products"] += int(full)
+                    pid = pids[pi]
+                    order = np.argsort(promo_time[mine], kind="stable")
+                    w["promotions"].write({
+                        "user_id": uid(promoter_users[mine][order]),
+                        "product_id": repeated(pid, len(mine)),
+                        "channel": _labels(ALL_CHANNELS, promo_ch[order]),
+                        "at": (promo_time[mine][order] * 1000).astype(np.int64)})
+                    # one exposure per (user, at, channel): drop exact repeats
+                    exp_ = exp_[first_occurrences(exp_[:, 0], exp_[:, 1], exp_[:, 2])]
+                    public = exp_[:, 4] == _PUBLIC
+                    totals["exposures_public"] += int(public.sum())
+                    totals["exposures_private"] += int(len(exp_) - public.sum())
+                    via = pc.if_else(pa.array(exp_[:, 3] >= 0), uid(np.maximum(exp_[:, 3], 0)),
+                                     pa.scalar(None, pa.string()))
+                    w["exposures"].write({
+                        "user_id": uid(exp_[:, 0]), "product_id": repeated(pid, len(exp_)),
+                        "at": exp_[:, 1], "channel": _labels(ALL_CHANNELS, exp_[:, 2]),
+                        "via_user_id": via,
+                        "domain": _labels(("private", "public"), public)})
+                    w["shares"].write({
+                        "sharer_id": uid(sh[:, 0]), "recipient_id": uid(sh[:, 1]),
+                        "product_id": repeated(pid, len(sh)),
+                        "channel": _labels(SHARE_CHANNELS, sh[:, 2]), "at": sh[:, 3]})
+                    w["likes"].write({"user_id": uid(lk[:, 0]),
+                                      "product_id": repeated(pid, len(lk)), "at": lk[:, 1]})
+                    w["purchases"].write({"user_id": uid(buy[:, 0]),
+                                          "product_id": repeated(pid, len(buy)),
+                                          "at": buy[:, 1],
+                                          "channel": _labels(ALL_CHANNELS, buy[:, 2])})
+                    w["gifts"].write({"giver_id": uid(gf[:, 0]), "recipient_id": uid(gf[:, 1]),
+                                      "product_id": repeated(pid, len(gf)), "at": gf[:, 2]})
+                    if progress:
+                        progress(pi + 1, p.products)
         finally:
             for writer in w.values():
                 writer.close()

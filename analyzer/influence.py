@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from .arrays import unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
 
@@ -257,7 +258,7 @@ def _diversity(source, e: pd.DataFrame, max_k: int) -> pd.DataFrame:
     a = names.get_indexer(ties["user_a"].to_numpy(dtype=object))
     b = names.get_indexer(ties["user_b"].to_numpy(dtype=object))
     n = len(names)
-    keys = np.unique(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    keys = unique_sorted(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
     comps = _components(rows["pair"].to_numpy(np.int64), endorser_codes.astype(np.int64),
                         rows["k"].to_numpy(np.int64), max_k, keys, n)
     frame = pd.DataFrame({"k": rows["k"].to_numpy(), "components": comps,

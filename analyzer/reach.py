@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .arrays import unique_sorted
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
 from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
@@ -181,7 +182,7 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
                                            else "")
         raise InputError(f"unknown user id(s): {shown}", field="seeds")
     total = runner.run("admin/node_count")[0]["users"]
-    frontier = np.unique(np.fromiter(found.values(), dtype=np.int64))
+    frontier = unique_sorted(np.fromiter(found.values(), dtype=np.int64))
     visited = frontier
     per_hop = [len(frontier)]
     for _ in range(hops):

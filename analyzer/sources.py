@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .arrays import find_sorted
+from .arrays import find_sorted, unique_sorted
 from .errors import InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
@@ -586,7 +586,7 @@ class SnapshotSource(Source):
                                                       par, ~e["gift"])
         # promoters are roots
         pp, pu, _ = self._promotion_codes(products)
-        promo_keys = np.unique(pp * U + pu)
+        promo_keys = unique_sorted(pp * U + pu)
         # so is anyone who had sent the product before anything reached them
         sent = pc_ * U + par
         out_keys, out_rows, _ = _earliest_per_key(sent, np.argsort(sent, kind="stable"), at,
@@ -625,7 +625,7 @@ class SnapshotSource(Source):
             slot[keys] = np.arange(len(keys))
             find = slot.__getitem__
         else:
-            keys = np.unique(key)
+            keys = unique_sorted(key)
             find = keys.searchsorted
         at_slot, recv_slot = find(pp * U + pu), find(e["product"] * U + e["child"])
         tree = {}

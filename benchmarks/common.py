@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analyzer.arrays import unique_sorted
+
 
 def machine() -> str:
     cpu = "unknown CPU"
@@ -59,7 +61,8 @@ def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         keep = lo != hi
         key = lo[keep] * users + hi[keep]
-        key = np.unique(key) if seen is None else np.setdiff1d(np.unique(key), seen)
+        key = unique_sorted(key) if seen is None else np.setdiff1d(unique_sorted(key), seen,
+                                                                  assume_unique=True)
         key = key[: need]
         seen = key if seen is None else np.union1d(seen, key)
         need = friendships - len(seen)
