@@ -39,6 +39,14 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
         "friendships.csv"]
 
 
+def test_same_bytes_on_one_thread_as_on_several(tmp_path, monkeypatch):
+    """Products run in parallel; each seeds its own stream, so the thread count is moot."""
+    generate_snapshot(GeneratorParams(users=3000, products=4, seed=5), tmp_path / "many")
+    monkeypatch.setattr("analyzer.generate.os.cpu_count", lambda: 1)
+    generate_snapshot(GeneratorParams(users=3000, products=4, seed=5), tmp_path / "one")
+    assert digest(tmp_path / "many") == digest(tmp_path / "one")
+
+
 def test_snapshot_validates_without_warnings(snapshot):
     out, truth = snapshot
     snap, report = validate_snapshot(out)
