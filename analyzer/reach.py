@@ -5,10 +5,12 @@ Two engines answer the same question with identical numbers:
 - ``memory``: CSR projection + compiled kernels. ``per_hop`` is one multi-source
   BFS; per-seed reach and unique reach come from one bit-parallel BFS that
   carries up to 256 seeds per sweep (not one traversal per seed).
-- ``neo4j``: Cypher modules in ``cypher/reach/``. ``per_hop`` expands the
-  whole frontier one hop per query (``reach/frontier``), so the union costs
-  one traversal however many seeds there are; per-seed sets use the planner's
-  pruning BFS (``reach/seed_reach``), one per seed.
+- ``neo4j``: Cypher modules in ``cypher/reach/``. ``per_hop`` is one
+  direction-optimizing BFS for the whole seed set, a query per hop: top-down
+  (``reach/frontier``) while the frontier is small, bottom-up
+  (``reach/frontier_bottom_up``) once it is large, each hop split over two
+  concurrent sessions; per-seed sets use the planner's pruning BFS
+  (``reach/seed_reach``), one per seed.
 
 Definitions (docs/reach.md): ``per_hop[h]`` is the number of users whose
 shortest friendship distance to the seed set is exactly ``h``; hop 0 is the
@@ -19,12 +21,13 @@ it; its ``unique_reach`` counts those that are neither seeds nor within
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .arrays import unique_sorted
+from .arrays import find_sorted, unique_sorted
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
 from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
@@ -36,6 +39,11 @@ ROLES = ("promoters", "sharers", "endorsers", "buyers")
 MAX_HOPS = 12
 SEEDS_PER_SWEEP = 256
 OVERLAP_LIMIT = 64
+#: Cypher engine: a hop goes bottom-up once frontier * ratio exceeds the users not reached
+BOTTOM_UP_RATIO = 4
+#: Cypher engine: a hop's id list is cut into this many concurrent queries past this size
+CYPHER_PARTS = 2
+CYPHER_SPLIT_MIN = 50_000
 
 
 @dataclass
@@ -182,19 +190,7 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
                                            else "")
         raise InputError(f"unknown user id(s): {shown}", field="seeds")
     total = runner.run("admin/node_count")[0]["users"]
-    frontier = unique_sorted(np.fromiter(found.values(), dtype=np.int64))
-    visited = frontier
-    per_hop = [len(frontier)]
-    for _ in range(hops):
-        if len(frontier) == 0:
-            per_hop.append(0)
-            continue
-        nodes = np.asarray(runner.run("reach/frontier", frontier=frontier.tolist())[0]["nodes"],
-                           dtype=np.int64)
-        fresh = nodes[~np.isin(nodes, visited)]
-        visited = np.concatenate([visited, fresh])
-        per_hop.append(len(fresh))
-        frontier = fresh
+    per_hop = _per_hop_cypher(runner, np.fromiter(found.values(), dtype=np.int64), hops, total)
     result = ReachResult("neo4j", hops, wanted, per_hop, total, product=product,
                          roles=roles or [])
     if not per_seed:
@@ -209,6 +205,66 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
     is_seed = universe.isin(wanted)
     result.per_seed, result.overlap = _summarise_sets(wanted, member, is_seed, overlap)
     return result
+
+
+def _run_split(runner, module: str, split: str, values: np.ndarray, **params) -> np.ndarray:
+    """Run ``module`` with ``values`` (the ``split`` parameter) cut into CYPHER_PARTS pieces
+    on concurrent sessions (the server runs each query on one core); the ``nodes`` lists
+    returned, joined."""
+    parts = CYPHER_PARTS if len(values) >= CYPHER_SPLIT_MIN else 1
+    chunks = np.array_split(values, parts)
+
+    def one(chunk: np.ndarray) -> list[int]:
+        return runner.run(module, **{split: chunk.tolist()}, **params)[0]["nodes"]
+
+    if parts == 1:
+        return np.asarray(one(chunks[0]), dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        out = list(pool.map(one, chunks))
+    return np.concatenate([np.asarray(o, dtype=np.int64) for o in out])
+
+
+def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[int]:
+    """Direction-optimizing BFS on the server, one query per hop (docs/reach.md).
+
+    A hop expands the frontier (top-down, ``reach/frontier``) while the frontier is small
+    against the users not reached yet; past that, each unreached user looks for one friend
+    in the frontier (bottom-up, ``reach/frontier_bottom_up``), which reads far fewer
+    friendships on the hops that reach most of the graph. Both give the same levels."""
+    frontier = unique_sorted(seeds)
+    visited = frontier          # sorted internal ids, until the first bottom-up hop
+    every: np.ndarray | None = None   # all user ids, sorted; then `reached` is a mask over it
+    reached: np.ndarray | None = None
+    n_reached = len(frontier)
+    per_hop = [len(frontier)]
+    for _ in range(hops):
+        unreached = total - n_reached
+        if len(frontier) == 0 or unreached <= 0:
+            per_hop.append(0)
+            frontier = frontier[:0]
+            continue
+        if len(frontier) * BOTTOM_UP_RATIO > unreached:
+            if every is None:
+                every = unique_sorted(np.asarray(
+                    runner.run("reach/user_nodes")[0]["nodes"], dtype=np.int64))
+                reached = np.zeros(len(every), dtype=bool)
+                reached[np.searchsorted(every, visited)] = True
+            fresh = unique_sorted(_run_split(runner, "reach/frontier_bottom_up", "candidates",
+                                             every[~reached], frontier=frontier.tolist()))
+        else:
+            nodes = unique_sorted(_run_split(runner, "reach/frontier", "frontier", frontier))
+            if reached is None:
+                fresh = nodes[find_sorted(visited, nodes) < 0]
+            else:
+                fresh = nodes[~reached[np.searchsorted(every, nodes)]]
+        if reached is None:
+            visited = np.union1d(visited, fresh)
+        else:
+            reached[np.searchsorted(every, fresh)] = True
+        n_reached += len(fresh)
+        per_hop.append(len(fresh))
+        frontier = fresh
+    return per_hop
 
 
 def _roles(roles) -> list[str]:

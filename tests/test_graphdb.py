@@ -53,7 +53,7 @@ def test_loading_twice_gives_identical_counts(runner):
     second = load_snapshot(runner, snap)
     assert first.counts == second.counts
     assert second.paths["friendships"] == "load/friendships_merge"
-    assert first.paths["friendships"] == "load/friendships_create"
+    assert first.paths["friendships"] == "load/friendships_create_nodes"
     assert (first.paths["users"], second.paths["users"]) == ("load/users_create", "load/users")
 
 

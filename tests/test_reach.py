@@ -135,9 +135,35 @@ def test_cypher_engine_matches_memory_and_networkx(runner, tmp_path):
 
 
 @pytest.mark.neo4j
+@pytest.mark.parametrize("ratio, split_min", [(0, 10**9), (10**9, 1), (4, 1)],
+                         ids=["top-down", "bottom-up-split", "switching-split"])
+def test_cypher_bfs_directions_and_splits_give_the_same_levels(runner, tmp_path, monkeypatch,
+                                                                ratio, split_min):
+    monkeypatch.setattr("analyzer.reach.BOTTOM_UP_RATIO", ratio)
+    monkeypatch.setattr("analyzer.reach.CYPHER_SPLIT_MIN", split_min)
+    graph = random_graph(300, 700, seed=5)
+    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
+    keep = src < graph.indices
+    ids = graph.user_ids.to_numpy()
+    (tmp_path / "s").mkdir()
+    pd.DataFrame({"user_id": ids}).to_csv(tmp_path / "s" / "users.csv", index=False)
+    pd.DataFrame({"user_a": ids[src[keep]], "user_b": ids[graph.indices[keep]]}).to_csv(
+        tmp_path / "s" / "friendships.csv", index=False)
+    load_snapshot(runner, read_snapshot(tmp_path / "s"))
+    g = graph.to_networkx()
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        seeds = list(rng.choice(ids, int(rng.integers(1, 8)), replace=False))
+        got = reach_neo4j(runner, seeds, 6, per_seed=False).per_hop
+        assert got == oracle_per_hop(g, seeds, 6)
+
+
+@pytest.mark.neo4j
 def test_cypher_plans_do_not_enumerate_paths(runner):
     frontier_ops = runner.explain("reach/frontier", frontier=[0])
     assert not any(op.startswith("VarLengthExpand(All)") for op in frontier_ops)
+    bottom_up_ops = runner.explain("reach/frontier_bottom_up", candidates=[0], frontier=[1])
+    assert not any(op.startswith("VarLengthExpand") for op in bottom_up_ops), bottom_up_ops
     seed_ops = runner.explain("reach/seed_reach", slots={"hops": 6}, seed="u1")
     assert not any(op.startswith("VarLengthExpand(All)") for op in seed_ops), seed_ops
     assert any("Pruning" in op or "BFS" in op for op in seed_ops), seed_ops
