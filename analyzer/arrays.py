@@ -1,10 +1,13 @@
-"""Small array helpers shared by the engines (no I/O, no pandas)."""
+"""Small array helpers shared by the engines (no I/O)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["find_sorted", "first_occurrences", "unique_sorted"]
+__all__ = ["factorize_sorted", "find_sorted", "first_occurrences", "unique_sorted"]
 
 
 def find_sorted(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -47,3 +50,17 @@ def first_occurrences(*columns: np.ndarray) -> np.ndarray:
         same &= s[1:] == s[:-1]
     keep[order[1:][same]] = False
     return keep
+
+
+def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques like ``pd.factorize(values, sort=True)``, with the uniques sorted
+    by Arrow (code-point order) instead of by Python comparisons: many times faster on
+    hundreds of thousands of ids."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) == 0:
+        return codes.astype(np.int64), uniques
+    order = pc.sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]

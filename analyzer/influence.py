@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .arrays import unique_sorted
+from .arrays import factorize_sorted, find_sorted, unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
 
@@ -143,23 +143,33 @@ def _buckets(endorse: pd.DataFrame, adopt: pd.DataFrame) -> pd.DataFrame:
     """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
     user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
     (k+1)-th did not arrive at the same instant)."""
-    e = endorse.sort_values(["product_id", "user_id", "at", "endorser_id"], kind="stable")
-    e = e.reset_index(drop=True)
-    pair = pd.MultiIndex.from_frame(e[["product_id", "user_id"]])
-    codes, _ = pd.factorize(pair)
+    n = len(endorse)
+    # integer codes in text order, shared by both frames, so one lexsort replaces a
+    # four-column sort of strings and the (product, user) lookups are on int64 keys
+    prod, _ = factorize_sorted(np.concatenate([endorse["product_id"].to_numpy(object),
+                                               adopt["product_id"].to_numpy(object)]))
+    user, users = factorize_sorted(np.concatenate([endorse["user_id"].to_numpy(object),
+                                                   adopt["user_id"].to_numpy(object)]))
+    endorser, _ = factorize_sorted(endorse["endorser_id"].to_numpy(object))
+    key = prod * max(len(users), 1) + user
+    t = endorse["at"].to_numpy(dtype=np.int64)
+    order = np.lexsort((endorser, t, key[:n]))
+    e = endorse.iloc[order].reset_index(drop=True)
+    ek, t = key[:n][order], t[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = ek[1:] != ek[:-1]
+    codes = np.cumsum(first) - 1
     e["pair"] = codes
-    e["k"] = e.groupby("pair", sort=False).cumcount().to_numpy() + 1
-    t = e["at"].to_numpy(dtype=np.int64)
-    t_next = np.full(len(t), NEVER, dtype=np.int64)
-    same_pair_next = codes[1:] == codes[:-1]
+    e["k"] = np.arange(n) - np.flatnonzero(first)[codes] + 1
+    t_next = np.full(n, NEVER, dtype=np.int64)
+    same_pair_next = ~first[1:]
     t_next[:-1][same_pair_next] = t[1:][same_pair_next]
     e["t_next"] = t_next
-    a = pd.Series(adopt["at"].to_numpy(dtype=np.int64),
-                  index=pd.MultiIndex.from_frame(adopt[["product_id", "user_id"]]))
-    found = a.reindex(pair)
-    adopted_at = np.full(len(e), NEVER, dtype=np.int64)
-    known = found.notna().to_numpy()
-    adopted_at[known] = found.to_numpy()[known].astype(np.int64)
+    ak = key[n:]
+    by_key = np.argsort(ak, kind="stable")
+    hit = find_sorted(ak[by_key], ek)
+    adopted_at = np.full(n, NEVER, dtype=np.int64)
+    adopted_at[hit >= 0] = adopt["at"].to_numpy(dtype=np.int64)[by_key][hit[hit >= 0]]
     e["adopted_at"] = adopted_at
     e["in_bucket"] = (adopted_at >= t) & (t != t_next)
     e["adopted"] = e["in_bucket"] & (adopted_at < t_next) & (adopted_at != NEVER)
