@@ -232,36 +232,26 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[in
     in the frontier (bottom-up, ``reach/frontier_bottom_up``), which reads far fewer
     friendships on the hops that reach most of the graph. Both give the same levels."""
     frontier = unique_sorted(seeds)
-    visited = frontier          # sorted internal ids, until the first bottom-up hop
-    every: np.ndarray | None = None   # all user ids, sorted; then `reached` is a mask over it
-    reached: np.ndarray | None = None
-    n_reached = len(frontier)
+    visited = frontier  # sorted internal ids
+    every: np.ndarray | None = None  # every user's id, sorted: fetched for the first bottom-up hop
     per_hop = [len(frontier)]
     for _ in range(hops):
-        unreached = total - n_reached
+        unreached = total - len(visited)
         if len(frontier) == 0 or unreached <= 0:
             per_hop.append(0)
             frontier = frontier[:0]
             continue
         if len(frontier) * BOTTOM_UP_RATIO > unreached:
             if every is None:
-                every = unique_sorted(np.asarray(
-                    runner.run("reach/user_nodes")[0]["nodes"], dtype=np.int64))
-                reached = np.zeros(len(every), dtype=bool)
-                reached[np.searchsorted(every, visited)] = True
-            fresh = unique_sorted(_run_split(runner, "reach/frontier_bottom_up", "candidates",
-                                             every[~reached], frontier=frontier.tolist()))
+                every = unique_sorted(np.asarray(runner.run("reach/user_nodes")[0]["nodes"],
+                                                 dtype=np.int64))
+            fresh = unique_sorted(_run_split(
+                runner, "reach/frontier_bottom_up", "candidates",
+                every[find_sorted(visited, every) < 0], frontier=frontier.tolist()))
         else:
             nodes = unique_sorted(_run_split(runner, "reach/frontier", "frontier", frontier))
-            if reached is None:
-                fresh = nodes[find_sorted(visited, nodes) < 0]
-            else:
-                fresh = nodes[~reached[np.searchsorted(every, nodes)]]
-        if reached is None:
-            visited = np.union1d(visited, fresh)
-        else:
-            reached[np.searchsorted(every, fresh)] = True
-        n_reached += len(fresh)
+            fresh = nodes[find_sorted(visited, nodes) < 0]
+        visited = unique_sorted(np.concatenate([visited, fresh]))
         per_hop.append(len(fresh))
         frontier = fresh
     return per_hop
