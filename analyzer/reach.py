@@ -43,7 +43,7 @@ OVERLAP_LIMIT = 64
 BOTTOM_UP_RATIO = 4
 #: Cypher engine: a hop's id list is cut into this many concurrent queries past this size
 CYPHER_PARTS = 2
-CYPHER_SPLIT_MIN = 50_000
+CYPHER_SPLIT_MIN = 10_000
 
 
 @dataclass
