@@ -358,6 +358,37 @@ def _in_order(pool: ThreadPoolExecutor, fn, items, ahead: int):
         yield pending.popleft().result()
 
 
+def _write_product(w: dict, uid, pid: str, promoters: np.ndarray, promo_ch: np.ndarray,
+                   promo_time: np.ndarray, rows: list[np.ndarray]) -> tuple[int, int]:
+    """Append one product's rows to the table writers; returns its (public, private)
+    exposure counts."""
+    exp_, sh, lk, buy, gf = rows
+    order = np.argsort(promo_time, kind="stable")
+    w["promotions"].write({"user_id": uid(promoters[order]),
+                           "product_id": repeated(pid, len(order)),
+                           "channel": _labels(ALL_CHANNELS, promo_ch[order]),
+                           "at": (promo_time[order] * 1000).astype(np.int64)})
+    # one exposure per (user, at, channel): drop exact repeats
+    exp_ = exp_[first_occurrences(exp_[:, 0], exp_[:, 1], exp_[:, 2])]
+    public = exp_[:, 4] == _PUBLIC
+    via = pc.if_else(pa.array(exp_[:, 3] >= 0), uid(np.maximum(exp_[:, 3], 0)),
+                     pa.scalar(None, pa.string()))
+    w["exposures"].write({"user_id": uid(exp_[:, 0]), "product_id": repeated(pid, len(exp_)),
+                          "at": exp_[:, 1], "channel": _labels(ALL_CHANNELS, exp_[:, 2]),
+                          "via_user_id": via, "domain": _labels(("private", "public"), public)})
+    w["shares"].write({"sharer_id": uid(sh[:, 0]), "recipient_id": uid(sh[:, 1]),
+                       "product_id": repeated(pid, len(sh)),
+                       "channel": _labels(SHARE_CHANNELS, sh[:, 2]), "at": sh[:, 3]})
+    w["likes"].write({"user_id": uid(lk[:, 0]), "product_id": repeated(pid, len(lk)),
+                      "at": lk[:, 1]})
+    w["purchases"].write({"user_id": uid(buy[:, 0]), "product_id": repeated(pid, len(buy)),
+                          "at": buy[:, 1], "channel": _labels(ALL_CHANNELS, buy[:, 2])})
+    w["gifts"].write({"giver_id": uid(gf[:, 0]), "recipient_id": uid(gf[:, 1]),
+                      "product_id": repeated(pid, len(gf)), "at": gf[:, 2]})
+    n_public = int(public.sum())
+    return n_public, len(exp_) - n_public
+
+
 def _labels(names: tuple[str, ...], codes: np.ndarray) -> pa.Array:
     """The text of each code (a channel or domain name), without a numpy string array."""
     return pa.array(names, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
@@ -449,6 +480,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             ratio = p.public_share / (1 - p.public_share)
             capacity = max(100_000, 8 * n)
             totals = {"exposures_private": 0, "exposures_public": 0, "truncated_products": 0}
+
             def simulate(pi: int):
                 mine = np.flatnonzero(promoter_product == pi)
                 promo_ch = np.array([CH[PROMOTION_CHANNELS[i]] for i in promo_channel_idx[mine]],
@@ -464,39 +496,12 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
             threads = max(1, min(os.cpu_count() or 1, p.products))
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 done = _in_order(pool, simulate, range(p.products), ahead=threads)
-                for pi, (mine, promo_ch, (exp_, sh, lk, buy, gf), full) in enumerate(done):
+                for pi, (mine, promo_ch, rows, full) in enumerate(done):
                     totals["truncated_products"] += int(full)
-                    pid = pids[pi]
-                    order = np.argsort(promo_time[mine], kind="stable")
-                    w["promotions"].write({
-                        "user_id": uid(promoter_users[mine][order]),
-                        "product_id": repeated(pid, len(mine)),
-                        "channel": _labels(ALL_CHANNELS, promo_ch[order]),
-                        "at": (promo_time[mine][order] * 1000).astype(np.int64)})
-                    # one exposure per (user, at, channel): drop exact repeats
-                    exp_ = exp_[first_occurrences(exp_[:, 0], exp_[:, 1], exp_[:, 2])]
-                    public = exp_[:, 4] == _PUBLIC
-                    totals["exposures_public"] += int(public.sum())
-                    totals["exposures_private"] += int(len(exp_) - public.sum())
-                    via = pc.if_else(pa.array(exp_[:, 3] >= 0), uid(np.maximum(exp_[:, 3], 0)),
-                                     pa.scalar(None, pa.string()))
-                    w["exposures"].write({
-                        "user_id": uid(exp_[:, 0]), "product_id": repeated(pid, len(exp_)),
-                        "at": exp_[:, 1], "channel": _labels(ALL_CHANNELS, exp_[:, 2]),
-                        "via_user_id": via,
-                        "domain": _labels(("private", "public"), public)})
-                    w["shares"].write({
-                        "sharer_id": uid(sh[:, 0]), "recipient_id": uid(sh[:, 1]),
-                        "product_id": repeated(pid, len(sh)),
-                        "channel": _labels(SHARE_CHANNELS, sh[:, 2]), "at": sh[:, 3]})
-                    w["likes"].write({"user_id": uid(lk[:, 0]),
-                                      "product_id": repeated(pid, len(lk)), "at": lk[:, 1]})
-                    w["purchases"].write({"user_id": uid(buy[:, 0]),
-                                          "product_id": repeated(pid, len(buy)),
-                                          "at": buy[:, 1],
-                                          "channel": _labels(ALL_CHANNELS, buy[:, 2])})
-                    w["gifts"].write({"giver_id": uid(gf[:, 0]), "recipient_id": uid(gf[:, 1]),
-                                      "product_id": repeated(pid, len(gf)), "at": gf[:, 2]})
+                    public, private = _write_product(
+                        w, uid, pids[pi], promoter_users[mine], promo_ch, promo_time[mine], rows)
+                    totals["exposures_public"] += public
+                    totals["exposures_private"] += private
                     if progress:
                         progress(pi + 1, p.products)
         finally:
