@@ -123,7 +123,7 @@ def _friendships_by_node(runner: Runner, snap: Snapshot, frame: pd.DataFrame) ->
                         "b": node_of_row[snap.codes("friendships", "user_b")]})
     for column in ("since", "probability"):
         if column in frame.columns:
-            out[column] = frame[column].to_numpy()
+            out[column] = frame[column].array  # keeps Int64 nulls as nulls, not NaN
     return out
 
 

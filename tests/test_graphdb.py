@@ -75,6 +75,22 @@ def test_export_round_trip_equals_input(runner):
         pd.testing.assert_frame_equal(got[name], want[name], check_dtype=False, obj=name)
 
 
+def test_friendships_with_some_missing_properties_round_trip(runner, tmp_path):
+    """The by-node-id path keeps a missing `since` or `probability` missing (not NaN, not
+    a float timestamp)."""
+    snap = read_snapshot(write_tables(
+        tmp_path, users="user_id\na\nb\nc\nd\n",
+        friendships="user_a,user_b,since,probability\n"
+                    "a,b,2020-01-02T03:04:05.678Z,0.25\n"
+                    "b,c,,0.5\n"
+                    "c,d,2021-05-06T00:00:00Z,\n"))
+    result = load_snapshot(runner, snap)
+    assert result.paths["friendships"] == "load/friendships_create_nodes"
+    got, want = normalised(export_tables(runner)), normalised(snap.tables)
+    pd.testing.assert_frame_equal(got["friendships"], want["friendships"], check_dtype=False)
+    assert got["friendships"]["since"].isna().tolist() == [False, True, False]
+
+
 def test_cli_export_writes_a_valid_snapshot_that_reloads(cli_run, runner, tmp_path):
     assert cli_run("load", str(SAMPLE)).exit_code == 0
     out = tmp_path / "copy"
