@@ -364,7 +364,7 @@ def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
     before it: users and products come first) has unique ids; -1 for unknown or null.
     ``indexes`` keeps each referenced id index, so its hash table is built once."""
     for col in TABLES[name].columns:
-        if col.references is None or col.name not in frame.columns:
+        if col.references is None or col.name not in frame.columns or (name, col.name) in refs:
             continue
         rt, rc = col.references
         ref = typed.get(rt)
@@ -379,12 +379,13 @@ def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
 
 def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
                       refs: dict, indexes: dict) -> None:
-    """Dangling references are errors. Columns resolved while their table was read
-    (``refs``) are checked on their positions; the others are looked up here, and kept in
-    ``refs`` where the referenced ids are unique (they must be, in a valid snapshot)."""
+    """Dangling references are errors. Columns are checked on their row positions
+    (``_resolve_references``, mostly done as each table was read); where the referenced
+    ids are not unique, or their table is absent, on the ids themselves."""
     for name, frame in snap_tables.items():
         table = TABLES[name]
         file, lines, loc = meta[name]
+        _resolve_references(name, frame, snap_tables, refs, indexes)
         for col in table.columns:
             if col.references is None or col.name not in frame.columns:
                 continue
@@ -393,17 +394,8 @@ def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Co
             if (name, col.name) in refs:
                 dangling = s.notna().to_numpy() & (refs[(name, col.name)] < 0)
             else:
-                if (rt, rc) not in indexes:
-                    ref = snap_tables.get(rt)
-                    indexes[(rt, rc)] = (_id_index(ref, rc) if ref is not None
-                                         else pd.Index([], dtype=object))
-                index = indexes[(rt, rc)]
-                if index.is_unique and not index.hasnans:
-                    pos = _positions(index, s)
-                    refs[(name, col.name)] = pos
-                    dangling = s.notna().to_numpy() & (pos < 0)
-                else:
-                    dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
+                index = indexes.get((rt, rc), pd.Index([], dtype=object))
+                dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
             if dangling.any():
                 idx = np.flatnonzero(dangling)
                 target = f"{rt}.{rc}" if rt in snap_tables else f"{rt}.{rc} ({rt} table is absent)"

@@ -64,7 +64,7 @@ def random_friendships(users: int, friendships: int, seed: int = 1) -> tuple[np.
         key = unique_sorted(key) if seen is None else np.setdiff1d(unique_sorted(key), seen,
                                                                   assume_unique=True)
         key = key[: need]
-        seen = key if seen is None else np.union1d(seen, key)
+        seen = key if seen is None else unique_sorted(np.concatenate([seen, key]))
         need = friendships - len(seen)
     rng.shuffle(seen)
     return seen // users, seen % users

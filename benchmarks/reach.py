@@ -178,7 +178,8 @@ def main() -> None:
                     t, r, got = timed(lambda: reach_neo4j(runner, seeds, args.hops,
                                                           per_seed=False).per_hop, args.runs)
                 assert got == want, (got, want)
-                rows.append(("diffusion Cypher engine on Neo4j (direction-optimizing, a query per hop)", t, r))
+                rows.append(("diffusion Cypher engine on Neo4j (direction-optimizing, a query "
+                             "per hop)", t, r))
             finally:
                 stop(cfg)
     finally:
