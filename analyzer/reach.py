@@ -211,16 +211,22 @@ def _run_split(runner, module: str, split: str, values: np.ndarray, **params) ->
     """Run ``module`` with ``values`` (the ``split`` parameter) cut into CYPHER_PARTS pieces
     on concurrent sessions (the server runs each query on one core); the ``nodes`` lists
     returned, joined."""
-    parts = CYPHER_PARTS if len(values) >= CYPHER_SPLIT_MIN else 1
-    chunks = np.array_split(values, parts)
+    chunks = np.array_split(values, _parts(len(values)))
+    return _on_sessions(lambda k: runner.run(module, **{split: chunks[k].tolist()},
+                                             **params)[0]["nodes"], len(chunks))
 
-    def one(chunk: np.ndarray) -> list[int]:
-        return runner.run(module, **{split: chunk.tolist()}, **params)[0]["nodes"]
 
+def _parts(n: int) -> int:
+    return CYPHER_PARTS if n >= CYPHER_SPLIT_MIN else 1
+
+
+def _on_sessions(one, parts: int) -> np.ndarray:
+    """``one(0) ... one(parts - 1)`` (each a list of node ids) on concurrent sessions,
+    joined."""
     if parts == 1:
-        return np.asarray(one(chunks[0]), dtype=np.int64)
+        return np.asarray(one(0), dtype=np.int64)
     with ThreadPoolExecutor(max_workers=parts) as pool:
-        out = list(pool.map(one, chunks))
+        out = list(pool.map(one, range(parts)))
     return np.concatenate([np.asarray(o, dtype=np.int64) for o in out])
 
 
@@ -230,31 +236,65 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[in
     A hop expands the frontier (top-down, ``reach/frontier``) while the frontier is small
     against the users not reached yet; past that, each unreached user looks for one friend
     in the frontier (bottom-up, ``reach/frontier_bottom_up``), which reads far fewer
-    friendships on the hops that reach most of the graph. Both give the same levels."""
+    friendships on the hops that reach most of the graph. Both give the same levels.
+
+    Every user's node id (the bottom-up candidates) is fetched on a second session once a
+    hop's frontier is large enough to be split, so that it overlaps that hop's expansion."""
     frontier = unique_sorted(seeds)
     visited = frontier  # sorted internal ids
-    every: np.ndarray | None = None  # every user's id, sorted: fetched for the first bottom-up hop
+    unreached: np.ndarray | None = None  # sorted ids of the users not reached, once known
     per_hop = [len(frontier)]
-    for _ in range(hops):
-        unreached = total - len(visited)
-        if len(frontier) == 0 or unreached <= 0:
-            per_hop.append(0)
-            frontier = frontier[:0]
-            continue
-        if len(frontier) * BOTTOM_UP_RATIO > unreached:
-            if every is None:
-                every = unique_sorted(np.asarray(runner.run("reach/user_nodes")[0]["nodes"],
-                                                 dtype=np.int64))
-            fresh = unique_sorted(_run_split(
-                runner, "reach/frontier_bottom_up", "candidates",
-                every[find_sorted(visited, every) < 0], frontier=frontier.tolist()))
-        else:
-            nodes = unique_sorted(_run_split(runner, "reach/frontier", "frontier", frontier))
-            fresh = nodes[find_sorted(visited, nodes) < 0]
-        visited = unique_sorted(np.concatenate([visited, fresh]))
-        per_hop.append(len(fresh))
-        frontier = fresh
+    with ThreadPoolExecutor(max_workers=1) as background:
+        every = None  # Future: every user's node id
+        for hop in range(1, hops + 1):
+            left = total - len(visited)
+            if len(frontier) == 0 or left <= 0:
+                per_hop.append(0)
+                frontier = frontier[:0]
+                continue
+            bottom_up = len(frontier) * BOTTOM_UP_RATIO > left
+            if every is None and (bottom_up or (len(frontier) >= CYPHER_SPLIT_MIN
+                                                and hop < hops)):
+                every = background.submit(_user_nodes, runner)
+            if bottom_up:
+                if unreached is None:
+                    users = every.result()
+                    unreached = users[find_sorted(visited, users) < 0]
+                fresh = unique_sorted(_bottom_up(runner, unreached, frontier))
+                unreached = unreached[find_sorted(fresh, unreached) < 0]
+            else:
+                nodes = unique_sorted(_run_split(runner, "reach/frontier", "frontier", frontier))
+                fresh = nodes[find_sorted(visited, nodes) < 0]
+            visited = np.sort(np.concatenate([visited, fresh]), kind="stable")  # two sorted runs
+            per_hop.append(len(fresh))
+            frontier = fresh
     return per_hop
+
+
+def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray) -> np.ndarray:
+    """One bottom-up hop: the users in ``unreached`` with a friend in ``frontier``, checked
+    in slices on concurrent sessions. Each query receives either its slice and the
+    frontier, or the whole unreached list (the frontier's complement) when that is the
+    shorter message."""
+    parts = _parts(len(unreached))
+    bounds = np.linspace(0, len(unreached), parts + 1).astype(np.int64)
+    by_complement = len(unreached) < len(unreached) // parts + len(frontier)
+    whole = unreached.tolist() if by_complement else None
+    front = None if by_complement else frontier.tolist()
+
+    def one(k: int) -> list[int]:
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        if by_complement:
+            return runner.run("reach/frontier_bottom_up", candidates=whole, lo=lo, hi=hi,
+                              frontier=None)[0]["nodes"]
+        return runner.run("reach/frontier_bottom_up", candidates=unreached[lo:hi].tolist(),
+                          lo=0, hi=hi - lo, frontier=front)[0]["nodes"]
+
+    return _on_sessions(one, parts)
+
+
+def _user_nodes(runner) -> np.ndarray:
+    return unique_sorted(np.asarray(runner.run("reach/user_nodes")[0]["nodes"], dtype=np.int64))
 
 
 def _roles(roles) -> list[str]:

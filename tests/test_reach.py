@@ -151,18 +151,29 @@ def test_cypher_bfs_directions_and_splits_give_the_same_levels(runner, tmp_path,
         tmp_path / "s" / "friendships.csv", index=False)
     load_snapshot(runner, read_snapshot(tmp_path / "s"))
     g = graph.to_networkx()
+    forms = set()  # how bottom-up hops were sent: with the frontier, or as its complement
+    run = runner.run
+
+    def spy(module, *args, **params):
+        if module == "reach/frontier_bottom_up":
+            forms.add("complement" if params["frontier"] is None else "frontier")
+        return run(module, *args, **params)
+
+    monkeypatch.setattr(runner, "run", spy)
     rng = np.random.default_rng(8)
     for _ in range(3):
         seeds = list(rng.choice(ids, int(rng.integers(1, 8)), replace=False))
         got = reach_neo4j(runner, seeds, 6, per_seed=False).per_hop
         assert got == oracle_per_hop(g, seeds, 6)
+    assert forms == ({"complement", "frontier"} if ratio else set())
 
 
 @pytest.mark.neo4j
 def test_cypher_plans_do_not_enumerate_paths(runner):
     frontier_ops = runner.explain("reach/frontier", frontier=[0])
     assert not any(op.startswith("VarLengthExpand(All)") for op in frontier_ops)
-    bottom_up_ops = runner.explain("reach/frontier_bottom_up", candidates=[0], frontier=[1])
+    bottom_up_ops = runner.explain("reach/frontier_bottom_up", candidates=[0], lo=0, hi=1,
+                                   frontier=[1])
     assert not any(op.startswith("VarLengthExpand") for op in bottom_up_ops), bottom_up_ops
     seed_ops = runner.explain("reach/seed_reach", slots={"hops": 6}, seed="u1")
     assert not any(op.startswith("VarLengthExpand(All)") for op in seed_ops), seed_ops

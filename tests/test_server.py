@@ -37,6 +37,11 @@ def own_server(tmp_path, free_port):
 
 
 def test_start_twice_status_and_stop(own_server):
+    # the JVM gets Neo4j's own --add-opens: no page-cache fallback, no failed file advice
+    debug_log = (own_server.data_dir / "logs" / "debug.log").read_text()
+    assert "Bolt enabled" in debug_log, debug_log[-2000:]
+    for warning in ("using fallback mode", "Incorrect file descriptor"):
+        assert warning not in debug_log
     cli_runner = CliRunner()
     args = ["neo4j", "start", "--home", str(own_server.home), "--port", str(own_server.port)]
     again = cli_runner.invoke(cli, args)

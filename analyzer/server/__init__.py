@@ -29,6 +29,17 @@ HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
 LAUNCHER = HERE / "DiffusionNeo4j.java"
 NEO4J_VERSION = re.search(r"<neo4j.version>([^<]+)<", POM.read_text()).group(1)
+#: The JVM options Neo4j's own launcher passes (its default neo4j.conf, 5.26). Without the
+#: --add-opens the page cache falls back to a slower mode ("Reflection access to
+#: java.nio.DirectByteBuffer is not available") and file-descriptor advice fails.
+JVM_OPTIONS = (
+    "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields", "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024", "-Dio.netty.tryReflectionSetAccessible=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+    "-Dlog4j2.disable.jmx=true",
+)
 DOCKER_HINT = ("Users with Docker can run `docker compose -f docker/compose.yml up -d` instead "
                "and point NEO4J_URI at it.")
 
@@ -243,7 +254,7 @@ def start(cfg: ServerConfig, *, timeout: float = 180.0, echo=print) -> tuple[Ser
     cfg.log_file.parent.mkdir(parents=True, exist_ok=True)
     heap = parse_size(cfg.heap)
     cmd = [
-        _require_tool("java"), f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC",
+        _require_tool("java"), f"-Xms{heap}", f"-Xmx{heap}", *JVM_OPTIONS,
         "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
         "-cp", f"{cfg.classes_dir}{os.pathsep}{cfg.lib_dir}/*", "DiffusionNeo4j",
         str(cfg.data_dir), str(cfg.port), str(parse_size(cfg.pagecache)),
@@ -305,9 +316,10 @@ def bulk_import(cfg: ServerConfig, nodes: list[tuple[str, Path]], relationships:
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "neo4j.conf").touch()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [_require_tool("java"), f"-Xmx{parse_size(cfg.heap)}", "-Dfile.encoding=UTF-8",
-           "-cp", f"{cfg.lib_dir}/*", "org.neo4j.cli.AdminTool", "database", "import", "full",
-           "neo4j", "--overwrite-destination=true", "--id-type=string",
+    cmd = [_require_tool("java"), f"-Xmx{parse_size(cfg.heap)}", *JVM_OPTIONS,
+           "-Dfile.encoding=UTF-8", "-cp", f"{cfg.lib_dir}/*", "org.neo4j.cli.AdminTool",
+           "database", "import", "full", "neo4j", "--overwrite-destination=true",
+           "--id-type=string",
            f"--multiline-fields={'true' if multiline else 'false'}",
            f"--report-file={cfg.home / 'logs' / 'import.report'}"]
     cmd += [f"--nodes={label}={path}" for label, path in nodes]
