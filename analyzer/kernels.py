@@ -254,23 +254,21 @@ def bit_counts(reached, n_seeds):
     per_seed = np.zeros(n_seeds, dtype=np.int64)
     carried = np.zeros(n, dtype=np.int8)
     owner = np.full(n, -1, dtype=np.int32)
+    one = np.uint64(1)
     for v in range(n):
         c = 0
         for w in range(words):
             x = reached[v, w]
-            while x:
-                low = x & (~x + np.uint64(1))
-                b = 0
-                t = low
-                while t > np.uint64(1):
-                    t >>= np.uint64(1)
-                    b += 1
-                j = w * 64 + b
-                per_seed[j] += 1
-                if c == 0:
-                    owner[v] = j
-                c += 1
-                x ^= low
+            b = 0
+            while x:  # at most 64 steps a word (finding each bit's index by shifting it
+                if x & one:  # down cost up to 63 steps per bit: 14 s for 10k seeds)
+                    j = w * 64 + b
+                    per_seed[j] += 1
+                    if c == 0:
+                        owner[v] = j
+                    c += 1
+                x >>= one
+                b += 1
         carried[v] = min(c, 2)
     return per_seed, carried, owner
 

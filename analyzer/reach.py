@@ -9,8 +9,9 @@ Two engines answer the same question with identical numbers:
   direction-optimizing BFS for the whole seed set, a query per hop: top-down
   (``reach/frontier``) while the frontier is small, bottom-up
   (``reach/frontier_bottom_up``) once it is large, each hop split over two
-  concurrent sessions; per-seed sets use the planner's pruning BFS
-  (``reach/seed_reach``), one per seed.
+  concurrent sessions. Per-seed and unique reach: the friendships among the
+  users it reached (``reach/ball_friendships``) are fetched once and swept
+  with the memory engine's bit-parallel kernel, not one traversal per seed.
 
 Definitions (docs/reach.md): ``per_hop[h]`` is the number of users whose
 shortest friendship distance to the seed set is exactly ``h``; hop 0 is the
@@ -29,7 +30,7 @@ import pandas as pd
 
 from .arrays import find_sorted, unique_sorted
 from .errors import DiffusionError, InputError
-from .graph import FriendGraph
+from .graph import FriendGraph, csr_from_pairs
 from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
 
 __all__ = ["ReachResult", "ROLES", "reach_memory", "reach_neo4j", "product_seeds_snapshot",
@@ -121,17 +122,6 @@ def _overlap_frame(seeds: list[str], member: np.ndarray) -> pd.DataFrame:
                              kind="stable").reset_index(drop=True)
 
 
-def _summarise_sets(seeds: list[str], member: np.ndarray, is_seed: np.ndarray,
-                    overlap: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """member[v, j]: user v (not seed j itself) is within H of seed j."""
-    reach = member.sum(axis=0)
-    carried = member.sum(axis=1)
-    lone = (carried == 1) & ~is_seed
-    unique = np.bincount(member[lone].argmax(axis=1), minlength=len(seeds))
-    return (_per_seed_frame(seeds, reach, unique),
-            _overlap_frame(seeds, member) if overlap else None)
-
-
 def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool = True,
                  overlap: bool | None = None, product: str | None = None,
                  roles: list[str] | None = None) -> ReachResult:
@@ -147,16 +137,27 @@ def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool 
                          product=product, roles=roles or [])
     if not per_seed:
         return result
+    result.per_seed, result.overlap = _per_seed_sweeps(graph.indptr, graph.indices, pos, seeds,
+                                                       hops, overlap)
+    return result
+
+
+def _per_seed_sweeps(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray,
+                     seeds: list[str], hops: int, overlap: bool | None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per-seed reach, unique reach and (optionally) overlap from bit-parallel BFS sweeps of
+    up to SEEDS_PER_SWEEP seeds each (``pos``: the seeds' positions in the CSR arrays)."""
+    n = len(indptr) - 1
     overlap = len(seeds) <= OVERLAP_LIMIT if overlap is None else overlap
-    is_seed = np.zeros(graph.n_users, dtype=bool)
+    is_seed = np.zeros(n, dtype=bool)
     is_seed[pos] = True
     reach = np.zeros(len(pos), dtype=np.int64)
-    carried = np.zeros(graph.n_users, dtype=np.int64)
-    owner = np.full(graph.n_users, -1, dtype=np.int64)
+    carried = np.zeros(n, dtype=np.int64)
+    owner = np.full(n, -1, dtype=np.int64)
     member_cols = []
     for start in range(0, len(pos), SEEDS_PER_SWEEP):
         chunk = pos[start:start + SEEDS_PER_SWEEP]
-        bits = seed_bitsets(graph.indptr, graph.indices, chunk, hops)
+        bits = seed_bitsets(indptr, indices, chunk, hops)
         for j, s in enumerate(chunk):  # a seed does not reach itself
             bits[s, j // 64] &= ~np.uint64(1 << (j % 64))
         counts, c, o = bit_counts(bits, len(chunk))
@@ -169,10 +170,8 @@ def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool 
                                              bitorder="little")[:, :len(chunk)].astype(bool))
     lone = (carried == 1) & ~is_seed
     unique = np.bincount(owner[lone], minlength=len(pos))
-    result.per_seed = _per_seed_frame(seeds, reach, unique)
-    if overlap:
-        result.overlap = _overlap_frame(seeds, np.concatenate(member_cols, axis=1))
-    return result
+    return (_per_seed_frame(seeds, reach, unique),
+            _overlap_frame(seeds, np.concatenate(member_cols, axis=1)) if overlap else None)
 
 
 def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
@@ -190,21 +189,37 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
                                            else "")
         raise InputError(f"unknown user id(s): {shown}", field="seeds")
     total = runner.run("admin/node_count")[0]["users"]
-    per_hop = _per_hop_cypher(runner, np.fromiter(found.values(), dtype=np.int64), hops, total)
+    seed_nodes = np.array([found[s] for s in wanted], dtype=np.int64)
+    per_hop, ball = _per_hop_cypher(runner, seed_nodes, hops, total)
     result = ReachResult("neo4j", hops, wanted, per_hop, total, product=product,
                          roles=roles or [])
-    if not per_seed:
-        return result
-    overlap = len(wanted) <= OVERLAP_LIMIT if overlap is None else overlap
-    sets = [runner.run("reach/seed_reach", slots={"hops": hops}, seed=s)[0]["users"]
-            for s in wanted]
-    universe = pd.Index(sorted(set().union(*sets, wanted)))
-    member = np.zeros((len(universe), len(wanted)), dtype=bool)
-    for j, users in enumerate(sets):
-        member[universe.get_indexer(users), j] = True
-    is_seed = universe.isin(wanted)
-    result.per_seed, result.overlap = _summarise_sets(wanted, member, is_seed, overlap)
+    if per_seed:
+        indptr, indices = _ball_graph(runner, ball)
+        result.per_seed, result.overlap = _per_seed_sweeps(
+            indptr, indices, find_sorted(ball, seed_nodes), wanted, hops, overlap)
     return result
+
+
+def _ball_graph(runner, ball: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays of the friendship graph induced on ``ball`` (sorted node ids; a node's
+    position in it is its CSR position). Every path of at most H hops from a seed stays
+    within H hops of that seed, so per-seed reach on this graph equals per-seed reach on
+    the whole one: one traversal's worth of friendships for all seeds, not one per seed."""
+    chunks = np.array_split(ball, _parts(len(ball)))
+
+    def one(k: int) -> tuple[list[int], list[int]]:
+        row = runner.run("reach/ball_friendships", nodes=chunks[k].tolist())[0]
+        return row["a"], row["b"]
+
+    if len(chunks) == 1:
+        pairs = [one(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            pairs = list(pool.map(one, range(len(chunks))))
+    a = find_sorted(ball, np.concatenate([np.asarray(p[0], dtype=np.int64) for p in pairs]))
+    b = find_sorted(ball, np.concatenate([np.asarray(p[1], dtype=np.int64) for p in pairs]))
+    inside = b >= 0  # a is in the ball by construction
+    return csr_from_pairs(len(ball), a[inside], b[inside])
 
 
 def _run_split(runner, module: str, split: str, values: np.ndarray, **params) -> np.ndarray:
@@ -230,7 +245,8 @@ def _on_sessions(one, parts: int) -> np.ndarray:
     return np.concatenate([np.asarray(o, dtype=np.int64) for o in out])
 
 
-def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[int]:
+def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
+                    total: int) -> tuple[list[int], np.ndarray]:
     """Direction-optimizing BFS on the server, one query per hop (docs/reach.md).
 
     A hop expands the frontier (top-down, ``reach/frontier``) while the frontier is small
@@ -239,7 +255,8 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[in
     friendships on the hops that reach most of the graph. Both give the same levels.
 
     Every user's node id (the bottom-up candidates) is fetched on a second session once a
-    hop's frontier is large enough to be split, so that it overlaps that hop's expansion."""
+    hop's frontier is large enough to be split, so that it overlaps that hop's expansion.
+    Returns the users per hop and the sorted node ids of every user reached (seeds too)."""
     frontier = unique_sorted(seeds)
     visited = frontier  # sorted internal ids
     unreached: np.ndarray | None = None  # sorted ids of the users not reached, once known
@@ -268,7 +285,7 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int) -> list[in
             visited = np.sort(np.concatenate([visited, fresh]), kind="stable")  # two sorted runs
             per_hop.append(len(fresh))
             frontier = fresh
-    return per_hop
+    return per_hop, visited
 
 
 def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray) -> np.ndarray:

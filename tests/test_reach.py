@@ -106,19 +106,23 @@ def test_ego_facebook_layers_from_user_0():
 
 # --------------------------------------------------------------------------- Neo4j parity
 
+def load_graph(runner, graph: FriendGraph, root) -> np.ndarray:
+    """Load ``graph`` into Neo4j through a snapshot at ``root``; returns its user ids."""
+    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
+    keep = src < graph.indices
+    ids = graph.user_ids.to_numpy()
+    root.mkdir()
+    pd.DataFrame({"user_id": ids}).to_csv(root / "users.csv", index=False)
+    pd.DataFrame({"user_a": ids[src[keep]], "user_b": ids[graph.indices[keep]]}).to_csv(
+        root / "friendships.csv", index=False)
+    load_snapshot(runner, read_snapshot(root))
+    return ids
+
 
 @pytest.mark.neo4j
 def test_cypher_engine_matches_memory_and_networkx(runner, tmp_path):
     graph = random_graph(400, 1100, seed=11)
-    users = pd.DataFrame({"user_id": graph.user_ids})
-    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
-    keep = src < graph.indices
-    ids = graph.user_ids.to_numpy()
-    (tmp_path / "s").mkdir()
-    users.to_csv(tmp_path / "s" / "users.csv", index=False)
-    pd.DataFrame({"user_a": ids[src[keep]], "user_b": ids[graph.indices[keep]]}).to_csv(
-        tmp_path / "s" / "friendships.csv", index=False)
-    load_snapshot(runner, read_snapshot(tmp_path / "s"))
+    ids = load_graph(runner, graph, tmp_path / "s")
     projected = project_neo4j(runner)
     assert projected.n_friendships == graph.n_friendships
     g = graph.to_networkx()
@@ -132,6 +136,35 @@ def test_cypher_engine_matches_memory_and_networkx(runner, tmp_path):
         assert cy.per_hop == mem.per_hop == via.per_hop == oracle_per_hop(g, seeds, hops)
         assert cy.to_dict()["per_seed"] == mem.to_dict()["per_seed"]
         assert cy.to_dict()["overlap"] == mem.to_dict()["overlap"]
+        # per seed, against networkx; reach/seed_reach (for `diffusion query`) agrees
+        for row in cy.to_dict()["per_seed"]:
+            ball = nx.single_source_shortest_path_length(g, row["user_id"], cutoff=hops)
+            assert row["reach"] == len(ball) - 1
+            got = runner.run("reach/seed_reach", slots={"hops": hops}, seed=row["user_id"])
+            assert sorted(got[0]["users"]) == sorted(u for u in ball if u != row["user_id"])
+
+
+@pytest.mark.neo4j
+def test_cypher_per_seed_reach_does_not_cost_a_query_per_seed(runner, tmp_path,
+                                                                         monkeypatch):
+    graph = random_graph(500, 1500, seed=21)
+    ids = load_graph(runner, graph, tmp_path / "s")
+    calls: list[str] = []
+    run = runner.run
+
+    def spy(module, *args, **params):
+        calls.append(module)
+        return run(module, *args, **params)
+
+    monkeypatch.setattr(runner, "run", spy)
+    for n in (3, 60):
+        seeds = list(np.random.default_rng(n).choice(ids, n, replace=False))
+        calls.clear()
+        cy = reach_neo4j(runner, seeds, 3)
+        assert cy.to_dict()["per_seed"] == reach_memory(graph, seeds, 3).to_dict()["per_seed"]
+        assert "reach/seed_reach" not in calls and calls.count("reach/ball_friendships") == 1
+        # seed lookup, user count, every user's node id, one query per hop, the ball
+        assert len(calls) <= 4 + 3, calls
 
 
 @pytest.mark.neo4j
@@ -142,14 +175,7 @@ def test_cypher_bfs_directions_and_splits_give_the_same_levels(runner, tmp_path,
     monkeypatch.setattr("analyzer.reach.BOTTOM_UP_RATIO", ratio)
     monkeypatch.setattr("analyzer.reach.CYPHER_SPLIT_MIN", split_min)
     graph = random_graph(300, 700, seed=5)
-    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
-    keep = src < graph.indices
-    ids = graph.user_ids.to_numpy()
-    (tmp_path / "s").mkdir()
-    pd.DataFrame({"user_id": ids}).to_csv(tmp_path / "s" / "users.csv", index=False)
-    pd.DataFrame({"user_a": ids[src[keep]], "user_b": ids[graph.indices[keep]]}).to_csv(
-        tmp_path / "s" / "friendships.csv", index=False)
-    load_snapshot(runner, read_snapshot(tmp_path / "s"))
+    ids = load_graph(runner, graph, tmp_path / "s")
     g = graph.to_networkx()
     forms = set()  # how bottom-up hops were sent: with the frontier, or as its complement
     run = runner.run
