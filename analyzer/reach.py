@@ -211,13 +211,9 @@ def _ball_graph(runner, ball: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         row = runner.run("reach/ball_friendships", nodes=chunks[k].tolist())[0]
         return row["a"], row["b"]
 
-    if len(chunks) == 1:
-        pairs = [one(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            pairs = list(pool.map(one, range(len(chunks))))
-    a = find_sorted(ball, np.concatenate([np.asarray(p[0], dtype=np.int64) for p in pairs]))
-    b = find_sorted(ball, np.concatenate([np.asarray(p[1], dtype=np.int64) for p in pairs]))
+    pairs = _on_sessions(one, len(chunks))
+    a = find_sorted(ball, _joined(p[0] for p in pairs))
+    b = find_sorted(ball, _joined(p[1] for p in pairs))
     inside = b >= 0  # a is in the ball by construction
     return csr_from_pairs(len(ball), a[inside], b[inside])
 
@@ -227,22 +223,25 @@ def _run_split(runner, module: str, split: str, values: np.ndarray, **params) ->
     on concurrent sessions (the server runs each query on one core); the ``nodes`` lists
     returned, joined."""
     chunks = np.array_split(values, _parts(len(values)))
-    return _on_sessions(lambda k: runner.run(module, **{split: chunks[k].tolist()},
-                                             **params)[0]["nodes"], len(chunks))
+    return _joined(_on_sessions(lambda k: runner.run(module, **{split: chunks[k].tolist()},
+                                                     **params)[0]["nodes"], len(chunks)))
 
 
 def _parts(n: int) -> int:
     return CYPHER_PARTS if n >= CYPHER_SPLIT_MIN else 1
 
 
-def _on_sessions(one, parts: int) -> np.ndarray:
-    """``one(0) ... one(parts - 1)`` (each a list of node ids) on concurrent sessions,
-    joined."""
+def _on_sessions(one, parts: int) -> list:
+    """``[one(0), ..., one(parts - 1)]``, run on concurrent sessions when parts > 1."""
     if parts == 1:
-        return np.asarray(one(0), dtype=np.int64)
+        return [one(0)]
     with ThreadPoolExecutor(max_workers=parts) as pool:
-        out = list(pool.map(one, range(parts)))
-    return np.concatenate([np.asarray(o, dtype=np.int64) for o in out])
+        return list(pool.map(one, range(parts)))
+
+
+def _joined(lists) -> np.ndarray:
+    """Lists of node ids as one int64 array."""
+    return np.concatenate([np.asarray(x, dtype=np.int64) for x in lists])
 
 
 def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
@@ -307,7 +306,7 @@ def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray) -> np.ndarra
         return runner.run("reach/frontier_bottom_up", candidates=unreached[lo:hi].tolist(),
                           lo=0, hi=hi - lo, frontier=front)[0]["nodes"]
 
-    return _on_sessions(one, parts)
+    return _joined(_on_sessions(one, parts))
 
 
 def _user_nodes(runner) -> np.ndarray:
