@@ -257,6 +257,16 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.astype("string").astype(object)
 
 
+def _shared(values: np.ndarray, pos: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[pos]`` (None where pos < 0) as an object column whose rows share the string
+    objects of ``values``: 8 bytes a row instead of a string object each (a 1M-user snapshot
+    has 24M exposure rows, each with three ids, a channel and a domain)."""
+    out = np.full(len(pos), None, dtype=object)
+    hit = pos >= 0
+    out[hit] = values[pos[hit]]
+    return pd.Series(out, index=index, dtype=object)
+
+
 def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines: np.ndarray,
                     out: _Collector, loc: Literal["line", "row"]) -> pd.Series:
     null = _nulls(raw).to_numpy()
@@ -301,7 +311,8 @@ def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines:
         s = _as_text(raw)
         bad(present & ~s.isin(allowed).to_numpy(), f"unknown-{kind}",
             f"unknown {kind}; expected one of: {', '.join(allowed)}")
-        return s.where(present, None)
+        codes, uniques = pd.factorize(s.where(present, None))
+        return _shared(np.asarray(uniques, dtype=object), codes, raw.index)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(raw.dtype):
             return raw.astype("boolean")
@@ -374,7 +385,10 @@ def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
             indexes[(rt, rc)] = _id_index(ref, rc)
         index = indexes[(rt, rc)]
         if index.is_unique and not index.hasnans:
-            refs[(name, col.name)] = _positions(index, frame[col.name])
+            pos = _positions(index, frame[col.name])
+            refs[(name, col.name)] = pos
+            if frame[col.name].notna().sum() == (pos >= 0).sum():  # every id known: share
+                frame[col.name] = _shared(index.to_numpy(), pos, frame.index)  # the strings
 
 
 def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,

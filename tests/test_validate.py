@@ -33,6 +33,28 @@ def test_sample_is_clean():
     assert snap["users"].loc[0, "joined_at"] == 1551402000000  # 2019-03-01T09:00+08:00
 
 
+def test_typed_columns_share_their_strings():
+    """Reference and channel columns are object columns whose rows share string objects
+    (the referenced table's ids, one object per channel), with the same values."""
+    raw = {name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
+           for name in ("users", "exposures")}
+    snap = read_snapshot(SAMPLE)
+    users, exposures = snap["users"]["user_id"], snap["exposures"]
+    for column in ("user_id", "via_user_id", "channel", "domain"):
+        col = exposures[column]
+        assert col.dtype == object
+        want = [None if v == "" else v for v in raw["exposures"][column]]
+        assert col.tolist() == want
+    by_id = {u: u for u in users}  # each id -> the users table's own string object
+    assert all(v is by_id[v] for v in exposures["user_id"])
+    via = exposures["via_user_id"].dropna()
+    assert len(via) and all(v is by_id[v] for v in via)
+    assert exposures["via_user_id"].isna().sum() == (raw["exposures"]["via_user_id"] == "").sum()
+    for column in ("channel", "domain"):
+        col = exposures[column]
+        assert len({id(v) for v in col}) == col.nunique()
+
+
 def test_missing_required_table(tmp_path):
     write_tables(tmp_path, friendships=None)
     _, report, p = only_problem(tmp_path, "missing-table")
