@@ -518,7 +518,8 @@ def _read_users_file(path: Path) -> list[str]:
 @click.option("--snapshot", type=click.Path(path_type=Path),
               help="Answer straight from a snapshot directory, no database needed.")
 @click.option("--per-seed/--no-per-seed", default=True, show_default=True,
-              help="Per-seed reach and unique reach (one pruning BFS per seed on neo4j).")
+              help="Per-seed reach and unique reach (bit-parallel sweeps, 256 seeds each; on "
+                   "neo4j over the friendships among the users reached).")
 @click.option("--overlap/--no-overlap", default=None,
               help="Pairwise overlap between seeds [default: on for at most 64 seeds].")
 @connection_options

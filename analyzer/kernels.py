@@ -260,8 +260,8 @@ def bit_counts(reached, n_seeds):
         for w in range(words):
             x = reached[v, w]
             b = 0
-            while x:  # at most 64 steps a word (finding each bit's index by shifting it
-                if x & one:  # down cost up to 63 steps per bit: 14 s for 10k seeds)
+            while x:  # the word's bits, lowest first: one step per bit position
+                if x & one:
                     j = w * 64 + b
                     per_seed[j] += 1
                     if c == 0:

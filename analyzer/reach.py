@@ -205,26 +205,20 @@ def _ball_graph(runner, ball: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     position in it is its CSR position). Every path of at most H hops from a seed stays
     within H hops of that seed, so per-seed reach on this graph equals per-seed reach on
     the whole one: one traversal's worth of friendships for all seeds, not one per seed."""
-    chunks = np.array_split(ball, _parts(len(ball)))
-
-    def one(k: int) -> tuple[list[int], list[int]]:
-        row = runner.run("reach/ball_friendships", nodes=chunks[k].tolist())[0]
-        return row["a"], row["b"]
-
-    pairs = _on_sessions(one, len(chunks))
-    a = find_sorted(ball, _joined(p[0] for p in pairs))
-    b = find_sorted(ball, _joined(p[1] for p in pairs))
+    rows = _run_split(runner, "reach/ball_friendships", "nodes", ball)
+    a = find_sorted(ball, _joined(r["a"] for r in rows))
+    b = find_sorted(ball, _joined(r["b"] for r in rows))
     inside = b >= 0  # a is in the ball by construction
     return csr_from_pairs(len(ball), a[inside], b[inside])
 
 
-def _run_split(runner, module: str, split: str, values: np.ndarray, **params) -> np.ndarray:
+def _run_split(runner, module: str, split: str, values: np.ndarray, **params) -> list[dict]:
     """Run ``module`` with ``values`` (the ``split`` parameter) cut into CYPHER_PARTS pieces
-    on concurrent sessions (the server runs each query on one core); the ``nodes`` lists
-    returned, joined."""
+    on concurrent sessions (the server runs each query on one core); the one row each
+    piece returns, in order."""
     chunks = np.array_split(values, _parts(len(values)))
-    return _joined(_on_sessions(lambda k: runner.run(module, **{split: chunks[k].tolist()},
-                                                     **params)[0]["nodes"], len(chunks)))
+    return _on_sessions(lambda k: runner.run(module, **{split: chunks[k].tolist()},
+                                             **params)[0], len(chunks))
 
 
 def _parts(n: int) -> int:
@@ -279,7 +273,8 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
                 fresh = unique_sorted(_bottom_up(runner, unreached, frontier))
                 unreached = unreached[find_sorted(fresh, unreached) < 0]
             else:
-                nodes = unique_sorted(_run_split(runner, "reach/frontier", "frontier", frontier))
+                rows = _run_split(runner, "reach/frontier", "frontier", frontier)
+                nodes = unique_sorted(_joined(r["nodes"] for r in rows))
                 fresh = nodes[find_sorted(visited, nodes) < 0]
             visited = np.sort(np.concatenate([visited, fresh]), kind="stable")  # two sorted runs
             per_hop.append(len(fresh))

@@ -104,8 +104,8 @@ def build_report(session, product: str, *, compare: str | None = None,
         roles = ["promoters", "sharers", "endorsers", "buyers"]
         notes.append("the product has no promoters; reach starts from all its users")
     if session.product_users(product, roles):
-        # the in-memory engine (same numbers as Cypher, tested): per-seed unique reach is
-        # one bit-parallel sweep there, but one pruning BFS per seed in Cypher
+        # the in-memory engine (same numbers as Cypher, tested) on the session's projection,
+        # which is cached on the session: --with-promoters reuses it
         sections["reach"] = session.reach(product, roles=roles, hops=hops, engine="memory")
     else:
         notes.append("the product has no users in any role; no reach")
