@@ -228,6 +228,33 @@ def neo4j_stop(home) -> None:
         click.echo(f"Neo4j was not running; home {cfg.home}")
 
 
+@neo4j.command("plugin")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also copy the jar into this folder (e.g. docker/plugins for the Docker "
+                   "route).")
+def neo4j_plugin(out_dir) -> None:
+    """Build diffusion's server procedures into a plugin jar and print its path.
+
+    `start` does this itself; the command is for servers it does not run. Needs
+    Java 17+ and Maven, like `start`.
+
+    \b
+    Example:
+      diffusion neo4j plugin --out docker/plugins
+    """
+    import shutil
+
+    from .server import ServerConfig, default_home, ensure_jars
+
+    cfg = ServerConfig(home=default_home())
+    ensure_jars(cfg, echo=note)  # resolves the jars and (re)builds the plugin when stale
+    jar = cfg.plugin_jar
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        jar = Path(shutil.copy2(jar, out_dir / jar.name))
+    click.echo(str(jar))
+
+
 @neo4j.command("status")
 @server_options
 @format_option

@@ -31,6 +31,10 @@ __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 DENSE_PAIRS, DENSE_PER_ROW = 1 << 24, 4
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
+#: the server procedures (analyzer/server/DiffusionProcedures.java) Neo4jSource uses
+PROCEDURES = {"diffusion.endorsements", "diffusion.endorser_ties", "diffusion.roles",
+              "diffusion.exposure_mix", "diffusion.exposed_users", "diffusion.sharers",
+              "diffusion.adoption_touches", "diffusion.tree_edges", "diffusion.members"}
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
 
 
@@ -150,15 +154,40 @@ class Source:
 # --------------------------------------------------------------------------- Neo4j
 
 
+def _decode(cols: dict, products, users: tuple[str, ...] = (),
+            product: str | None = "product") -> dict:
+    """A server procedure's columns with codes turned back into ids: each column named in
+    ``users`` indexes ``cols["users"]``; ``product`` indexes the distinct product ids in the
+    order given (as the procedure numbered them)."""
+    out = dict(cols)
+    ids = np.asarray(cols["users"], dtype=object)
+    for name in users:
+        out[name] = ids[np.asarray(cols[name], dtype=np.int64)]
+    if product:
+        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
+        out["product_id"] = distinct[np.asarray(cols[product], dtype=np.int64)]
+    return out
+
+
 @dataclass
 class Neo4jSource(Source):
-    """Rows from the Cypher modules. Answers are kept for the life of the object (a
-    report asks for the same endorsements several times); make a new one after the
-    database changes."""
+    """Rows from the database. Answers are kept for the life of the object (a report asks
+    for the same endorsements several times); make a new one after the database changes.
+
+    With ``procedures`` (the default when the server has diffusion's plugin, as every
+    server ``diffusion neo4j start`` runs does) the per-product reads go through the
+    ``diffusion.*`` server procedures (cypher/procedures); otherwise, or with
+    ``procedures=False``, through the Cypher modules. Both give the same rows."""
 
     runner: object
     engine: str = "neo4j"
+    procedures: bool | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.procedures is None:
+            names = self.runner.run("admin/procedures")[0]["names"]
+            self.procedures = PROCEDURES <= set(names)
 
     def _cols(self, module: str, **params) -> dict:
         key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
@@ -180,6 +209,13 @@ class Neo4jSource(Source):
         return bool(self.runner.run("reach/seed_nodes", user_ids=[user_id]))
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
+        if self.procedures:
+            cols = _decode(self._cols("procedures/endorsements", product_ids=products,
+                                      likes=likes, shares=shares), products,
+                           ("user", "endorser"))
+            return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
+                                 "endorser_id": cols["endorser"],
+                                 "at": np.asarray(cols["at"], dtype=np.int64)})
         cols = self._cols("influence/endorsements", product_ids=products, likes=likes,
                           shares=shares)
         return _frame(cols, ENDORSEMENT_COLUMNS, ints=("at",))
@@ -201,10 +237,22 @@ class Neo4jSource(Source):
                              "endorsed_at"], ints=("adopted_at", "endorsed_at"))
 
     def ties(self, user_ids) -> pd.DataFrame:
+        if self.procedures:
+            cols = _decode(self._cols("procedures/endorser_ties",
+                                      user_ids=sorted(set(user_ids))), [], ("a", "b"), None)
+            a, b = cols["a"], cols["b"]
+            lower = a < b
+            return pd.DataFrame({"user_a": np.where(lower, a, b).astype(object),
+                                 "user_b": np.where(lower, b, a).astype(object)})
         cols = self._cols("influence/endorser_ties", user_ids=sorted(set(user_ids)))
         return _frame(cols, ["user_a", "user_b"])
 
     def roles(self, products) -> pd.DataFrame:
+        if self.procedures:
+            cols = _decode(self._cols("procedures/roles", product_ids=products), products,
+                           ("user",))
+            return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
+                                 "role": np.asarray(cols["role"], dtype=object)})
         return _frame(self._cols("influence/roles", product_ids=products),
                       ["user_id", "product_id", "role"])
 
@@ -216,36 +264,59 @@ class Neo4jSource(Source):
         return frame.astype({"friends": np.int64, "latest": np.int64})
 
     def exposure_mix(self, products) -> pd.DataFrame:
-        frame = pd.DataFrame(self.runner.run("domains/exposures", product_ids=products),
+        module = "procedures/exposure_mix" if self.procedures else "domains/exposures"
+        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
                              columns=["product_id", "channel", "domain", "exposures", "users"])
         return frame.astype({"product_id": object, "channel": object, "domain": object,
                              "exposures": np.int64, "users": np.int64})
 
     def exposed_users(self, products) -> pd.DataFrame:
-        frame = pd.DataFrame(self.runner.run("domains/exposed_users", product_ids=products),
+        module = "procedures/exposed_users" if self.procedures else "domains/exposed_users"
+        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
                              columns=["product_id", "users"])
         return frame.astype({"product_id": object, "users": np.int64})
 
     def sharers(self, products) -> pd.DataFrame:
-        frame = pd.DataFrame(self.runner.run("domains/sharers", product_ids=products),
+        module = "procedures/sharers" if self.procedures else "domains/sharers"
+        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
                              columns=["product_id", "channel", "sharers", "shares"])
         return frame.astype({"product_id": object, "channel": object, "sharers": np.int64,
                              "shares": np.int64})
 
     def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
-        rows = self.runner.run("domains/adoptions", product_ids=products,
-                               window_ms=int(window_ms))
         names = ["user_id", "product_id", "at", "channel", "exposure_channel",
                  "exposure_domain", "endorsed"]
+        if self.procedures:
+            cols = _decode(self.runner.run("procedures/adoption_touches", product_ids=products,
+                                           window_ms=int(window_ms))[0], products, ("user",))
+            cols["user_id"] = cols["user"]
+            return _frame(cols, names, ints=("at",), bools=("endorsed",))
+        rows = self.runner.run("domains/adoptions", product_ids=products,
+                               window_ms=int(window_ms))
         return _frame({n: [r[n] for r in rows] for n in names}, names, ints=("at",),
                       bools=("endorsed",))
 
     def tree_edges(self, products) -> pd.DataFrame:
+        if self.procedures:
+            cols = _decode(self._cols("procedures/tree_edges", product_ids=products),
+                           products, ("parent", "child"))
+            return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
+                          ints=("at", "incoming"))
         cols = self._cols("cascades/tree_edges", product_ids=products)
         return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
                       ints=("at", "incoming"))
 
     def members(self, products) -> pd.DataFrame:
+        if self.procedures:
+            cols = _decode(self._cols("procedures/members", product_ids=products), products,
+                           ("user",))
+            cols["user_id"] = cols["user"]
+            frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
+            promoted = np.asarray(cols["promoted"], dtype=bool)
+            frame["promoted_at"] = pd.array(np.asarray(cols["promoted_at"], dtype=np.int64),
+                                            dtype="Int64")
+            frame.loc[~promoted, "promoted_at"] = pd.NA
+            return frame[["product_id", "user_id", "promoted_at", "received"]]
         cols = self._cols("cascades/members", product_ids=products)
         frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
         frame["promoted_at"] = pd.array([x[0] for x in cols["promoted_at"]], dtype="Int64")

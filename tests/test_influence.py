@@ -319,22 +319,30 @@ def _assert_results_agree(snap_source, neo_source, products, user):
         assert a == b
 
 
-def test_neo4j_and_memory_agree_on_the_hand_fixture(runner, hand):
+def test_the_test_server_has_the_procedures(runner):
+    """Every server `diffusion neo4j start` runs has the plugin, so the parametrized tests
+    below really exercise both paths."""
+    assert Neo4jSource(runner).procedures is True
+
+
+@pytest.mark.parametrize("procedures", [True, False], ids=["procedures", "cypher"])
+def test_neo4j_and_memory_agree_on_the_hand_fixture(runner, hand, procedures):
     snap = read_snapshot(hand)
     load_snapshot(runner, snap)
-    s, n = SnapshotSource(snap), Neo4jSource(runner)
+    s, n = SnapshotSource(snap), Neo4jSource(runner, procedures=procedures)
     _assert_sources_agree(s, n, ["X", "Y", "Z"], list("abcdefgh"))
     _assert_results_agree(s, n, ["X"], "d")
     _assert_results_agree(s, n, ["X", "Y", "Z"], "d")
 
 
-def test_neo4j_and_memory_agree_on_a_generated_snapshot(runner, tmp_path):
+@pytest.mark.parametrize("procedures", [True, False], ids=["procedures", "cypher"])
+def test_neo4j_and_memory_agree_on_a_generated_snapshot(runner, tmp_path, procedures):
     from analyzer.generate import GeneratorParams, generate_snapshot
 
     generate_snapshot(GeneratorParams(users=3000, products=3, seed=11), tmp_path / "g")
     snap = read_snapshot(tmp_path / "g")
     load_snapshot(runner, snap)
-    s, n = SnapshotSource(snap), Neo4jSource(runner)
+    s, n = SnapshotSource(snap), Neo4jSource(runner, procedures=procedures)
     products = s.product_ids()
     likers = snap["likes"]["user_id"].unique().tolist()
     _assert_sources_agree(s, n, products, likers)

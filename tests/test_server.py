@@ -131,3 +131,16 @@ def test_fresh_bulk_import_round_trips(own_server, tmp_path):
     want = normalised(read_snapshot(SAMPLE).tables)
     for name, frame in want.items():
         pd.testing.assert_frame_equal(exported[name], frame, check_dtype=False, obj=name)
+
+
+def test_plugin_command_builds_the_procedures_jar(tmp_path):
+    """`diffusion neo4j plugin --out DIR` leaves a jar with the procedure class in DIR (the
+    Docker route mounts that folder at /plugins)."""
+    import zipfile
+
+    result = CliRunner().invoke(cli, ["neo4j", "plugin", "--out", str(tmp_path / "plugins")])
+    assert result.exit_code == 0, result.output
+    jar = tmp_path / "plugins" / "diffusion-procedures.jar"
+    assert result.output.strip().splitlines()[-1] == str(jar)
+    with zipfile.ZipFile(jar) as z:
+        assert "DiffusionProcedures.class" in z.namelist()

@@ -1,8 +1,9 @@
 """Run Neo4j 5.26 LTS Community without Docker: jars from Maven Central, a small launcher.
 
 ``start`` resolves ``org.neo4j:neo4j`` with Maven into a cache folder (once),
-compiles ``DiffusionNeo4j.java`` against it (once), and starts the embedded
-DBMS with Bolt on ``127.0.0.1:PORT`` and auth disabled. Data lives in the
+compiles ``DiffusionNeo4j.java`` against it (once), packs diffusion's server
+procedures (``DiffusionProcedures.java``) into a plugin jar (once), and starts
+the embedded DBMS with Bolt on ``127.0.0.1:PORT`` and auth disabled. Data lives in the
 *home* folder (``--home``, ``$DIFFUSION_HOME``, default ``~/.diffusion``); jars
 in the cache (``$DIFFUSION_CACHE``, default ``~/.cache/diffusion``).
 """
@@ -28,6 +29,7 @@ __all__ = ["ServerConfig", "ServerStatus", "NEO4J_VERSION", "start", "stop", "st
 HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
 LAUNCHER = HERE / "DiffusionNeo4j.java"
+PROCEDURES = HERE / "DiffusionProcedures.java"
 NEO4J_VERSION = re.search(r"<neo4j.version>([^<]+)<", POM.read_text()).group(1)
 #: The JVM options Neo4j's own launcher passes (its default neo4j.conf, 5.26). Without the
 #: --add-opens the page cache falls back to a slower mode ("Reflection access to
@@ -99,6 +101,14 @@ class ServerConfig:
     def classes_dir(self) -> Path:
         return (self.cache or default_cache()) / f"neo4j-{NEO4J_VERSION}" / "classes"
 
+    @property
+    def plugins_dir(self) -> Path:
+        return (self.cache or default_cache()) / f"neo4j-{NEO4J_VERSION}" / "plugins"
+
+    @property
+    def plugin_jar(self) -> Path:
+        return self.plugins_dir / "diffusion-procedures.jar"
+
 
 @dataclass(frozen=True)
 class ServerStatus:
@@ -164,6 +174,31 @@ def ensure_jars(cfg: ServerConfig, *, echo=print) -> None:
                                str(LAUNCHER)], capture_output=True, text=True)
         if proc.returncode != 0:
             raise ServerError("could not compile the Neo4j launcher:\n" + proc.stderr.strip())
+    if not cfg.plugin_jar.exists() or cfg.plugin_jar.stat().st_mtime < PROCEDURES.stat().st_mtime:
+        build_plugin(cfg)
+
+
+def build_plugin(cfg: ServerConfig) -> Path:
+    """Compile DiffusionProcedures.java and pack it as a plugin jar (a zip of the classes;
+    Neo4j finds the procedures by their annotations). Written aside and renamed into place."""
+    import tempfile
+    import zipfile
+
+    javac = _require_tool("javac")
+    cfg.plugins_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cfg.plugins_dir.parent) as tmp:
+        out = Path(tmp) / "classes"
+        proc = subprocess.run([javac, "-nowarn", "-cp", f"{cfg.lib_dir}/*", "-d", str(out),
+                               str(PROCEDURES)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ServerError("could not compile diffusion's server procedures:\n"
+                              + proc.stderr.strip())
+        jar = Path(tmp) / "plugin.jar"
+        with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(out.rglob("*.class")):
+                z.write(f, f.relative_to(out).as_posix())
+        os.replace(jar, cfg.plugin_jar)
+    return cfg.plugin_jar
 
 
 def _alive(pid: int) -> bool:
@@ -258,7 +293,7 @@ def start(cfg: ServerConfig, *, timeout: float = 180.0, echo=print) -> tuple[Ser
         "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
         "-cp", f"{cfg.classes_dir}{os.pathsep}{cfg.lib_dir}/*", "DiffusionNeo4j",
         str(cfg.data_dir), str(cfg.port), str(parse_size(cfg.pagecache)),
-        str(parse_size(cfg.tx_memory)),
+        str(parse_size(cfg.tx_memory)), str(cfg.plugins_dir),
     ]
     log = open(cfg.log_file, "ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
