@@ -352,6 +352,47 @@ def test_neo4j_and_memory_agree_on_a_generated_snapshot(runner, tmp_path, proced
     _assert_results_agree(s, n, products[:1], busiest)
 
 
+@pytest.fixture
+def ties_fixture(tmp_path):
+    """Ties in time that the rules break by text: two shares reaching r at the same instant
+    from senders whose ids order differently by code point (Python) and by UTF-16 code
+    unit (Cypher's string order), exposures at one instant in two domains and channels, a
+    self-share, a purchase without a channel, and a product nobody touched."""
+    star, wave = "s\U0001F600", "s\uff5e"  # code points: wave < star; UTF-16: star < wave
+    return write_tables(
+        tmp_path / "ties",
+        users="user_id\n" + "".join(f"{u}\n" for u in ["a", "b", "r", star, wave]),
+        friendships="user_a,user_b\n" + "".join(
+            f"{x},{y}\n" for x, y in [("a", "b"), ("a", star), ("b", wave), ("r", star),
+                                      ("r", wave), ("b", "r")]),
+        products="product_id,name\nX,x\nQ,q\n",
+        promotions=f"user_id,product_id,channel,at\na,X,moments,{_t(0)}\n",
+        likes=f"user_id,product_id,at\nb,X,{_t(1)}\n{star},X,{_t(1)}\n",
+        purchases=f"user_id,product_id,at,channel\nr,X,{_t(3)},\nb,X,{_t(3)},feed\n",
+        shares="sharer_id,recipient_id,product_id,channel,at\n" + "".join(
+            f"{x},{y},X,{ch},{_t(h)}\n" for x, y, ch, h in
+            [("a", star, "chat", 0.5), ("a", wave, "chat", 0.5), (star, "r", "chat", 2),
+             (wave, "r", "group", 2), ("b", "b", "moments", 2.5)]),
+        exposures="user_id,product_id,at,channel,via_user_id,domain\n" + "".join(
+            f"{u},X,{_t(h)},{ch},{via},{dom}\n" for u, h, ch, via, dom in
+            [("r", 2, "group", wave, "private"), ("r", 2, "chat", star, "private"),
+             ("r", 2, "feed", "", "public"), ("b", 2.5, "search", "", "public"),
+             ("b", 2.5, "feed", "", "public")]),
+    )
+
+
+@pytest.mark.parametrize("procedures", [True, False], ids=["procedures", "cypher"])
+def test_neo4j_and_memory_agree_on_ties_broken_by_text(runner, ties_fixture, procedures):
+    snap = read_snapshot(ties_fixture)
+    load_snapshot(runner, snap)
+    s, n = SnapshotSource(snap), Neo4jSource(runner, procedures=procedures)
+    # r's parent is the sender first in code-point order, as the memory engine orders ids
+    edges = s.tree_edges(["X"])
+    assert edges.loc[edges["child"] == "r", "parent"].tolist() == ["s\uff5e"]
+    _assert_sources_agree(s, n, ["X", "Q"], ["a", "b", "r", "s\U0001F600", "s\uff5e"])
+    _assert_results_agree(s, n, ["X", "Q"], "r")
+
+
 def test_snapshot_reference_codes_point_at_the_referenced_rows(hand):
     snap = read_snapshot(hand)
     assert ("shares", "sharer_id") in snap.refs  # kept from validation, not recomputed
