@@ -294,7 +294,12 @@ class Session:
     def report(self, product: str, **options):
         from .report import build_report
 
-        with self.shared_rows():
+        from . import influence as I
+
+        with self.shared_rows() as source:
+            # a Neo4j source starts the report's reads at once, on two sessions
+            I.prefetch(source, I.report_reads([product],
+                                              window_ms=_window(options.get("window", "7d"))))
             return build_report(self, product, **options)
 
     def to_networkx(self, product: str | None = None):

@@ -27,6 +27,7 @@ from numba import njit
 from .arrays import factorize_sorted, find_sorted, unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
+from .sources import prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
            "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
@@ -214,12 +215,28 @@ def _components(pair, endorser, k, max_k, tie_keys, n_codes):
     return out
 
 
+def report_reads(products, *, window_ms: int, likes: bool = True, shares: bool = True,
+                 purchases: bool = True) -> list[tuple[str, list, dict]]:
+    """Every read of endorsements + influencers + domains + cascades, slowest first."""
+    products = list(products)
+    return [("endorsements", products, {"likes": likes, "shares": shares}),
+            ("adoption_touches", products, {"window_ms": window_ms}),
+            ("tree_edges", products, {}), ("exposure_mix", products, {}),
+            ("members", products, {}), ("adoptions", products, {"purchases": purchases}),
+            ("roles", products, {}), ("exposed_users", products, {}),
+            ("sharers", products, {})]
+
+
 def endorsements(source, products: list[str], *, likes: bool = True, shares: bool = True,
                  purchases: bool = True, min_users: int = 20) -> EndorsementResult:
     """Romero-style exposure curve p(k), baseline, lift and structural diversity."""
     if min_users < 1:
         raise InputError("min-users must be at least 1", field="--min-users")
+    prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
+                      ("adoptions", products, {"purchases": purchases})])
     endorse = source.endorsements(products, likes=likes, shares=shares)
+    # structural diversity needs the friendships among the endorsers: start them now
+    prefetch(source, [("ties", [], {"user_ids": endorse["endorser_id"].unique()})])
     adopt = source.adoptions(products, purchases=purchases)
     users = source.n_users() * len(products)
     e = _buckets(endorse, adopt)
@@ -264,9 +281,12 @@ def _diversity(source, e: pd.DataFrame, max_k: int) -> pd.DataFrame:
         return _rate_frame(empty, "adopters", "users")
     rows = e[e["k"] <= max_k]
     endorser_codes, names = pd.factorize(rows["endorser_id"])
-    ties = source.ties(names.tolist())
+    # the ties among every endorser (the read started early), kept where both count here
+    ties = source.ties(e["endorser_id"].unique())
     a = names.get_indexer(ties["user_a"].to_numpy(dtype=object))
     b = names.get_indexer(ties["user_b"].to_numpy(dtype=object))
+    both = (a >= 0) & (b >= 0)
+    a, b = a[both], b[both]
     n = len(names)
     keys = unique_sorted(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
     comps = _components(rows["pair"].to_numpy(np.int64), endorser_codes.astype(np.int64),
@@ -331,6 +351,9 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
     if credit not in ("first", "last", "fractional"):
         raise InputError(f"credit must be first, last or fractional, got {credit!r}",
                          field="--credit")
+    prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
+                      ("adoptions", products, {"purchases": purchases}),
+                      ("roles", products, {})])
     adopt = source.adoptions(products, purchases=purchases)
     endorse = source.endorsements(products, likes=likes, shares=shares)
     # the same rows cypher/influence/credit_candidates returns (a test checks it), derived
@@ -454,6 +477,9 @@ class DomainResult:
 
 
 def domains(source, products: list[str], *, window_ms: int) -> DomainResult:
+    prefetch(source, [("adoption_touches", products, {"window_ms": window_ms}),
+                      ("exposure_mix", products, {}), ("exposed_users", products, {}),
+                      ("sharers", products, {})])
     mix = source.exposure_mix(products)
     exposures = (mix.groupby(["channel", "domain"], as_index=False)[["exposures", "users"]].sum()
                  .astype({"exposures": np.int64, "users": np.int64}))

@@ -13,6 +13,8 @@ pandas code here implements the same rule.
 
 from __future__ import annotations
 
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -32,10 +34,30 @@ DENSE_PAIRS, DENSE_PER_ROW = 1 << 24, 4
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 #: the server procedures (analyzer/server/DiffusionProcedures.java) Neo4jSource uses
+#: question -> (server procedure module or None, Cypher module, its other parameters)
+_READS = {
+    "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
+    "adoptions": (None, "influence/adoptions", ("purchases",)),
+    "ties": ("procedures/endorser_ties", "influence/endorser_ties", ("user_ids",)),
+    "roles": ("procedures/roles", "influence/roles", ()),
+    "exposure_mix": ("procedures/exposure_mix", "domains/exposures", ()),
+    "exposed_users": ("procedures/exposed_users", "domains/exposed_users", ()),
+    "sharers": ("procedures/sharers", "domains/sharers", ()),
+    "adoption_touches": ("procedures/adoption_touches", "domains/adoptions", ("window_ms",)),
+    "tree_edges": ("procedures/tree_edges", "cascades/tree_edges", ()),
+    "members": ("procedures/members", "cascades/members", ()),
+}
 PROCEDURES = {"diffusion.endorsements", "diffusion.endorser_ties", "diffusion.roles",
               "diffusion.exposure_mix", "diffusion.exposed_users", "diffusion.sharers",
               "diffusion.adoption_touches", "diffusion.tree_edges", "diffusion.members"}
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
+
+
+def prefetch(source, reads: list[tuple[str, list, dict]]) -> None:
+    """Let a source that can (Neo4j) start these reads in the background."""
+    start = getattr(source, "prefetch", None)
+    if start is not None:
+        start(reads)
 
 
 def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
@@ -183,18 +205,58 @@ class Neo4jSource(Source):
     engine: str = "neo4j"
     procedures: bool | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _pool: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.procedures is None:
             names = self.runner.run("admin/procedures")[0]["names"]
             self.procedures = PROCEDURES <= set(names)
 
-    def _cols(self, module: str, **params) -> dict:
+    # ------------------------------------------------------------------ reads
+
+    def _plan(self, question: str, products=(), **kw) -> tuple[str, dict]:
+        """The module answering ``question`` on this server and its parameters."""
+        procedure, module, extra = _READS[question]
+        params = {"product_ids": list(products)} if question != "ties" else {}
+        for name in extra:
+            value = kw[name]
+            params[name] = int(value) if name == "window_ms" else (
+                sorted(set(value)) if name == "user_ids" else value)
+        return (procedure if self.procedures and procedure else module), params
+
+    def _records(self, module: str, params: dict) -> list[dict]:
+        """The module's records, kept for the source's lifetime; a read started by
+        :meth:`prefetch` is waited for here."""
         key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                                     for k, v in params.items())))
-        if key not in self._cache:
-            self._cache[key] = self.runner.run(module, **params)[0]
-        return self._cache[key]
+        hit = self._cache.get(key)
+        if hit is None or (isinstance(hit, Future) and hit.cancel()):
+            # not asked before, or still queued behind other reads: ask it here and now
+            hit = self._cache[key] = self.runner.run(module, **params)
+        elif isinstance(hit, Future):
+            hit = self._cache[key] = hit.result()
+        return hit
+
+    def _read(self, question: str, products=(), **kw) -> tuple[bool, list[dict]]:
+        """(whether a server procedure answered, its records)."""
+        module, params = self._plan(question, products, **kw)
+        return module.startswith("procedures/"), self._records(module, params)
+
+    def prefetch(self, reads: list[tuple[str, list, dict]]) -> None:
+        """Start reads, each ``(question, products, options)``, on two background sessions,
+        so the server answers them on both cores while this thread works on earlier rows.
+        The methods below then wait for them instead of asking again."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="diffusion-read")
+            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+        for question, products, kw in reads:
+            module, params = self._plan(question, products, **kw)
+            key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                        for k, v in params.items())))
+            if key not in self._cache:
+                self._cache[key] = self._pool.submit(self.runner.run, module, **params)
+
+    # ------------------------------------------------------------------ questions
 
     def n_users(self) -> int:
         return int(self.runner.run("admin/node_count")[0]["users"])
@@ -209,52 +271,47 @@ class Neo4jSource(Source):
         return bool(self.runner.run("reach/seed_nodes", user_ids=[user_id]))
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
-        if self.procedures:
-            cols = _decode(self._cols("procedures/endorsements", product_ids=products,
-                                      likes=likes, shares=shares), products,
-                           ("user", "endorser"))
+        coded, rows = self._read("endorsements", products, likes=likes, shares=shares)
+        if coded:
+            cols = _decode(rows[0], products, ("user", "endorser"))
             return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
                                  "endorser_id": cols["endorser"],
                                  "at": np.asarray(cols["at"], dtype=np.int64)})
-        cols = self._cols("influence/endorsements", product_ids=products, likes=likes,
-                          shares=shares)
-        return _frame(cols, ENDORSEMENT_COLUMNS, ints=("at",))
+        return _frame(rows[0], ENDORSEMENT_COLUMNS, ints=("at",))
 
     def signals(self, products) -> pd.DataFrame:
-        cols = self._cols("influence/signals", product_ids=products)
+        cols = self._records("influence/signals", {"product_ids": list(products)})[0]
         return _frame(cols, SIGNAL_COLUMNS, ints=("at",))
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
-        cols = self._cols("influence/adoptions", product_ids=products, purchases=purchases)
-        return _frame(cols, ["user_id", "product_id", "at"], ints=("at",))
+        _, rows = self._read("adoptions", products, purchases=purchases)
+        return _frame(rows[0], ["user_id", "product_id", "at"], ints=("at",))
 
     def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
                           shares=True) -> pd.DataFrame:
-        cols = self._cols("influence/credit_candidates", product_ids=products,
-                          purchases=purchases, likes=likes, shares=shares,
-                          window_ms=int(window_ms))
+        cols = self._records("influence/credit_candidates", {
+            "product_ids": list(products), "purchases": purchases, "likes": likes,
+            "shares": shares, "window_ms": int(window_ms)})[0]
         return _frame(cols, ["user_id", "product_id", "endorser_id", "adopted_at",
                              "endorsed_at"], ints=("adopted_at", "endorsed_at"))
 
     def ties(self, user_ids) -> pd.DataFrame:
-        if self.procedures:
-            cols = _decode(self._cols("procedures/endorser_ties",
-                                      user_ids=sorted(set(user_ids))), [], ("a", "b"), None)
+        coded, rows = self._read("ties", user_ids=user_ids)
+        if coded:
+            cols = _decode(rows[0], [], ("a", "b"), None)
             a, b = cols["a"], cols["b"]
             lower = a < b
             return pd.DataFrame({"user_a": np.where(lower, a, b).astype(object),
                                  "user_b": np.where(lower, b, a).astype(object)})
-        cols = self._cols("influence/endorser_ties", user_ids=sorted(set(user_ids)))
-        return _frame(cols, ["user_a", "user_b"])
+        return _frame(rows[0], ["user_a", "user_b"])
 
     def roles(self, products) -> pd.DataFrame:
-        if self.procedures:
-            cols = _decode(self._cols("procedures/roles", product_ids=products), products,
-                           ("user",))
+        coded, rows = self._read("roles", products)
+        if coded:
+            cols = _decode(rows[0], products, ("user",))
             return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
                                  "role": np.asarray(cols["role"], dtype=object)})
-        return _frame(self._cols("influence/roles", product_ids=products),
-                      ["user_id", "product_id", "role"])
+        return _frame(rows[0], ["user_id", "product_id", "role"])
 
     def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
         rows = self.runner.run("influence/feed", user_id=user_id, at=at, likes=likes,
@@ -264,21 +321,18 @@ class Neo4jSource(Source):
         return frame.astype({"friends": np.int64, "latest": np.int64})
 
     def exposure_mix(self, products) -> pd.DataFrame:
-        module = "procedures/exposure_mix" if self.procedures else "domains/exposures"
-        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
+        frame = pd.DataFrame(self._read("exposure_mix", products)[1],
                              columns=["product_id", "channel", "domain", "exposures", "users"])
         return frame.astype({"product_id": object, "channel": object, "domain": object,
                              "exposures": np.int64, "users": np.int64})
 
     def exposed_users(self, products) -> pd.DataFrame:
-        module = "procedures/exposed_users" if self.procedures else "domains/exposed_users"
-        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
+        frame = pd.DataFrame(self._read("exposed_users", products)[1],
                              columns=["product_id", "users"])
         return frame.astype({"product_id": object, "users": np.int64})
 
     def sharers(self, products) -> pd.DataFrame:
-        module = "procedures/sharers" if self.procedures else "domains/sharers"
-        frame = pd.DataFrame(self.runner.run(module, product_ids=products),
+        frame = pd.DataFrame(self._read("sharers", products)[1],
                              columns=["product_id", "channel", "sharers", "shares"])
         return frame.astype({"product_id": object, "channel": object, "sharers": np.int64,
                              "shares": np.int64})
@@ -286,30 +340,24 @@ class Neo4jSource(Source):
     def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
         names = ["user_id", "product_id", "at", "channel", "exposure_channel",
                  "exposure_domain", "endorsed"]
-        if self.procedures:
-            cols = _decode(self.runner.run("procedures/adoption_touches", product_ids=products,
-                                           window_ms=int(window_ms))[0], products, ("user",))
+        coded, rows = self._read("adoption_touches", products, window_ms=window_ms)
+        if coded:
+            cols = _decode(rows[0], products, ("user",))
             cols["user_id"] = cols["user"]
             return _frame(cols, names, ints=("at",), bools=("endorsed",))
-        rows = self.runner.run("domains/adoptions", product_ids=products,
-                               window_ms=int(window_ms))
         return _frame({n: [r[n] for r in rows] for n in names}, names, ints=("at",),
                       bools=("endorsed",))
 
     def tree_edges(self, products) -> pd.DataFrame:
-        if self.procedures:
-            cols = _decode(self._cols("procedures/tree_edges", product_ids=products),
-                           products, ("parent", "child"))
-            return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
-                          ints=("at", "incoming"))
-        cols = self._cols("cascades/tree_edges", product_ids=products)
+        coded, rows = self._read("tree_edges", products)
+        cols = _decode(rows[0], products, ("parent", "child")) if coded else rows[0]
         return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
                       ints=("at", "incoming"))
 
     def members(self, products) -> pd.DataFrame:
-        if self.procedures:
-            cols = _decode(self._cols("procedures/members", product_ids=products), products,
-                           ("user",))
+        coded, rows = self._read("members", products)
+        if coded:
+            cols = _decode(rows[0], products, ("user",))
             cols["user_id"] = cols["user"]
             frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
             promoted = np.asarray(cols["promoted"], dtype=bool)
@@ -317,7 +365,7 @@ class Neo4jSource(Source):
                                             dtype="Int64")
             frame.loc[~promoted, "promoted_at"] = pd.NA
             return frame[["product_id", "user_id", "promoted_at", "received"]]
-        cols = self._cols("cascades/members", product_ids=products)
+        cols = rows[0]
         frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
         frame["promoted_at"] = pd.array([x[0] for x in cols["promoted_at"]], dtype="Int64")
         return frame[["product_id", "user_id", "promoted_at", "received"]]
@@ -387,10 +435,18 @@ class SnapshotSource(Source):
     def user_exists(self, user_id: str) -> bool:
         return self.graph.user_ids.get_indexer([user_id])[0] >= 0
 
-    def _in(self, frame: pd.DataFrame, products) -> pd.DataFrame:
-        if len(products) == len(self._all_products) and set(products) == self._all_products:
+    def _rows(self, name: str, columns: list[str], products) -> pd.DataFrame:
+        """The rows of table ``name`` about ``products``, selected on the product codes
+        validation found (no string comparisons), kept for the source's lifetime."""
+        frame = self.table(name, columns)
+        if name not in self.snap.tables or set(products) >= self._all_products:
             return frame
-        return frame[frame["product_id"].isin(list(products))]
+        key = ("rows", name, tuple(products))
+        if key not in self._cache:
+            names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+            wanted = np.flatnonzero(pd.Index(names, dtype=object).isin(list(products)))
+            self._cache[key] = frame[np.isin(self.snap.codes(name, "product_id"), wanted)]
+        return self._cache[key]
 
     @cached_property
     def _all_products(self) -> set:
@@ -414,12 +470,11 @@ class SnapshotSource(Source):
         and every share received (its own channel); (user, product, endorser, at, channel)."""
         parts = []
         if likes:
-            parts.append(self._friend_likes(self._in(
-                self.table("likes", ["user_id", "product_id", "at"]), products)).assign(
-                channel="like"))
+            likes_rows = self._rows("likes", ["user_id", "product_id", "at"], products)
+            parts.append(self._friend_likes(likes_rows).assign(channel="like"))
         if shares:
-            s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
-                                               "channel", "at"]), products)
+            s = self._rows("shares", ["sharer_id", "recipient_id", "product_id", "channel",
+                                      "at"], products)
             s = s[s["sharer_id"] != s["recipient_id"]]
             parts.append(pd.DataFrame({
                 "user_id": s["recipient_id"].to_numpy(dtype=object),
@@ -449,8 +504,8 @@ class SnapshotSource(Source):
         return self._cache[key]
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
-        frame = self._in(self.table("purchases" if purchases else "likes",
-                                    ["user_id", "product_id", "at"]), products)
+        frame = self._rows("purchases" if purchases else "likes",
+                           ["user_id", "product_id", "at"], products)
         out = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["at"].min()
         out["at"] = out["at"].astype(np.int64)
         return out[["user_id", "product_id", "at"]]
@@ -477,8 +532,8 @@ class SnapshotSource(Source):
         return pd.DataFrame({"user_a": a[lower], "user_b": b[lower]})
 
     def roles(self, products) -> pd.DataFrame:
-        promo = self._in(self.table("promotions", ["user_id", "product_id"]), products)
-        shares = self._in(self.table("shares", ["sharer_id", "product_id"]), products)
+        promo = self._rows("promotions", ["user_id", "product_id"], products)
+        shares = self._rows("shares", ["sharer_id", "product_id"], products)
         frame = pd.concat([
             pd.DataFrame({"user_id": promo["user_id"].to_numpy(dtype=object),
                           "product_id": promo["product_id"].to_numpy(dtype=object),
@@ -522,8 +577,8 @@ class SnapshotSource(Source):
             ["product_id", "name", "friends", "latest", "endorsers"]]
 
     def _exposures(self, products) -> pd.DataFrame:
-        return self._in(self.table("exposures", ["user_id", "product_id", "at", "channel",
-                                                 "domain"]), products)
+        return self._rows("exposures", ["user_id", "product_id", "at", "channel", "domain"],
+                          products)
 
     def exposure_mix(self, products) -> pd.DataFrame:
         e = self._exposures(products)
@@ -538,16 +593,15 @@ class SnapshotSource(Source):
         return out.astype({"product_id": object, "users": np.int64})
 
     def sharers(self, products) -> pd.DataFrame:
-        s = self._in(self.table("shares", ["sharer_id", "recipient_id", "product_id",
-                                           "channel", "at"]), products)
+        s = self._rows("shares", ["sharer_id", "recipient_id", "product_id", "channel", "at"],
+                       products)
         out = s.groupby(["product_id", "channel"], as_index=False).agg(
             sharers=("sharer_id", "nunique"), shares=("sharer_id", "size"))
         return out.astype({"product_id": object, "channel": object, "sharers": np.int64,
                            "shares": np.int64})
 
     def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
-        buys = self._in(self.table("purchases", ["user_id", "product_id", "at", "channel"]),
-                        products)
+        buys = self._rows("purchases", ["user_id", "product_id", "at", "channel"], products)
         if "channel" not in buys:
             buys = buys.assign(channel=None)
         first = buys.sort_values("at", kind="stable").drop_duplicates(["user_id", "product_id"])

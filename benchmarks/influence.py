@@ -44,6 +44,8 @@ def main() -> None:
     week = I.parse_window("7d")
 
     def report(source, products):
+        # as Session.report: a Neo4j source starts every read at once, on two sessions
+        I.prefetch(source, I.report_reads(products, window_ms=week))
         return (I.endorsements(source, products), I.influencers(source, products,
                                                                 window_ms=week),
                 I.domains(source, products, window_ms=week), C.cascades(source, products))

@@ -393,6 +393,27 @@ def test_neo4j_and_memory_agree_on_ties_broken_by_text(runner, ties_fixture, pro
     _assert_results_agree(s, n, ["X", "Q"], "r")
 
 
+def test_prefetched_reads_give_the_same_answers(runner, hand):
+    """A report's reads started on background sessions (Session.report does this) give
+    the same results as reads asked one by one, and every read started is used."""
+    from concurrent.futures import Future
+
+    snap = read_snapshot(hand)
+    load_snapshot(runner, snap)
+    week = I.parse_window("7d")
+    plain, early = Neo4jSource(runner), Neo4jSource(runner)
+    I.prefetch(early, I.report_reads(["X"], window_ms=week))
+    assert sum(isinstance(v, Future) for v in early._cache.values()) == 9
+
+    def everything(s):
+        return [I.endorsements(s, ["X"], min_users=1), I.influencers(s, ["X"], window_ms=week),
+                I.domains(s, ["X"], window_ms=week), C.cascades(s, ["X"], top=0)]
+
+    for a, b in zip(everything(plain), everything(early)):
+        assert json.loads(to_json(a.to_dict())) == json.loads(to_json(b.to_dict()))
+    assert not any(isinstance(v, Future) for v in early._cache.values())
+
+
 def test_snapshot_reference_codes_point_at_the_referenced_rows(hand):
     snap = read_snapshot(hand)
     assert ("shares", "sharer_id") in snap.refs  # kept from validation, not recomputed

@@ -602,7 +602,8 @@ public final class DiffusionProcedures {
                     times.add(t);
                     if (received.get(u) == 0) recipients.add(u);
                     received.set(u, received.get(u) + 1);
-                    firstSent.set(r.getStartNodeId(), Math.min(t, firstSent.get(r.getStartNodeId())));
+                    long s = r.getStartNodeId();
+                    firstSent.set(s, Math.min(t, firstSent.get(s)));
                     int j = (int) best.get(u);
                     if (j < 0 || t < times.a[j]
                             || (t == times.a[j] && earlier(edges.get(i), kind, edges.get(j),
