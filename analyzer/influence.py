@@ -140,41 +140,41 @@ def _fmt(x) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _buckets(endorse: pd.DataFrame, adopt: pd.DataFrame) -> pd.DataFrame:
+def _adoption_keys(E, adopt: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each adoption's (product, user) key in the endorsement rows' codes, and its time."""
+    user = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
+    product = pd.Index(E.products, dtype=object).get_indexer(
+        adopt["product_id"].to_numpy(dtype=object)).astype(np.int64)
+    return product * max(E.n_codes, 1) + user, adopt["at"].to_numpy(dtype=np.int64)
+
+
+def _buckets(E, a_key: np.ndarray, a_at: np.ndarray) -> pd.DataFrame:
     """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
     user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
-    (k+1)-th did not arrive at the same instant)."""
-    n = len(endorse)
-    # integer codes in text order, shared by both frames, so one lexsort replaces a
-    # four-column sort of strings and the (product, user) lookups are on int64 keys
-    prod, _ = factorize_sorted(np.concatenate([endorse["product_id"].to_numpy(object),
-                                               adopt["product_id"].to_numpy(object)]))
-    user, users = factorize_sorted(np.concatenate([endorse["user_id"].to_numpy(object),
-                                                   adopt["user_id"].to_numpy(object)]))
-    endorser, _ = factorize_sorted(endorse["endorser_id"].to_numpy(object))
-    key = prod * max(len(users), 1) + user
-    t = endorse["at"].to_numpy(dtype=np.int64)
-    order = np.lexsort((endorser, t, key[:n]))
-    e = endorse.iloc[order].reset_index(drop=True)
-    ek, t = key[:n][order], t[order]
+    (k+1)-th did not arrive at the same instant). Rows tied in time are ordered by
+    endorser code: no in-bucket number depends on that order (a row whose next endorser
+    came at the same instant is not in its bucket, and the first k endorsers of a row in
+    its bucket are exactly those at or before its time)."""
+    n = len(E.user)
+    key = E.product * max(E.n_codes, 1) + E.user
+    order = np.lexsort((E.endorser, E.at, key))
+    ek, t = key[order], E.at[order]
     first = np.ones(n, dtype=bool)
     first[1:] = ek[1:] != ek[:-1]
     codes = np.cumsum(first) - 1
-    e["pair"] = codes
-    e["k"] = np.arange(n) - np.flatnonzero(first)[codes] + 1
     t_next = np.full(n, NEVER, dtype=np.int64)
     same_pair_next = ~first[1:]
     t_next[:-1][same_pair_next] = t[1:][same_pair_next]
-    e["t_next"] = t_next
-    ak = key[n:]
-    by_key = np.argsort(ak, kind="stable")
-    hit = find_sorted(ak[by_key], ek)
+    by_key = np.argsort(a_key, kind="stable")
+    hit = find_sorted(a_key[by_key], ek)
     adopted_at = np.full(n, NEVER, dtype=np.int64)
-    adopted_at[hit >= 0] = adopt["at"].to_numpy(dtype=np.int64)[by_key][hit[hit >= 0]]
-    e["adopted_at"] = adopted_at
-    e["in_bucket"] = (adopted_at >= t) & (t != t_next)
-    e["adopted"] = e["in_bucket"] & (adopted_at < t_next) & (adopted_at != NEVER)
-    return e
+    adopted_at[hit >= 0] = a_at[by_key][hit[hit >= 0]]
+    in_bucket = (adopted_at >= t) & (t != t_next)
+    return pd.DataFrame({
+        "key": ek, "endorser": E.endorser[order], "at": t, "pair": codes,
+        "k": np.arange(n) - np.flatnonzero(first)[codes] + 1, "t_next": t_next,
+        "adopted_at": adopted_at, "in_bucket": in_bucket,
+        "adopted": in_bucket & (adopted_at < t_next) & (adopted_at != NEVER)})
 
 
 @njit(cache=True)
@@ -234,17 +234,17 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
         raise InputError("min-users must be at least 1", field="--min-users")
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases})])
-    endorse = source.endorsements(products, likes=likes, shares=shares)
+    E = source.endorsement_codes(products, likes=likes, shares=shares)
     # structural diversity needs the friendships among the endorsers: start them now
-    prefetch(source, [("ties", [], {"user_ids": endorse["endorser_id"].unique()})])
+    endorsers = E.ids[unique_sorted(E.endorser)]
+    prefetch(source, [("ties", [], {"user_ids": endorsers})])
     adopt = source.adoptions(products, purchases=purchases)
     users = source.n_users() * len(products)
-    e = _buckets(endorse, adopt)
+    a_key, a_at = _adoption_keys(E, adopt)
+    e = _buckets(E, a_key, a_at)
     # bucket 0: everyone starts with no endorser; adopters before their first endorser
     first = e[e["k"] == 1]
-    endorsed_pairs = pd.MultiIndex.from_frame(first[["product_id", "user_id"]])
-    adopt_pairs = pd.MultiIndex.from_frame(adopt[["product_id", "user_id"]])
-    never = int((~adopt_pairs.isin(endorsed_pairs)).sum())
+    never = int((~np.isin(a_key, first["key"].to_numpy())).sum())
     early = int((first["adopted_at"].to_numpy() < first["at"].to_numpy()).sum())
     b_lo, b_hi = wilson(never + early, users)
     p0 = (never + early) / users if users else float("nan")
@@ -267,29 +267,28 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
     stick = float(curve["p"].max()) if max_k else None
     persist = float(curve["p"].sum() / (max_k * stick)) if max_k and stick else None
 
-    diversity = _diversity(source, e, max_k)
+    diversity = _diversity(source, e, max_k, E, endorsers)
     return EndorsementResult(source.engine, list(products),
                              [s for s, on in zip(SIGNALS, (likes, shares)) if on],
                              "purchases" if purchases else "likes", min_users, users, baseline,
                              curve, diversity, stick, persist)
 
 
-def _diversity(source, e: pd.DataFrame, max_k: int) -> pd.DataFrame:
+def _diversity(source, e: pd.DataFrame, max_k: int, E, endorsers: np.ndarray) -> pd.DataFrame:
     empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in
                           ("k", "components", "users", "adopters")})
     if max_k < 2:
         return _rate_frame(empty, "adopters", "users")
     rows = e[e["k"] <= max_k]
-    endorser_codes, names = pd.factorize(rows["endorser_id"])
-    # the ties among every endorser (the read started early), kept where both count here
-    ties = source.ties(e["endorser_id"].unique())
-    a = names.get_indexer(ties["user_a"].to_numpy(dtype=object))
-    b = names.get_indexer(ties["user_b"].to_numpy(dtype=object))
+    # the ties among every endorser (the read started with the endorsements), as codes
+    ties = source.ties(endorsers)
+    a = E.index.get_indexer(ties["user_a"].to_numpy(dtype=object)).astype(np.int64)
+    b = E.index.get_indexer(ties["user_b"].to_numpy(dtype=object)).astype(np.int64)
     both = (a >= 0) & (b >= 0)
     a, b = a[both], b[both]
-    n = len(names)
-    keys = unique_sorted(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
-    comps = _components(rows["pair"].to_numpy(np.int64), endorser_codes.astype(np.int64),
+    n = max(len(E.ids), 1)
+    keys = unique_sorted(np.minimum(a, b) * n + np.maximum(a, b))
+    comps = _components(rows["pair"].to_numpy(np.int64), rows["endorser"].to_numpy(np.int64),
                         rows["k"].to_numpy(np.int64), max_k, keys, n)
     frame = pd.DataFrame({"k": rows["k"].to_numpy(), "components": comps,
                           "in_bucket": rows["in_bucket"].to_numpy(),
@@ -344,6 +343,29 @@ def credit_candidates(endorse: pd.DataFrame, adopt: pd.DataFrame, window_ms: int
                          kind="stable").reset_index(drop=True)
 
 
+def _coded_candidates(E, adopt: pd.DataFrame, window_ms: int) -> pd.DataFrame:
+    """:func:`credit_candidates` on the endorsement rows' codes: the same rows in the same
+    order, without a merge on id text."""
+    a_key, a_at = _adoption_keys(E, adopt)
+    e_key = E.product * max(E.n_codes, 1) + E.user
+    order = np.argsort(e_key, kind="stable")
+    lo = np.searchsorted(e_key[order], a_key, "left")
+    count = np.searchsorted(e_key[order], a_key, "right") - lo
+    total = int(count.sum())
+    which = np.repeat(np.arange(len(a_key)), count)
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    rows = order[np.repeat(lo - starts, count) + np.arange(total)]
+    adopted, endorsed = a_at[which], E.at[rows]
+    ok = (endorsed <= adopted) & (endorsed >= adopted - int(window_ms))
+    which, rows = which[ok], rows[ok]
+    m = pd.DataFrame({"user_id": adopt["user_id"].to_numpy(dtype=object)[which],
+                      "product_id": adopt["product_id"].to_numpy(dtype=object)[which],
+                      "endorser_id": E.ids[E.endorser[rows]],
+                      "adopted_at": a_at[which], "endorsed_at": E.at[rows]})
+    return m.sort_values(["product_id", "user_id", "endorser_id"],
+                         kind="stable").reset_index(drop=True)
+
+
 def influencers(source, products: list[str], *, window_ms: int, credit: str = "fractional",
                 likes: bool = True, shares: bool = True, purchases: bool = True,
                 top: int = 20) -> InfluencerResult:
@@ -355,10 +377,10 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
                       ("adoptions", products, {"purchases": purchases}),
                       ("roles", products, {})])
     adopt = source.adoptions(products, purchases=purchases)
-    endorse = source.endorsements(products, likes=likes, shares=shares)
+    E = source.endorsement_codes(products, likes=likes, shares=shares)
     # the same rows cypher/influence/credit_candidates returns (a test checks it), derived
     # from the endorsements this function needs anyway: one query less on Neo4j
-    cand = credit_candidates(endorse, adopt, window_ms)
+    cand = _coded_candidates(E, adopt, window_ms)
     key = ["product_id", "user_id"]
     if credit == "fractional":
         credited = cand.assign(credit=1.0 / cand.groupby(key)["endorser_id"].transform("size"))
@@ -370,7 +392,8 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
         "credit": credited.groupby("endorser_id")["credit"].sum(),
         "adoptions": cand.groupby("endorser_id").size(),
     })
-    per["audience"] = endorse.groupby("endorser_id").size().reindex(per.index).fillna(0)
+    audience = np.bincount(E.endorser, minlength=len(E.ids))  # friends who saw each one
+    per["audience"] = audience[E.index.get_indexer(per.index.to_numpy(dtype=object))]
     per = per.fillna(0)
     per["audience"] = per["audience"].astype(np.int64)
     per["adoptions"] = per["adoptions"].astype(np.int64)

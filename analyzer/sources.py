@@ -144,6 +144,61 @@ class CascadeInput:
     e_child: np.ndarray
 
 
+@dataclass
+class Endorsed:
+    """Endorsement rows as integers: each (user, product, endorser) once, with its earliest
+    signal. ``user`` and ``endorser`` index ``ids``; ``product`` indexes the distinct
+    products in the order asked. Codes carry no order: ids are compared as text where a
+    rule needs it."""
+
+    ids: np.ndarray
+    products: list[str]
+    user: np.ndarray
+    product: np.ndarray
+    endorser: np.ndarray
+    at: np.ndarray
+    n_extra: int = 0  #: codes handed out by :meth:`codes_of` beyond ``ids``
+    lookup: pd.Index | None = field(default=None, repr=False)  #: ids as an index, if at hand
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, products) -> "Endorsed":
+        """From the rows of :meth:`Source.endorsements` (ids as text)."""
+        distinct = list(dict.fromkeys(products))
+        n = len(frame)
+        codes, ids = pd.factorize(np.concatenate([frame["user_id"].to_numpy(dtype=object),
+                                                  frame["endorser_id"].to_numpy(dtype=object)]))
+        product = pd.Index(distinct, dtype=object).get_indexer(
+            frame["product_id"].to_numpy(dtype=object))
+        return cls(np.asarray(ids, dtype=object), distinct, codes[:n].astype(np.int64),
+                   product.astype(np.int64), codes[n:].astype(np.int64),
+                   frame["at"].to_numpy(dtype=np.int64))
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"user_id": self.ids[self.user],
+                             "product_id": np.asarray(self.products, dtype=object)[self.product],
+                             "endorser_id": self.ids[self.endorser], "at": self.at})
+
+    def codes_of(self, user_ids) -> np.ndarray:
+        """Codes of these user ids; ids not among ``ids`` get new codes from len(ids) up
+        (use :attr:`n_codes` with them)."""
+        pos = self.index.get_indexer(np.asarray(user_ids, dtype=object)).astype(np.int64)
+        missing = pos < 0
+        if missing.any():
+            extra, _ = pd.factorize(np.asarray(user_ids, dtype=object)[missing])
+            pos[missing] = len(self.ids) + extra
+            self.n_extra = max(self.n_extra, int(extra.max()) + 1)
+        return pos
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """code -> id as a pandas index, for looking codes up by id."""
+        return self.lookup if self.lookup is not None else pd.Index(self.ids, dtype=object)
+
+    @property
+    def n_codes(self) -> int:
+        return len(self.ids) + self.n_extra
+
+
 class Source:
     """The questions both engines answer. See the Cypher module named in each docstring."""
 
@@ -153,6 +208,18 @@ class Source:
     def product_ids(self) -> list[str]: ...
     def product_names(self) -> dict[str, str]: ...
     def user_exists(self, user_id: str) -> bool: ...
+
+    def endorsement_codes(self, products, *, likes=True, shares=True) -> Endorsed:
+        """:meth:`endorsements` as integers (kept for the source's lifetime)."""
+        key = ("endorsement_codes", tuple(products), likes, shares)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = self._endorsement_codes(products, likes=likes, shares=shares)
+        return cache[key]
+
+    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
+        return Endorsed.from_frame(self.endorsements(products, likes=likes, shares=shares),
+                                   products)
 
     def check_products(self, products: list[str]) -> list[str]:
         known = set(self.product_ids())
@@ -278,6 +345,17 @@ class Neo4jSource(Source):
                                  "endorser_id": cols["endorser"],
                                  "at": np.asarray(cols["at"], dtype=np.int64)})
         return _frame(rows[0], ENDORSEMENT_COLUMNS, ints=("at",))
+
+    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
+        coded, rows = self._read("endorsements", products, likes=likes, shares=shares)
+        if not coded:
+            return super()._endorsement_codes(products, likes=likes, shares=shares)
+        cols = rows[0]
+        return Endorsed(np.asarray(cols["users"], dtype=object), list(dict.fromkeys(products)),
+                        np.asarray(cols["user"], dtype=np.int64),
+                        np.asarray(cols["product"], dtype=np.int64),
+                        np.asarray(cols["endorser"], dtype=np.int64),
+                        np.asarray(cols["at"], dtype=np.int64))
 
     def signals(self, products) -> pd.DataFrame:
         cols = self._records("influence/signals", {"product_ids": list(products)})[0]
@@ -494,14 +572,43 @@ class SnapshotSource(Source):
         return out[SIGNAL_COLUMNS]
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
-        key = ("endorsements", tuple(products), likes, shares)
-        if key not in self._cache:
-            sig = self._signals(products, likes, shares)
-            out = sig.groupby(["user_id", "product_id", "endorser_id"], sort=False,
-                              as_index=False)["at"].min()
-            out["at"] = out["at"].astype(np.int64)
-            self._cache[key] = out[ENDORSEMENT_COLUMNS]
-        return self._cache[key]
+        return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
+
+    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
+        """From validation's row positions and the friendship CSR: a ♡ once per friend of
+        the liker, every share received (not self-sent); the earliest per triple."""
+        g = self.graph  # positions are users-table rows, as validation's codes
+        distinct = list(dict.fromkeys(products))
+        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+        wanted = pd.Index(distinct, dtype=object).get_indexer(names).astype(np.int64)
+        parts = []
+        if likes and self.snap.get("likes") is not None:
+            prod = wanted[self.snap.codes("likes", "product_id")]
+            keep = np.flatnonzero(prod >= 0)
+            liker = self.snap.codes("likes", "user_id")[keep].astype(np.int64)
+            counts = (g.indptr[liker + 1] - g.indptr[liker]).astype(np.int64)
+            src, friend = expand_neighbors(g, liker)
+            at = self.snap["likes"]["at"].to_numpy(dtype=np.int64)[keep]
+            parts.append((friend, np.repeat(prod[keep], counts), src, np.repeat(at, counts)))
+        if shares and self.snap.get("shares") is not None:
+            prod = wanted[self.snap.codes("shares", "product_id")]
+            sender = self.snap.codes("shares", "sharer_id").astype(np.int64)
+            to = self.snap.codes("shares", "recipient_id").astype(np.int64)
+            keep = np.flatnonzero((prod >= 0) & (sender != to))
+            parts.append((to[keep], prod[keep], sender[keep],
+                          self.snap["shares"]["at"].to_numpy(dtype=np.int64)[keep]))
+        if parts:
+            user, product, endorser, at = (np.concatenate(c) for c in zip(*parts))
+        else:
+            user = product = endorser = at = np.empty(0, dtype=np.int64)
+        pair = product * max(g.n_users, 1) + user
+        order = np.lexsort((at, endorser, pair))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (pair[order][1:] != pair[order][:-1]) | \
+            (endorser[order][1:] != endorser[order][:-1])
+        rows = order[first]
+        return Endorsed(g.user_ids.to_numpy(dtype=object), distinct, user[rows], product[rows],
+                        endorser[rows], at[rows], lookup=g.user_ids)
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
         frame = self._rows("purchases" if purchases else "likes",

@@ -118,8 +118,9 @@ def test_exposure_curve_min_users_and_ties(tmp_path):
     # only u has endorsing friends (v and w, both at t=1): u skips bucket 1 and sits in
     # bucket 2, adopting at t=1. Bucket 1 is empty, so no k reaches min-users: no curve.
     assert r.curve.empty and r.stickiness is None
-    e = I._buckets(SnapshotSource(read_snapshot(snap)).endorsements(["P"]),
-                   SnapshotSource(read_snapshot(snap)).adoptions(["P"]))
+    source = SnapshotSource(read_snapshot(snap))
+    E = source.endorsement_codes(["P"])
+    e = I._buckets(E, *I._adoption_keys(E, source.adoptions(["P"])))
     assert e[["k", "in_bucket", "adopted"]].values.tolist() == [[1, False, False],
                                                                 [2, True, True]]
 
@@ -456,6 +457,20 @@ def within_3_se(estimate: float, truth: float, n: int) -> bool:
     (99.7% each), so that a handful of checks does not fail one seed in five by chance,
     as five 95% intervals would."""
     return abs(estimate - truth) <= 3 * math.sqrt(truth * (1 - truth) / n)
+
+
+@pytest.mark.parametrize("window", ["1h", "7d"])
+def test_credit_candidates_on_codes_equal_the_merge_on_ids(generated, window):
+    """influencers() finds credit candidates on integer codes; they are the rows, in the
+    order, of credit_candidates() on id text (which the Cypher module is tested against)."""
+    source, _ = generated
+    products = source.product_ids()
+    E = source.endorsement_codes(products)
+    adopt = source.adoptions(products)
+    w = I.parse_window(window)
+    coded = I._coded_candidates(E, adopt, w)
+    assert len(coded) > 0
+    pd.testing.assert_frame_equal(coded, I.credit_candidates(E.to_frame(), adopt, w))
 
 
 def test_recovers_the_generators_exposure_curve(generated):
