@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .arrays import factorize_sorted, find_sorted, unique_sorted
+from .arrays import find_sorted, unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
 from .sources import prefetch
@@ -140,15 +140,17 @@ def _fmt(x) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _adoption_keys(E, adopt: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each adoption's (product, user) key in the endorsement rows' codes, and its time."""
-    user = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
+def _adoption_keys(E, adopt: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each adoption's (product, user) key, product * stride + user code, in the codes of
+    the endorsement rows; its time; and the stride, for keying the endorsement rows."""
+    user, stride = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
     product = pd.Index(E.products, dtype=object).get_indexer(
         adopt["product_id"].to_numpy(dtype=object)).astype(np.int64)
-    return product * max(E.n_codes, 1) + user, adopt["at"].to_numpy(dtype=np.int64)
+    stride = max(stride, 1)
+    return product * stride + user, adopt["at"].to_numpy(dtype=np.int64), stride
 
 
-def _buckets(E, a_key: np.ndarray, a_at: np.ndarray) -> pd.DataFrame:
+def _buckets(E, a_key: np.ndarray, a_at: np.ndarray, stride: int) -> pd.DataFrame:
     """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
     user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
     (k+1)-th did not arrive at the same instant). Rows tied in time are ordered by
@@ -156,7 +158,7 @@ def _buckets(E, a_key: np.ndarray, a_at: np.ndarray) -> pd.DataFrame:
     came at the same instant is not in its bucket, and the first k endorsers of a row in
     its bucket are exactly those at or before its time)."""
     n = len(E.user)
-    key = E.product * max(E.n_codes, 1) + E.user
+    key = E.product * stride + E.user
     order = np.lexsort((E.endorser, E.at, key))
     ek, t = key[order], E.at[order]
     first = np.ones(n, dtype=bool)
@@ -240,8 +242,8 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
     prefetch(source, [("ties", [], {"user_ids": endorsers})])
     adopt = source.adoptions(products, purchases=purchases)
     users = source.n_users() * len(products)
-    a_key, a_at = _adoption_keys(E, adopt)
-    e = _buckets(E, a_key, a_at)
+    a_key, a_at, stride = _adoption_keys(E, adopt)
+    e = _buckets(E, a_key, a_at, stride)
     # bucket 0: everyone starts with no endorser; adopters before their first endorser
     first = e[e["k"] == 1]
     never = int((~np.isin(a_key, first["key"].to_numpy())).sum())
@@ -346,8 +348,8 @@ def credit_candidates(endorse: pd.DataFrame, adopt: pd.DataFrame, window_ms: int
 def _coded_candidates(E, adopt: pd.DataFrame, window_ms: int) -> pd.DataFrame:
     """:func:`credit_candidates` on the endorsement rows' codes: the same rows in the same
     order, without a merge on id text."""
-    a_key, a_at = _adoption_keys(E, adopt)
-    e_key = E.product * max(E.n_codes, 1) + E.user
+    a_key, a_at, stride = _adoption_keys(E, adopt)
+    e_key = E.product * stride + E.user
     order = np.argsort(e_key, kind="stable")
     lo = np.searchsorted(e_key[order], a_key, "left")
     count = np.searchsorted(e_key[order], a_key, "right") - lo

@@ -157,7 +157,6 @@ class Endorsed:
     product: np.ndarray
     endorser: np.ndarray
     at: np.ndarray
-    n_extra: int = 0  #: codes handed out by :meth:`codes_of` beyond ``ids``
     lookup: pd.Index | None = field(default=None, repr=False)  #: ids as an index, if at hand
 
     @classmethod
@@ -178,25 +177,21 @@ class Endorsed:
                              "product_id": np.asarray(self.products, dtype=object)[self.product],
                              "endorser_id": self.ids[self.endorser], "at": self.at})
 
-    def codes_of(self, user_ids) -> np.ndarray:
-        """Codes of these user ids; ids not among ``ids`` get new codes from len(ids) up
-        (use :attr:`n_codes` with them)."""
+    def codes_of(self, user_ids) -> tuple[np.ndarray, int]:
+        """Codes of these user ids, and how many codes there are with them: ids not among
+        ``ids`` get codes from len(ids) up."""
         pos = self.index.get_indexer(np.asarray(user_ids, dtype=object)).astype(np.int64)
         missing = pos < 0
-        if missing.any():
-            extra, _ = pd.factorize(np.asarray(user_ids, dtype=object)[missing])
-            pos[missing] = len(self.ids) + extra
-            self.n_extra = max(self.n_extra, int(extra.max()) + 1)
-        return pos
+        if not missing.any():
+            return pos, len(self.ids)
+        extra, uniques = pd.factorize(np.asarray(user_ids, dtype=object)[missing])
+        pos[missing] = len(self.ids) + extra
+        return pos, len(self.ids) + len(uniques)
 
     @cached_property
     def index(self) -> pd.Index:
         """code -> id as a pandas index, for looking codes up by id."""
         return self.lookup if self.lookup is not None else pd.Index(self.ids, dtype=object)
-
-    @property
-    def n_codes(self) -> int:
-        return len(self.ids) + self.n_extra
 
 
 class Source:
@@ -241,6 +236,11 @@ class Source:
 
 
 # --------------------------------------------------------------------------- Neo4j
+
+
+def _read_key(module: str, params: dict) -> tuple:
+    return (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                 for k, v in params.items())))
 
 
 def _decode(cols: dict, products, users: tuple[str, ...] = (),
@@ -294,8 +294,7 @@ class Neo4jSource(Source):
     def _records(self, module: str, params: dict) -> list[dict]:
         """The module's records, kept for the source's lifetime; a read started by
         :meth:`prefetch` is waited for here."""
-        key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                    for k, v in params.items())))
+        key = _read_key(module, params)
         hit = self._cache.get(key)
         if hit is None or (isinstance(hit, Future) and hit.cancel()):
             # not asked before, or still queued behind other reads: ask it here and now
@@ -318,8 +317,7 @@ class Neo4jSource(Source):
             weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
         for question, products, kw in reads:
             module, params = self._plan(question, products, **kw)
-            key = (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                                        for k, v in params.items())))
+            key = _read_key(module, params)
             if key not in self._cache:
                 self._cache[key] = self._pool.submit(self.runner.run, module, **params)
 

@@ -120,7 +120,7 @@ def test_exposure_curve_min_users_and_ties(tmp_path):
     assert r.curve.empty and r.stickiness is None
     source = SnapshotSource(read_snapshot(snap))
     E = source.endorsement_codes(["P"])
-    e = I._buckets(E, *I._adoption_keys(E, source.adoptions(["P"])))
+    e = I._buckets(E, *I._adoption_keys(E, source.adoptions(["P"])))  # keys, times, stride
     assert e[["k", "in_bucket", "adopted"]].values.tolist() == [[1, False, False],
                                                                 [2, True, True]]
 
