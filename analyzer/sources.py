@@ -13,8 +13,10 @@ pandas code here implements the same rule.
 
 from __future__ import annotations
 
+import queue
+import threading
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -238,6 +240,37 @@ class Source:
 # --------------------------------------------------------------------------- Neo4j
 
 
+class _Background:
+    """Daemon threads running submitted calls in order. Unlike a ThreadPoolExecutor's,
+    reads still queued or running do not hold up the interpreter's exit (a command that
+    fails half-way exits at once)."""
+
+    def __init__(self, workers: int) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = workers
+        for i in range(workers):
+            threading.Thread(target=self._work, name=f"diffusion-read_{i}", daemon=True).start()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        self._queue.put((future, fn, args, kwargs))
+        return future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, fn, args, kwargs = item
+            if not future.set_running_or_notify_cancel():
+                continue  # taken over by the thread that needed it
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever asks for the result
+                future.set_exception(exc)
+
+    def close(self) -> None:
+        for _ in range(self._workers):
+            self._queue.put(None)
+
+
 def _read_key(module: str, params: dict) -> tuple:
     return (module, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                                  for k, v in params.items())))
@@ -313,8 +346,8 @@ class Neo4jSource(Source):
         so the server answers them on both cores while this thread works on earlier rows.
         The methods below then wait for them instead of asking again."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="diffusion-read")
-            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+            self._pool = _Background(2)
+            weakref.finalize(self, self._pool.close)
         for question, products, kw in reads:
             module, params = self._plan(question, products, **kw)
             key = _read_key(module, params)

@@ -397,6 +397,7 @@ def test_neo4j_and_memory_agree_on_ties_broken_by_text(runner, ties_fixture, pro
 def test_prefetched_reads_give_the_same_answers(runner, hand):
     """A report's reads started on background sessions (Session.report does this) give
     the same results as reads asked one by one, and every read started is used."""
+    import threading
     from concurrent.futures import Future
 
     snap = read_snapshot(hand)
@@ -405,6 +406,9 @@ def test_prefetched_reads_give_the_same_answers(runner, hand):
     plain, early = Neo4jSource(runner), Neo4jSource(runner)
     I.prefetch(early, I.report_reads(["X"], window_ms=week))
     assert sum(isinstance(v, Future) for v in early._cache.values()) == 9
+    # daemon threads: reads still running never hold up the exit of a command that failed
+    readers = [t for t in threading.enumerate() if t.name.startswith("diffusion-read")]
+    assert readers and all(t.daemon for t in readers)
 
     def everything(s):
         return [I.endorsements(s, ["X"], min_users=1), I.influencers(s, ["X"], window_ms=week),
