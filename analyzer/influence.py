@@ -234,6 +234,7 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
     """Romero-style exposure curve p(k), baseline, lift and structural diversity."""
     if min_users < 1:
         raise InputError("min-users must be at least 1", field="--min-users")
+    products = list(dict.fromkeys(products))  # a product named twice counts once
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases})])
     E = source.endorsement_codes(products, likes=likes, shares=shares)
@@ -375,6 +376,7 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
     if credit not in ("first", "last", "fractional"):
         raise InputError(f"credit must be first, last or fractional, got {credit!r}",
                          field="--credit")
+    products = list(dict.fromkeys(products))
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases}),
                       ("roles", products, {})])
@@ -502,6 +504,7 @@ class DomainResult:
 
 
 def domains(source, products: list[str], *, window_ms: int) -> DomainResult:
+    products = list(dict.fromkeys(products))
     prefetch(source, [("adoption_touches", products, {"window_ms": window_ms}),
                       ("exposure_mix", products, {}), ("exposed_users", products, {}),
                       ("sharers", products, {})])

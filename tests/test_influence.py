@@ -419,6 +419,15 @@ def test_prefetched_reads_give_the_same_answers(runner, hand):
     assert not any(isinstance(v, Future) for v in early._cache.values())
 
 
+def test_a_product_named_twice_counts_once(hand_source):
+    week = I.parse_window("7d")
+    for run in (lambda ps: I.endorsements(hand_source, ps, min_users=1),
+                lambda ps: I.influencers(hand_source, ps, window_ms=week),
+                lambda ps: I.domains(hand_source, ps, window_ms=week),
+                lambda ps: C.cascades(hand_source, ps, top=0)):
+        assert to_json(run(["X", "Y", "X"]).to_dict()) == to_json(run(["X", "Y"]).to_dict())
+
+
 def test_snapshot_reference_codes_point_at_the_referenced_rows(hand):
     snap = read_snapshot(hand)
     assert ("shares", "sharer_id") in snap.refs  # kept from validation, not recomputed
