@@ -552,10 +552,20 @@ class SnapshotSource(Source):
             return frame
         key = ("rows", name, tuple(products))
         if key not in self._cache:
-            names = self.snap["products"]["product_id"].to_numpy(dtype=object)
-            wanted = np.flatnonzero(pd.Index(names, dtype=object).isin(list(products)))
-            self._cache[key] = frame[np.isin(self.snap.codes(name, "product_id"), wanted)]
+            self._cache[key] = frame[self._row_mask(name, products)]
         return self._cache[key]
+
+    def _row_mask(self, name: str, products) -> np.ndarray:
+        """Which rows of table ``name`` are about ``products`` (on validation's codes)."""
+        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+        wanted = np.flatnonzero(pd.Index(names, dtype=object).isin(list(products)))
+        return np.isin(self.snap.codes(name, "product_id"), wanted)
+
+    def _product_index(self, table: str, products) -> np.ndarray:
+        """Per row of ``table``: its product's position among the distinct ``products``."""
+        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+        wanted = pd.Index(list(dict.fromkeys(products)), dtype=object).get_indexer(names)
+        return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
     @cached_property
     def _all_products(self) -> set:
@@ -605,16 +615,14 @@ class SnapshotSource(Source):
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
         return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
 
-    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
-        """From validation's row positions and the friendship CSR: a ♡ once per friend of
-        the liker, every share received (not self-sent); the earliest per triple."""
+    def _signal_codes(self, products, likes: bool, shares: bool):
+        """Every signal as integers, not reduced: (user, product, endorser, at) with users
+        as users-table rows and products as positions among the distinct ``products``; a
+        ♡ once per friend of the liker, every share received that was not self-sent."""
         g = self.graph  # positions are users-table rows, as validation's codes
-        distinct = list(dict.fromkeys(products))
-        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
-        wanted = pd.Index(distinct, dtype=object).get_indexer(names).astype(np.int64)
         parts = []
         if likes and self.snap.get("likes") is not None:
-            prod = wanted[self.snap.codes("likes", "product_id")]
+            prod = self._product_index("likes", products)
             keep = np.flatnonzero(prod >= 0)
             liker = self.snap.codes("likes", "user_id")[keep].astype(np.int64)
             counts = (g.indptr[liker + 1] - g.indptr[liker]).astype(np.int64)
@@ -622,16 +630,21 @@ class SnapshotSource(Source):
             at = self.snap["likes"]["at"].to_numpy(dtype=np.int64)[keep]
             parts.append((friend, np.repeat(prod[keep], counts), src, np.repeat(at, counts)))
         if shares and self.snap.get("shares") is not None:
-            prod = wanted[self.snap.codes("shares", "product_id")]
+            prod = self._product_index("shares", products)
             sender = self.snap.codes("shares", "sharer_id").astype(np.int64)
             to = self.snap.codes("shares", "recipient_id").astype(np.int64)
             keep = np.flatnonzero((prod >= 0) & (sender != to))
             parts.append((to[keep], prod[keep], sender[keep],
                           self.snap["shares"]["at"].to_numpy(dtype=np.int64)[keep]))
-        if parts:
-            user, product, endorser, at = (np.concatenate(c) for c in zip(*parts))
-        else:
-            user = product = endorser = at = np.empty(0, dtype=np.int64)
+        if not parts:
+            return tuple(np.empty(0, dtype=np.int64) for _ in range(4))
+        return tuple(np.concatenate(c) for c in zip(*parts))
+
+    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
+        """The signals' earliest per (user, product, endorser)."""
+        g = self.graph
+        user, product, endorser, at = self._signal_codes(products, likes, shares)
+        distinct = list(dict.fromkeys(products))
         pair = product * max(g.n_users, 1) + user
         order = np.lexsort((at, endorser, pair))
         first = np.ones(len(order), dtype=bool)
@@ -714,21 +727,54 @@ class SnapshotSource(Source):
         return frame.astype({"friends": np.int64, "latest": np.int64}).reset_index(drop=True)[
             ["product_id", "name", "friends", "latest", "endorsers"]]
 
-    def _exposures(self, products) -> pd.DataFrame:
-        return self._rows("exposures", ["user_id", "product_id", "at", "channel", "domain"],
-                          products)
+    def _exposure_codes(self, products) -> dict:
+        """The products' exposure rows as integers: user (users-table row), product
+        (position among the distinct products), at, and channel and domain as codes into
+        their sorted distinct values."""
+        key = ("exposure_codes", tuple(products))
+        if key not in self._cache:
+            if self.snap.get("exposures") is None:
+                self._cache[key] = None
+                return None
+            mask = self._row_mask("exposures", products)
+            frame = self.snap["exposures"]
+            channel, channels = factorize_sorted(frame["channel"].to_numpy(dtype=object)[mask])
+            domain, domains = factorize_sorted(frame["domain"].to_numpy(dtype=object)[mask])
+            self._cache[key] = {
+                "user": self.snap.codes("exposures", "user_id")[mask].astype(np.int64),
+                "product": self._product_index("exposures", products)[mask],
+                "at": frame["at"].to_numpy(dtype=np.int64)[mask],
+                "channel": channel, "channels": channels, "domain": domain,
+                "domains": domains}
+        return self._cache[key]
 
     def exposure_mix(self, products) -> pd.DataFrame:
-        e = self._exposures(products)
-        out = e.groupby(["product_id", "channel", "domain"], as_index=False).agg(
-            exposures=("user_id", "size"), users=("user_id", "nunique"))
-        return out.astype({"product_id": object, "channel": object, "domain": object,
-                           "exposures": np.int64, "users": np.int64})
+        x = self._exposure_codes(products)
+        columns = ["product_id", "channel", "domain", "exposures", "users"]
+        if x is None or len(x["user"]) == 0:
+            return _frame({}, columns, ints=("exposures", "users"))
+        nc, nd, nu = len(x["channels"]), len(x["domains"]), max(self.n_users(), 1)
+        group = (x["product"] * nc + x["channel"]) * nd + x["domain"]
+        groups, rows = np.unique(group, return_counts=True)
+        users = np.unique(unique_sorted(group * nu + x["user"]) // nu, return_counts=True)[1]
+        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
+        out = pd.DataFrame({"product_id": distinct[groups // (nc * nd)],
+                            "channel": x["channels"][groups // nd % nc],
+                            "domain": x["domains"][groups % nd],
+                            "exposures": rows.astype(np.int64), "users": users.astype(np.int64)})
+        return out.sort_values(["product_id", "channel", "domain"],
+                               kind="stable").reset_index(drop=True)
 
     def exposed_users(self, products) -> pd.DataFrame:
-        e = self._exposures(products)
-        out = e.groupby("product_id", as_index=False).agg(users=("user_id", "nunique"))
-        return out.astype({"product_id": object, "users": np.int64})
+        x = self._exposure_codes(products)
+        if x is None or len(x["user"]) == 0:
+            return _frame({}, ["product_id", "users"], ints=("users",))
+        nu = max(self.n_users(), 1)
+        product, users = np.unique(unique_sorted(x["product"] * nu + x["user"]) // nu,
+                                   return_counts=True)
+        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
+        out = pd.DataFrame({"product_id": distinct[product], "users": users.astype(np.int64)})
+        return out.sort_values("product_id", kind="stable").reset_index(drop=True)
 
     def sharers(self, products) -> pd.DataFrame:
         s = self._rows("shares", ["sharer_id", "recipient_id", "product_id", "channel", "at"],
@@ -745,22 +791,45 @@ class SnapshotSource(Source):
         first = buys.sort_values("at", kind="stable").drop_duplicates(["user_id", "product_id"])
         first = first[["user_id", "product_id", "at", "channel"]].astype(
             {"at": np.int64, "channel": object})
-        e = self._exposures(products)[["user_id", "product_id", "at", "channel", "domain"]]
-        e = e.rename(columns={"at": "e_at", "channel": "exposure_channel",
-                              "domain": "exposure_domain"})
-        m = first.merge(e, on=["user_id", "product_id"])
-        m = m[m["e_at"] <= m["at"]]
-        # last touch: the latest exposure; ties: private before public, then channel
-        m = m.sort_values(["e_at", "exposure_domain", "exposure_channel"],
-                          ascending=[False, True, True], kind="stable")
-        m = m.drop_duplicates(["user_id", "product_id"])
-        out = first.merge(m[["user_id", "product_id", "exposure_channel", "exposure_domain"]],
-                          on=["user_id", "product_id"], how="left")
-        sig = self._signals(products, True, True).rename(columns={"at": "s_at"})
-        j = first[["user_id", "product_id", "at"]].merge(sig, on=["user_id", "product_id"])
-        hit = j[(j["s_at"] <= j["at"]) & (j["s_at"] >= j["at"] - int(window_ms))]
-        endorsed = pd.MultiIndex.from_frame(hit[["user_id", "product_id"]])
-        out["endorsed"] = pd.MultiIndex.from_frame(out[["user_id", "product_id"]]).isin(endorsed)
+        nu = max(self.n_users(), 1)
+        f_user = self.graph.user_ids.get_indexer(first["user_id"].to_numpy(dtype=object))
+        f_prod = pd.Index(list(dict.fromkeys(products)), dtype=object).get_indexer(
+            first["product_id"].to_numpy(dtype=object))
+        f_key = f_prod.astype(np.int64) * nu + f_user
+        f_at = first["at"].to_numpy(dtype=np.int64)
+        by_key = np.argsort(f_key, kind="stable")
+        sorted_keys = f_key[by_key]
+
+        def buyer_of(key: np.ndarray) -> np.ndarray:
+            """Row of ``first`` with this (product, user) key, -1 for none."""
+            hit = find_sorted(sorted_keys, key)
+            return np.where(hit >= 0, by_key[np.maximum(hit, 0)], -1)
+
+        touch_channel = np.full(len(first), None, dtype=object)
+        touch_domain = np.full(len(first), None, dtype=object)
+        x = self._exposure_codes(products)
+        if x is not None and len(x["user"]):
+            b = buyer_of(x["product"] * nu + x["user"])
+            ok = np.flatnonzero(b >= 0)
+            ok = ok[x["at"][ok] <= f_at[b[ok]]]
+            # last touch: the latest exposure; ties: domain, then channel, in text order
+            order = ok[np.lexsort((x["channel"][ok], x["domain"][ok], -x["at"][ok], b[ok]))]
+            lead = np.ones(len(order), dtype=bool)
+            lead[1:] = b[order][1:] != b[order][:-1]
+            best = order[lead]
+            touch_channel[b[best]] = x["channels"][x["channel"][best]]
+            touch_domain[b[best]] = x["domains"][x["domain"][best]]
+        out = first.reset_index(drop=True)
+        out["exposure_channel"], out["exposure_domain"] = touch_channel, touch_domain
+        # endorsed: any friend's ♡ or share received within the window before the purchase
+        s_user, s_prod, _, s_at = self._signal_codes(products, True, True)
+        b = buyer_of(s_prod * nu + s_user)
+        ok = np.flatnonzero(b >= 0)
+        t = f_at[b[ok]]
+        hit = ok[(s_at[ok] <= t) & (s_at[ok] >= t - int(window_ms))]
+        endorsed = np.zeros(len(first), dtype=bool)
+        endorsed[b[hit]] = True
+        out["endorsed"] = endorsed
         out = out.astype({"channel": object, "exposure_channel": object,
                           "exposure_domain": object})
         for col in ("channel", "exposure_channel", "exposure_domain"):
