@@ -1,14 +1,18 @@
-"""Where the diffusion analyses get their rows: Neo4j (Cypher modules) or a snapshot (pandas).
+"""Where the diffusion analyses get their rows: Neo4j (server procedures or Cypher modules)
+or a snapshot (pandas and numpy on validation's row positions).
 
 Both sources answer the same small set of questions with frames of the same
 columns and dtypes (ids as Python strings, times as int64 epoch milliseconds),
 so the analyses in :mod:`analyzer.influence` and :mod:`analyzer.cascades` never
-know which one they read. ``tests/test_influence.py`` checks that the two agree
-row for row on the same data.
+know which one they read. The endorsement rows, the largest, also come as
+integer codes (:class:`Endorsed`). ``tests/test_influence.py`` checks that the
+sources agree row for row on the same data, Neo4j both through the procedures
+and through the Cypher modules.
 
 Each method mirrors one module under ``cypher/influence``, ``cypher/domains``
 or ``cypher/cascades``; the module's header is the specification, and the
-pandas code here implements the same rule.
+procedure (``analyzer/server/DiffusionProcedures.java``) and the code here
+implement the same rule.
 """
 
 from __future__ import annotations
