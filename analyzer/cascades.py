@@ -25,7 +25,7 @@ import pandas as pd
 from numba import njit
 
 from .errors import InputError
-from .sources import CascadeInput, obj, prefetch
+from .sources import CascadeInput, distinct, obj, prefetch
 
 __all__ = ["cascades", "compare_cascades", "tree_metrics", "CascadeResult"]
 
@@ -270,7 +270,7 @@ def _summary(products, trees, product_start, received, tree_edges) -> pd.DataFra
 def cascades(source, products: list[str], *, top: int = 20) -> CascadeResult:
     if top < 0:
         raise InputError("--top must be 0 (all) or more", field="--top")
-    products = list(dict.fromkeys(products))  # a product named twice counts once
+    products = distinct(products)  # a product named twice counts once
     prefetch(source, [("tree_edges", list(products), {}), ("members", list(products), {})])
     return _build(source.engine, source.cascade_input(list(products)), top)
 

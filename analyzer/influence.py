@@ -27,7 +27,7 @@ from numba import njit
 from .arrays import find_sorted, unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
-from .sources import prefetch
+from .sources import distinct, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
            "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
@@ -234,7 +234,7 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
     """Romero-style exposure curve p(k), baseline, lift and structural diversity."""
     if min_users < 1:
         raise InputError("min-users must be at least 1", field="--min-users")
-    products = list(dict.fromkeys(products))  # a product named twice counts once
+    products = distinct(products)  # a product named twice counts once
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases})])
     E = source.endorsement_codes(products, likes=likes, shares=shares)
@@ -376,7 +376,7 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
     if credit not in ("first", "last", "fractional"):
         raise InputError(f"credit must be first, last or fractional, got {credit!r}",
                          field="--credit")
-    products = list(dict.fromkeys(products))
+    products = distinct(products)
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases}),
                       ("roles", products, {})])
@@ -504,7 +504,7 @@ class DomainResult:
 
 
 def domains(source, products: list[str], *, window_ms: int) -> DomainResult:
-    products = list(dict.fromkeys(products))
+    products = distinct(products)
     prefetch(source, [("adoption_touches", products, {"window_ms": window_ms}),
                       ("exposure_mix", products, {}), ("exposed_users", products, {}),
                       ("sharers", products, {})])

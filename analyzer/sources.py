@@ -39,7 +39,6 @@ __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 DENSE_PAIRS, DENSE_PER_ROW = 1 << 24, 4
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
-#: the server procedures (analyzer/server/DiffusionProcedures.java) Neo4jSource uses
 #: question -> (server procedure module or None, Cypher module, its other parameters)
 _READS = {
     "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
@@ -53,10 +52,15 @@ _READS = {
     "tree_edges": ("procedures/tree_edges", "cascades/tree_edges", ()),
     "members": ("procedures/members", "cascades/members", ()),
 }
-PROCEDURES = {"diffusion.endorsements", "diffusion.endorser_ties", "diffusion.roles",
-              "diffusion.exposure_mix", "diffusion.exposed_users", "diffusion.sharers",
-              "diffusion.adoption_touches", "diffusion.tree_edges", "diffusion.members"}
+#: the server procedures (analyzer/server/DiffusionProcedures.java) those modules call:
+#: procedures/NAME calls diffusion.NAME
+PROCEDURES = {"diffusion." + m.split("/", 1)[1] for m, _, _ in _READS.values() if m}
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
+
+
+def distinct(products) -> list[str]:
+    """The products in the order given, each once (as ``IN $product_ids`` reads them)."""
+    return list(dict.fromkeys(products))
 
 
 def prefetch(source, reads: list[tuple[str, list, dict]]) -> None:
@@ -168,13 +172,13 @@ class Endorsed:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, products) -> "Endorsed":
         """From the rows of :meth:`Source.endorsements` (ids as text)."""
-        distinct = list(dict.fromkeys(products))
+        names = distinct(products)
         n = len(frame)
         codes, ids = pd.factorize(np.concatenate([frame["user_id"].to_numpy(dtype=object),
                                                   frame["endorser_id"].to_numpy(dtype=object)]))
-        product = pd.Index(distinct, dtype=object).get_indexer(
+        product = pd.Index(names, dtype=object).get_indexer(
             frame["product_id"].to_numpy(dtype=object))
-        return cls(np.asarray(ids, dtype=object), distinct, codes[:n].astype(np.int64),
+        return cls(np.asarray(ids, dtype=object), names, codes[:n].astype(np.int64),
                    product.astype(np.int64), codes[n:].astype(np.int64),
                    frame["at"].to_numpy(dtype=np.int64))
 
@@ -204,6 +208,7 @@ class Source:
     """The questions both engines answer. See the Cypher module named in each docstring."""
 
     engine: str
+    _cache: dict  #: answers kept for the source's lifetime
 
     def n_users(self) -> int: ...
     def product_ids(self) -> list[str]: ...
@@ -213,10 +218,9 @@ class Source:
     def endorsement_codes(self, products, *, likes=True, shares=True) -> Endorsed:
         """:meth:`endorsements` as integers (kept for the source's lifetime)."""
         key = ("endorsement_codes", tuple(products), likes, shares)
-        cache = self.__dict__.setdefault("_cache", {})
-        if key not in cache:
-            cache[key] = self._endorsement_codes(products, likes=likes, shares=shares)
-        return cache[key]
+        if key not in self._cache:
+            self._cache[key] = self._endorsement_codes(products, likes=likes, shares=shares)
+        return self._cache[key]
 
     def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
         return Endorsed.from_frame(self.endorsements(products, likes=likes, shares=shares),
@@ -290,8 +294,8 @@ def _decode(cols: dict, products, users: tuple[str, ...] = (),
     for name in users:
         out[name] = ids[np.asarray(cols[name], dtype=np.int64)]
     if product:
-        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
-        out["product_id"] = distinct[np.asarray(cols[product], dtype=np.int64)]
+        names = np.asarray(distinct(products), dtype=object)
+        out["product_id"] = names[np.asarray(cols[product], dtype=np.int64)]
     return out
 
 
@@ -373,12 +377,9 @@ class Neo4jSource(Source):
         return bool(self.runner.run("reach/seed_nodes", user_ids=[user_id]))
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
-        coded, rows = self._read("endorsements", products, likes=likes, shares=shares)
-        if coded:
-            cols = _decode(rows[0], products, ("user", "endorser"))
-            return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
-                                 "endorser_id": cols["endorser"],
-                                 "at": np.asarray(cols["at"], dtype=np.int64)})
+        if self.procedures:
+            return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
+        _, rows = self._read("endorsements", products, likes=likes, shares=shares)
         return _frame(rows[0], ENDORSEMENT_COLUMNS, ints=("at",))
 
     def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
@@ -386,7 +387,7 @@ class Neo4jSource(Source):
         if not coded:
             return super()._endorsement_codes(products, likes=likes, shares=shares)
         cols = rows[0]
-        return Endorsed(np.asarray(cols["users"], dtype=object), list(dict.fromkeys(products)),
+        return Endorsed(np.asarray(cols["users"], dtype=object), distinct(products),
                         np.asarray(cols["user"], dtype=np.int64),
                         np.asarray(cols["product"], dtype=np.int64),
                         np.asarray(cols["endorser"], dtype=np.int64),
@@ -490,7 +491,7 @@ class Neo4jSource(Source):
         codes, users = factorize_sorted(np.concatenate([
             members["user_id"].to_numpy(dtype=object), edges["parent"].to_numpy(dtype=object),
             edges["child"].to_numpy(dtype=object)]))
-        prod = pd.Index(list(products), dtype=object)
+        prod = pd.Index(distinct(products), dtype=object)
         pall = prod.get_indexer(np.concatenate([members["product_id"].to_numpy(dtype=object),
                                                 edges["product_id"].to_numpy(dtype=object)]))
         pall = pall.astype(np.int64)
@@ -498,7 +499,7 @@ class Neo4jSource(Source):
         mkey = pall[:M] * U + codes[:M]
         order = np.argsort(mkey, kind="stable")
         mkey = mkey[order]
-        return CascadeInput(list(products), users, pall[:M][order], codes[:M][order],
+        return CascadeInput(distinct(products), users, pall[:M][order], codes[:M][order],
                             members["promoted_at"].notna().to_numpy()[order],
                             members["received"].to_numpy(dtype=np.int64)[order],
                             np.searchsorted(mkey, pall[M:] * U + codes[M:M + E]),
@@ -556,20 +557,8 @@ class SnapshotSource(Source):
             return frame
         key = ("rows", name, tuple(products))
         if key not in self._cache:
-            self._cache[key] = frame[self._row_mask(name, products)]
+            self._cache[key] = frame[self._product_codes(name, products) >= 0]
         return self._cache[key]
-
-    def _row_mask(self, name: str, products) -> np.ndarray:
-        """Which rows of table ``name`` are about ``products`` (on validation's codes)."""
-        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
-        wanted = np.flatnonzero(pd.Index(names, dtype=object).isin(list(products)))
-        return np.isin(self.snap.codes(name, "product_id"), wanted)
-
-    def _product_index(self, table: str, products) -> np.ndarray:
-        """Per row of ``table``: its product's position among the distinct ``products``."""
-        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
-        wanted = pd.Index(list(dict.fromkeys(products)), dtype=object).get_indexer(names)
-        return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
     @cached_property
     def _all_products(self) -> set:
@@ -626,7 +615,7 @@ class SnapshotSource(Source):
         g = self.graph  # positions are users-table rows, as validation's codes
         parts = []
         if likes and self.snap.get("likes") is not None:
-            prod = self._product_index("likes", products)
+            prod = self._product_codes("likes", products)
             keep = np.flatnonzero(prod >= 0)
             liker = self.snap.codes("likes", "user_id")[keep].astype(np.int64)
             counts = (g.indptr[liker + 1] - g.indptr[liker]).astype(np.int64)
@@ -634,7 +623,7 @@ class SnapshotSource(Source):
             at = self.snap["likes"]["at"].to_numpy(dtype=np.int64)[keep]
             parts.append((friend, np.repeat(prod[keep], counts), src, np.repeat(at, counts)))
         if shares and self.snap.get("shares") is not None:
-            prod = self._product_index("shares", products)
+            prod = self._product_codes("shares", products)
             sender = self.snap.codes("shares", "sharer_id").astype(np.int64)
             to = self.snap.codes("shares", "recipient_id").astype(np.int64)
             keep = np.flatnonzero((prod >= 0) & (sender != to))
@@ -648,14 +637,14 @@ class SnapshotSource(Source):
         """The signals' earliest per (user, product, endorser)."""
         g = self.graph
         user, product, endorser, at = self._signal_codes(products, likes, shares)
-        distinct = list(dict.fromkeys(products))
         pair = product * max(g.n_users, 1) + user
         order = np.lexsort((at, endorser, pair))
         first = np.ones(len(order), dtype=bool)
         first[1:] = (pair[order][1:] != pair[order][:-1]) | \
             (endorser[order][1:] != endorser[order][:-1])
         rows = order[first]
-        return Endorsed(g.user_ids.to_numpy(dtype=object), distinct, user[rows], product[rows],
+        return Endorsed(g.user_ids.to_numpy(dtype=object), distinct(products), user[rows],
+                        product[rows],
                         endorser[rows], at[rows], lookup=g.user_ids)
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
@@ -740,13 +729,14 @@ class SnapshotSource(Source):
             if self.snap.get("exposures") is None:
                 self._cache[key] = None
                 return None
-            mask = self._row_mask("exposures", products)
+            product = self._product_codes("exposures", products)
+            mask = product >= 0
             frame = self.snap["exposures"]
             channel, channels = factorize_sorted(frame["channel"].to_numpy(dtype=object)[mask])
             domain, domains = factorize_sorted(frame["domain"].to_numpy(dtype=object)[mask])
             self._cache[key] = {
                 "user": self.snap.codes("exposures", "user_id")[mask].astype(np.int64),
-                "product": self._product_index("exposures", products)[mask],
+                "product": product[mask],
                 "at": frame["at"].to_numpy(dtype=np.int64)[mask],
                 "channel": channel, "channels": channels, "domain": domain,
                 "domains": domains}
@@ -761,8 +751,8 @@ class SnapshotSource(Source):
         group = (x["product"] * nc + x["channel"]) * nd + x["domain"]
         groups, rows = np.unique(group, return_counts=True)
         users = np.unique(unique_sorted(group * nu + x["user"]) // nu, return_counts=True)[1]
-        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
-        out = pd.DataFrame({"product_id": distinct[groups // (nc * nd)],
+        names = np.asarray(distinct(products), dtype=object)
+        out = pd.DataFrame({"product_id": names[groups // (nc * nd)],
                             "channel": x["channels"][groups // nd % nc],
                             "domain": x["domains"][groups % nd],
                             "exposures": rows.astype(np.int64), "users": users.astype(np.int64)})
@@ -776,8 +766,8 @@ class SnapshotSource(Source):
         nu = max(self.n_users(), 1)
         product, users = np.unique(unique_sorted(x["product"] * nu + x["user"]) // nu,
                                    return_counts=True)
-        distinct = np.asarray(list(dict.fromkeys(products)), dtype=object)
-        out = pd.DataFrame({"product_id": distinct[product], "users": users.astype(np.int64)})
+        names = np.asarray(distinct(products), dtype=object)
+        out = pd.DataFrame({"product_id": names[product], "users": users.astype(np.int64)})
         return out.sort_values("product_id", kind="stable").reset_index(drop=True)
 
     def sharers(self, products) -> pd.DataFrame:
@@ -797,7 +787,7 @@ class SnapshotSource(Source):
             {"at": np.int64, "channel": object})
         nu = max(self.n_users(), 1)
         f_user = self.graph.user_ids.get_indexer(first["user_id"].to_numpy(dtype=object))
-        f_prod = pd.Index(list(dict.fromkeys(products)), dtype=object).get_indexer(
+        f_prod = pd.Index(distinct(products), dtype=object).get_indexer(
             first["product_id"].to_numpy(dtype=object))
         f_key = f_prod.astype(np.int64) * nu + f_user
         f_at = first["at"].to_numpy(dtype=np.int64)
@@ -858,10 +848,11 @@ class SnapshotSource(Source):
         return rank, ids[order]
 
     def _product_codes(self, table: str, products) -> np.ndarray:
-        """Per row of ``table``: the index of its product in ``products``, -1 for others."""
+        """Per row of ``table``: its product's position among the distinct ``products``,
+        -1 for other products (on validation's codes, no string comparisons)."""
         names = self.snap["products"]["product_id"].to_numpy(dtype=object)
-        wanted = pd.Index(list(products), dtype=object).get_indexer(names)
-        return wanted[self.snap.codes(table, "product_id")]
+        wanted = pd.Index(distinct(products), dtype=object).get_indexer(names)
+        return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
     def _edge_codes(self, products) -> dict:
         """Every share and gift of the products between two different users, coded."""
@@ -919,7 +910,7 @@ class SnapshotSource(Source):
     def tree_edges(self, products) -> pd.DataFrame:
         e, rows, incoming = self._tree_codes(products)
         _, ids = self._user_order
-        prod = np.asarray(list(products), dtype=object)
+        prod = np.asarray(distinct(products), dtype=object)
         return pd.DataFrame({"product_id": obj(prod[e["product"][rows]]),
                              "parent": obj(ids[e["parent"][rows]]),
                              "child": obj(ids[e["child"][rows]]),
@@ -935,7 +926,7 @@ class SnapshotSource(Source):
         U = max(self.n_users(), 1)
         key = np.concatenate([pp * U + pu, e["product"] * U + e["parent"],
                               e["product"] * U + e["child"]])
-        span = len(products) * U
+        span = len(distinct(products)) * U
         if span <= max(DENSE_PER_ROW * len(key), DENSE_PAIRS):
             seen = np.zeros(span, dtype=bool)
             seen[key] = True
@@ -961,7 +952,7 @@ class SnapshotSource(Source):
     def members(self, products) -> pd.DataFrame:
         m = self._member_codes(products, self._edge_codes(products))
         _, ids = self._user_order
-        prod = np.asarray(list(products), dtype=object)
+        prod = np.asarray(distinct(products), dtype=object)
         return pd.DataFrame({"product_id": obj(prod[m["product"]]), "user_id": obj(ids[m["user"]]),
                              "promoted_at": pd.array(np.where(m["promoted"], m["promoted_at"],
                                                               None), dtype="Int64"),
@@ -971,5 +962,5 @@ class SnapshotSource(Source):
         e, rows, _ = self._tree_codes(products)
         m = self._member_codes(products, e, rows)
         _, ids = self._user_order
-        return CascadeInput(list(products), ids, m["product"], m["user"], m["promoted"],
+        return CascadeInput(distinct(products), ids, m["product"], m["user"], m["promoted"],
                             m["received"], m["edge_parent"], m["edge_child"])

@@ -197,13 +197,21 @@ public final class DiffusionProcedures {
 
     /** Shares or gifts carrying a product id, between two different users. */
     List<Relationship> edges(RelationshipType type, String productId) {
+        return edges(type, productId, false);
+    }
+
+    /** Shares or gifts carrying a product id between users; a user's to themself too with
+     *  ``selfToo`` (roles and sharers count them, as their Cypher modules do). */
+    List<Relationship> edges(RelationshipType type, String productId, boolean selfToo) {
         List<Relationship> out = new ArrayList<>();
         try (ResourceIterator<Relationship> it = tx.findRelationships(type, "product_id",
                                                                       productId)) {
             while (it.hasNext()) {
                 Relationship r = it.next();
                 Node s = r.getStartNode(), u = r.getEndNode();
-                if (s.getId() != u.getId() && s.hasLabel(USER) && u.hasLabel(USER)) out.add(r);
+                if ((selfToo || s.getId() != u.getId()) && s.hasLabel(USER) && u.hasLabel(USER)) {
+                    out.add(r);
+                }
             }
         }
         return out;
@@ -228,7 +236,7 @@ public final class DiffusionProcedures {
         for (int pi = 0; pi < products.size(); pi++) {
             MinMap first = new MinMap();
             Node p = likes ? product(products.get(pi)) : null;
-            if (p != null && p.hasLabel(PRODUCT)) {
+            if (p != null) {
                 for (Relationship l : p.getRelationships(Direction.INCOMING, LIKED)) {
                     Node e = l.getStartNode();
                     if (!e.hasLabel(USER)) continue;
@@ -318,14 +326,8 @@ public final class DiffusionProcedures {
                     if (r.getStartNode().hasLabel(USER)) promoters.add(codes.of(r.getStartNode()));
                 }
             }
-            try (ResourceIterator<Relationship> it = tx.findRelationships(SHARED, "product_id",
-                                                                          products.get(pi))) {
-                while (it.hasNext()) {
-                    Relationship r = it.next();
-                    if (r.getStartNode().hasLabel(USER) && r.getEndNode().hasLabel(USER)) {
-                        sharers.add(codes.of(r.getStartNode()));
-                    }
-                }
+            for (Relationship r : edges(SHARED, products.get(pi), true)) {
+                sharers.add(codes.of(r.getStartNode()));
             }
             for (int c : promoters) {
                 product.add(pi);
@@ -433,18 +435,11 @@ public final class DiffusionProcedures {
         List<Sharers> rows = new ArrayList<>();
         for (String pid : distinct(productIds)) {
             Map<String, Group> count = new HashMap<>();
-            try (ResourceIterator<Relationship> it = tx.findRelationships(SHARED, "product_id",
-                                                                          pid)) {
-                while (it.hasNext()) {
-                    Relationship r = it.next();
-                    if (!r.getStartNode().hasLabel(USER) || !r.getEndNode().hasLabel(USER)) {
-                        continue;
-                    }
-                    Group g = count.computeIfAbsent((String) r.getProperty("channel", null),
-                                                    k -> new Group());
-                    g.rows++;
-                    g.users.set(PerNode.index(r.getStartNodeId()));
-                }
+            for (Relationship r : edges(SHARED, pid, true)) {
+                Group g = count.computeIfAbsent((String) r.getProperty("channel", null),
+                                                k -> new Group());
+                g.rows++;
+                g.users.set(PerNode.index(r.getStartNodeId()));
             }
             for (Map.Entry<String, Group> g : count.entrySet()) {
                 Sharers s = new Sharers();
