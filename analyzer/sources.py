@@ -256,6 +256,7 @@ class _Background:
     def __init__(self, workers: int) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._workers = workers
+        self.idle = 0  #: workers waiting for a call (an approximate count is enough)
         for i in range(workers):
             threading.Thread(target=self._work, name=f"diffusion-read_{i}", daemon=True).start()
 
@@ -265,7 +266,12 @@ class _Background:
         return future
 
     def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
+        while True:
+            self.idle += 1
+            item = self._queue.get()
+            self.idle -= 1
+            if item is None:
+                return
             future, fn, args, kwargs = item
             if not future.set_running_or_notify_cancel():
                 continue  # taken over by the thread that needed it
@@ -337,8 +343,9 @@ class Neo4jSource(Source):
         :meth:`prefetch` is waited for here."""
         key = _read_key(module, params)
         hit = self._cache.get(key)
-        if hit is None or (isinstance(hit, Future) and hit.cancel()):
-            # not asked before, or still queued behind other reads: ask it here and now
+        if hit is None or (isinstance(hit, Future) and not self._pool.idle and hit.cancel()):
+            # not asked before, or queued while both readers are busy with other reads: ask
+            # it here and now (with a reader free, it is about to start: wait for it)
             hit = self._cache[key] = self.runner.run(module, **params)
         elif isinstance(hit, Future):
             hit = self._cache[key] = hit.result()
