@@ -144,3 +144,12 @@ def test_plugin_command_builds_the_procedures_jar(tmp_path):
     assert result.output.strip().splitlines()[-1] == str(jar)
     with zipfile.ZipFile(jar) as z:
         assert "DiffusionProcedures.class" in z.namelist()
+
+
+def test_plugin_command_refuses_a_file_as_its_folder(tmp_path):
+    target = tmp_path / "plugins"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["neo4j", "plugin", "--out", str(target)])
+    assert result.exit_code == 2
+    assert "--out" in result.output and "is a file" in result.output
+    assert target.read_text() == "not a folder"
