@@ -153,13 +153,13 @@ def _adoption_keys(E, adopt: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]
 def _buckets(E, a_key: np.ndarray, a_at: np.ndarray, stride: int) -> pd.DataFrame:
     """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
     user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
-    (k+1)-th did not arrive at the same instant). Rows tied in time are ordered by
-    endorser code: no in-bucket number depends on that order (a row whose next endorser
-    came at the same instant is not in its bucket, and the first k endorsers of a row in
-    its bucket are exactly those at or before its time)."""
+    (k+1)-th did not arrive at the same instant). Rows tied in time keep the order they
+    came in: no in-bucket number depends on that order (a row whose next endorser came at
+    the same instant is not in its bucket, and the first k endorsers of a row in its
+    bucket are exactly those at or before its time)."""
     n = len(E.user)
     key = E.product * stride + E.user
-    order = np.lexsort((E.endorser, E.at, key))
+    order = _by_key_then_time(key, E.at)
     ek, t = key[order], E.at[order]
     first = np.ones(n, dtype=bool)
     first[1:] = ek[1:] != ek[:-1]
@@ -177,6 +177,17 @@ def _buckets(E, a_key: np.ndarray, a_at: np.ndarray, stride: int) -> pd.DataFram
         "k": np.arange(n) - np.flatnonzero(first)[codes] + 1, "t_next": t_next,
         "adopted_at": adopted_at, "in_bucket": in_bucket,
         "adopted": in_bucket & (adopted_at < t_next) & (adopted_at != NEVER)})
+
+
+def _by_key_then_time(key: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The stable order by (key, at): one argsort of both packed into an int64 when they
+    fit (1.35M rows: 0.23 s against 1.3 s for a two-key lexsort), else a lexsort."""
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    lo, span = int(at.min()), int(at.max()) - int(at.min()) + 1
+    if (int(key.max()) + 1) * span < 1 << 62:
+        return np.argsort(key * span + (at - lo), kind="stable")
+    return np.lexsort((at, key))
 
 
 @njit(cache=True)
@@ -239,8 +250,8 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
                       ("adoptions", products, {"purchases": purchases})])
     E = source.endorsement_codes(products, likes=likes, shares=shares)
     # structural diversity needs the friendships among the endorsers: start them now
-    endorsers = E.ids[unique_sorted(E.endorser)]
-    prefetch(source, [("ties", [], {"user_ids": endorsers})])
+    endorsers = unique_sorted(E.endorser)
+    prefetch(source, [("ties", [], {"user_ids": E.ids[endorsers]})])
     adopt = source.adoptions(products, purchases=purchases)
     users = source.n_users() * len(products)
     a_key, a_at, stride = _adoption_keys(E, adopt)
@@ -278,17 +289,15 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
 
 
 def _diversity(source, e: pd.DataFrame, max_k: int, E, endorsers: np.ndarray) -> pd.DataFrame:
+    """p(adopt) by k and the number of components the first k endorsers form; ``endorsers``
+    are the codes of every endorser in ``E``."""
     empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in
                           ("k", "components", "users", "adopters")})
     if max_k < 2:
         return _rate_frame(empty, "adopters", "users")
     rows = e[e["k"] <= max_k]
     # the ties among every endorser (the read started with the endorsements), as codes
-    ties = source.ties(endorsers)
-    a = E.index.get_indexer(ties["user_a"].to_numpy(dtype=object)).astype(np.int64)
-    b = E.index.get_indexer(ties["user_b"].to_numpy(dtype=object)).astype(np.int64)
-    both = (a >= 0) & (b >= 0)
-    a, b = a[both], b[both]
+    a, b = source.tie_codes(E, endorsers)
     n = max(len(E.ids), 1)
     keys = unique_sorted(np.minimum(a, b) * n + np.maximum(a, b))
     comps = _components(rows["pair"].to_numpy(np.int64), rows["endorser"].to_numpy(np.int64),

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pyarrow as pa
 import pandas as pd
 from numba import njit
 
-from .arrays import factorize_sorted, find_sorted, unique_sorted
+from .arrays import factorize_sorted, find_sorted, text_ranks, unique_sorted
 from .errors import InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
@@ -42,7 +43,7 @@ ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 #: question -> (server procedure module or None, Cypher module, its other parameters)
 _READS = {
     "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
-    "adoptions": (None, "influence/adoptions", ("purchases",)),
+    "adoptions": ("procedures/adoptions", "influence/adoptions", ("purchases",)),
     "ties": ("procedures/endorser_ties", "influence/endorser_ties", ("user_ids",)),
     "roles": ("procedures/roles", "influence/roles", ()),
     "exposure_mix": ("procedures/exposure_mix", "domains/exposures", ()),
@@ -76,7 +77,8 @@ def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
     for name in names:
         values = columns.get(name, [])
         if name in ints:
-            out[name] = pd.array(values, dtype="Int64") if any(v is None for v in values) \
+            out[name] = values if isinstance(values, np.ndarray) and values.dtype.kind == "i" \
+                else pd.array(values, dtype="Int64") if any(v is None for v in values) \
                 else np.asarray(values, dtype=np.int64)
         elif name in bools:
             out[name] = np.asarray(values, dtype=bool)
@@ -226,6 +228,15 @@ class Source:
         return Endorsed.from_frame(self.endorsements(products, likes=likes, shares=shares),
                                    products)
 
+    def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The friendships among the users with these codes of ``E`` (each pair once), as
+        pairs of codes."""
+        ties = self.ties(E.ids[codes])
+        a = E.index.get_indexer(ties["user_a"].to_numpy(dtype=object)).astype(np.int64)
+        b = E.index.get_indexer(ties["user_b"].to_numpy(dtype=object)).astype(np.int64)
+        both = (a >= 0) & (b >= 0)
+        return a[both], b[both]
+
     def check_products(self, products: list[str]) -> list[str]:
         known = set(self.product_ids())
         unknown = [p for p in products if p not in known]
@@ -290,6 +301,22 @@ def _read_key(module: str, params: dict) -> tuple:
                                  for k, v in params.items())))
 
 
+def _columns(record) -> dict:
+    """A server procedure's coded record. Its integer columns arrive as byte strings of
+    little-endian int64s (one Bolt value each instead of a list of a million) and become
+    int64 arrays here without a copy; ``users``, the ids back to back in UTF-8 with
+    ``user_ends`` marking where each ends, becomes an array of str."""
+    out = {k: np.frombuffer(v, dtype="<i8") if isinstance(v, (bytes, bytearray)) else v
+           for k, v in dict(record).items() if k != "users"}
+    if "user_ends" not in out:
+        return out
+    ends = out.pop("user_ends")
+    offsets = pa.py_buffer(np.concatenate([np.zeros(1, dtype=np.int64), ends]))
+    text = pa.LargeStringArray.from_buffers(len(ends), offsets, pa.py_buffer(record["users"]))
+    out["users"] = text.to_numpy(zero_copy_only=False)
+    return out
+
+
 def _decode(cols: dict, products, users: tuple[str, ...] = (),
             product: str | None = "product") -> dict:
     """A server procedure's columns with codes turned back into ids: each column named in
@@ -298,10 +325,10 @@ def _decode(cols: dict, products, users: tuple[str, ...] = (),
     out = dict(cols)
     ids = np.asarray(cols["users"], dtype=object)
     for name in users:
-        out[name] = ids[np.asarray(cols[name], dtype=np.int64)]
+        out[name] = ids[cols[name]]
     if product:
         names = np.asarray(distinct(products), dtype=object)
-        out["product_id"] = names[np.asarray(cols[product], dtype=np.int64)]
+        out["product_id"] = names[cols[product]]
     return out
 
 
@@ -335,7 +362,7 @@ class Neo4jSource(Source):
         for name in extra:
             value = kw[name]
             params[name] = int(value) if name == "window_ms" else (
-                sorted(set(value)) if name == "user_ids" else value)
+                distinct(value) if name == "user_ids" else value)
         return (procedure if self.procedures and procedure else module), params
 
     def _records(self, module: str, params: dict) -> list[dict]:
@@ -352,9 +379,14 @@ class Neo4jSource(Source):
         return hit
 
     def _read(self, question: str, products=(), **kw) -> tuple[bool, list[dict]]:
-        """(whether a server procedure answered, its records)."""
+        """(whether a server procedure answered, its records; a procedure's one record with
+        its integer columns as arrays)."""
         module, params = self._plan(question, products, **kw)
-        return module.startswith("procedures/"), self._records(module, params)
+        rows = self._records(module, params)
+        coded = module.startswith("procedures/")
+        if coded and len(rows) == 1 and any(isinstance(v, bytes) for v in rows[0].values()):
+            return True, [_columns(rows[0])]
+        return coded, rows
 
     def prefetch(self, reads: list[tuple[str, list, dict]]) -> None:
         """Start reads, each ``(question, products, options)``, on two background sessions,
@@ -405,7 +437,11 @@ class Neo4jSource(Source):
         return _frame(cols, SIGNAL_COLUMNS, ints=("at",))
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
-        _, rows = self._read("adoptions", products, purchases=purchases)
+        coded, rows = self._read("adoptions", products, purchases=purchases)
+        if coded:
+            cols = _decode(rows[0], products, ("user",))
+            cols["user_id"] = cols["user"]
+            return _frame(cols, ["user_id", "product_id", "at"], ints=("at",))
         return _frame(rows[0], ["user_id", "product_id", "at"], ints=("at",))
 
     def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
@@ -416,11 +452,17 @@ class Neo4jSource(Source):
         return _frame(cols, ["user_id", "product_id", "endorser_id", "adopted_at",
                              "endorsed_at"], ints=("adopted_at", "endorsed_at"))
 
+    def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        coded, rows = self._read("ties", user_ids=E.ids[codes])
+        if not coded:
+            return super().tie_codes(E, codes)
+        return codes[rows[0]["a"]], codes[rows[0]["b"]]  # positions in the ids sent
+
     def ties(self, user_ids) -> pd.DataFrame:
         coded, rows = self._read("ties", user_ids=user_ids)
-        if coded:
-            cols = _decode(rows[0], [], ("a", "b"), None)
-            a, b = cols["a"], cols["b"]
+        if coded:  # positions in the list sent
+            ids = np.asarray(distinct(user_ids), dtype=object)
+            a, b = ids[rows[0]["a"]], ids[rows[0]["b"]]
             lower = a < b
             return pd.DataFrame({"user_a": np.where(lower, a, b).astype(object),
                                  "user_b": np.where(lower, b, a).astype(object)})
@@ -492,7 +534,13 @@ class Neo4jSource(Source):
         return frame[["product_id", "user_id", "promoted_at", "received"]]
 
     def cascade_input(self, products) -> CascadeInput:
-        """The two modules' rows, coded with one pass of hashing over every id."""
+        """The two modules' rows, coded with one pass of hashing over every id; from the
+        server procedures, on their codes (ids are hashed once each, not once a row)."""
+        if self.procedures:
+            coded, members = self._read("members", products)
+            if coded:
+                return _coded_cascade_input(distinct(products), members[0],
+                                            self._read("tree_edges", products)[1][0])
         members, edges = self.members(products), self.tree_edges(products)
         M, E = len(members), len(edges)
         codes, users = factorize_sorted(np.concatenate([
@@ -511,6 +559,26 @@ class Neo4jSource(Source):
                             members["received"].to_numpy(dtype=np.int64)[order],
                             np.searchsorted(mkey, pall[M:] * U + codes[M:M + E]),
                             np.searchsorted(mkey, pall[M:] * U + codes[M + E:]))
+
+
+def _coded_cascade_input(products: list[str], m: dict, t: dict) -> CascadeInput:
+    """CascadeInput from the members and tree-edge procedures' columns. Every tree edge's
+    parent and child is a member (a sender or recipient of a share or gift), so the
+    members' distinct ids are all the users."""
+    rank, user_ids = text_ranks(m["users"])
+    m_user = rank[m["user"]]
+    t_to_m = pd.Index(m["users"], dtype=object).get_indexer(t["users"])
+    if (t_to_m < 0).any():
+        raise RuntimeError("a tree edge's user is not among the cascade members")
+    parent, child = rank[t_to_m[t["parent"]]], rank[t_to_m[t["child"]]]
+    n = max(len(user_ids), 1)
+    mkey = m["product"] * n + m_user
+    order = np.argsort(mkey, kind="stable")
+    mkey = mkey[order]
+    return CascadeInput(products, user_ids, m["product"][order], m_user[order],
+                        m["promoted"][order].astype(bool), m["received"][order],
+                        np.searchsorted(mkey, t["product"] * n + parent),
+                        np.searchsorted(mkey, t["product"] * n + child))
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -845,14 +913,7 @@ class SnapshotSource(Source):
     @cached_property
     def _user_order(self) -> tuple[np.ndarray, np.ndarray]:
         """Rank of each users-table row in id order, and the ids in that order."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        ids = self.snap["users"]["user_id"].to_numpy(dtype=object)
-        order = pc.sort_indices(pa.array(ids, type=pa.string())).to_numpy()
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[order] = np.arange(len(ids))
-        return rank, ids[order]
+        return text_ranks(self.snap["users"]["user_id"].to_numpy(dtype=object))
 
     def _product_codes(self, table: str, products) -> np.ndarray:
         """Per row of ``table``: its product's position among the distinct ``products``,

@@ -29,6 +29,7 @@ import pytest
 from analyzer import cascades as C
 from analyzer import influence as I
 from analyzer.graphdb import load_snapshot
+from analyzer.arrays import unique_sorted
 from analyzer.render import to_json
 from analyzer.snapshot import read_snapshot
 from analyzer.sources import Neo4jSource, SnapshotSource, sort_rows
@@ -299,6 +300,14 @@ def _assert_sources_agree(snap_source, neo_source, products, users):
     ties_a = sort_rows(snap_source.ties(users))
     ties_b = sort_rows(neo_source.ties(users))
     pd.testing.assert_frame_equal(ties_a, ties_b, obj="ties")
+    # the ties among all endorsers as codes (structural diversity's read), both ways
+    pairs = []
+    for source in (snap_source, neo_source):
+        E = source.endorsement_codes(products)
+        a, b = source.tie_codes(E, unique_sorted(E.endorser))
+        pairs.append(sorted(tuple(sorted(p)) for p in zip(E.ids[a], E.ids[b])))
+    assert pairs[0] == pairs[1]
+    assert pairs[0]  # every fixture has friends among its endorsers
 
 
 def _assert_results_agree(snap_source, neo_source, products, user):
@@ -392,6 +401,74 @@ def test_neo4j_and_memory_agree_on_ties_broken_by_text(runner, ties_fixture, pro
     assert edges.loc[edges["child"] == "r", "parent"].tolist() == ["s\uff5e"]
     _assert_sources_agree(s, n, ["X", "Q"], ["a", "b", "r", "s\U0001F600", "s\uff5e"])
     _assert_results_agree(s, n, ["X", "Q"], "r")
+
+
+def test_procedures_answer_from_the_committed_state_after_every_write(runner, hand):
+    """The procedures answer from a projection kept in the server's heap: a write (here
+    one ♡, then its removal) is seen by the next call, which rebuilds it, and the answers
+    stay those of the Cypher modules."""
+    load_snapshot(runner, read_snapshot(hand))
+    built = runner.run("admin/projection")[0]
+    assert (built["users"], built["friendships"], built["products"]) == (8, 18, 3)
+    assert runner.run("admin/projection")[0]["key"] == built["key"]
+
+    def write(text):
+        with runner._session() as session:
+            session.run(text).consume()
+
+    def agree():
+        coded = Neo4jSource(runner, procedures=True).endorsements(["X", "Y"])
+        cypher = Neo4jSource(runner, procedures=False).endorsements(["X", "Y"])
+        pd.testing.assert_frame_equal(sort_rows(coded), sort_rows(cypher), check_dtype=False)
+        return coded
+
+    before = agree()
+    write("MATCH (u:User {user_id: 'a'}), (p:Product {product_id: 'Y'}) "
+          "CREATE (u)-[:LIKED {at: datetime('2030-01-01T00:00:00Z')}]->(p)")
+    assert runner.run("admin/projection")[0]["key"] != built["key"]
+    after = agree()
+    assert len(after) == len(before) + 2  # a's friends b and c
+    write("MATCH (:User {user_id: 'a'})-[l:LIKED]->(:Product {product_id: 'Y'}) "
+          "WHERE l.at = datetime('2030-01-01T00:00:00Z') DELETE l")
+    pd.testing.assert_frame_equal(sort_rows(agree()), sort_rows(before), check_dtype=False)
+
+
+def test_earliest_signal_per_pair_across_likes_and_repeated_shares(runner, tmp_path):
+    """One row per (user, endorser) with the earliest signal: a ♡ after a share to the same
+    friend, a share after a ♡, and two shares between the same pair; the procedure, the
+    Cypher module and the memory engine give the same rows, as computed by hand."""
+    root = write_tables(
+        tmp_path / "pairs",
+        users="user_id\na\nb\nc\n",
+        friendships="user_a,user_b\na,b\na,c\n",
+        products="product_id,name\nX,x\n",
+        likes=f"user_id,product_id,at\na,X,{_t(5)}\n",
+        shares="sharer_id,recipient_id,product_id,channel,at\n" + "".join(
+            f"{x},{y},X,chat,{_t(h)}\n" for x, y, h in
+            [("a", "b", 2), ("a", "c", 7), ("b", "c", 3), ("b", "c", 1)]))
+    snap = read_snapshot(root)
+    load_snapshot(runner, snap)
+    want = pd.DataFrame({"user_id": ["b", "c", "c"], "product_id": ["X"] * 3,
+                         "endorser_id": ["a", "a", "b"],
+                         "at": [T0 + h * H for h in (2, 5, 1)]})
+    for source in (SnapshotSource(snap), Neo4jSource(runner, procedures=True),
+                   Neo4jSource(runner, procedures=False)):
+        got = sort_rows(source.endorsements(["X"]))
+        pd.testing.assert_frame_equal(got, sort_rows(want), check_dtype=False,
+                                      obj=source.engine)
+
+
+def test_packed_sort_is_the_two_key_lexsort():
+    from analyzer.influence import _by_key_then_time
+
+    rng = np.random.default_rng(3)
+    for keys, span in [(50, 10), (1 << 20, 1 << 41), (1 << 40, 1 << 40)]:  # last: lexsort
+        key = rng.integers(0, keys, 5000)
+        at = 1_700_000_000_000 + rng.integers(0, span, 5000)
+        at[::7] = at[0]  # ties in time
+        order = _by_key_then_time(key, at)
+        assert np.array_equal(order, np.lexsort((at, key)))
+    assert len(_by_key_then_time(np.zeros(0, np.int64), np.zeros(0, np.int64))) == 0
 
 
 def test_prefetched_reads_give_the_same_answers(runner, hand):

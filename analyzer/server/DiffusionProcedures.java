@@ -1,38 +1,46 @@
 // diffusion's server procedures: the per-product reads of the influence, domain and
-// cascade analyses, answered with the Java core API instead of Cypher's interpreted
-// runtime. Each procedure returns exactly the rows of the Cypher module of the same name
-// (cypher/influence, cypher/domains, cypher/cascades; tests compare them), as columns.
-// User ids travel once each: `users` lists them and the row columns hold positions in
-// it (codes), so a million rows do not carry a million id strings.
+// cascade analyses. Each procedure returns exactly the rows of the Cypher module of the
+// same name (cypher/influence, cypher/domains, cypher/cascades; tests compare them), as
+// columns. User ids travel once each: `users` lists them and the row columns hold
+// positions in it (codes), so a million rows do not carry a million id strings.
+//
+// The procedures answer from a projection: the users, friendships and per-product
+// relationships of the database as arrays, read once with the core API and kept in the
+// DBMS's heap until the next committed write (the key is the database and its last
+// committed transaction id). The first call after a write builds it; every later call,
+// for any product, reads arrays instead of the record store.
 //
 // `diffusion neo4j start` compiles this file into a plugin jar (see analyzer/server).
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
-import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.ResourceIterator;
 import org.neo4j.graphdb.Transaction;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
+import org.neo4j.storageengine.api.TransactionIdStore;
 
-@SuppressWarnings("deprecation")  // Node.getId: a per-call key, never returned or stored
+@SuppressWarnings("deprecation")  // Node.getId: the projection's key, never returned or stored
 public final class DiffusionProcedures {
     static final Label USER = Label.label("User");
     static final Label PRODUCT = Label.label("Product");
@@ -47,57 +55,10 @@ public final class DiffusionProcedures {
     @Context
     public Transaction tx;
 
+    @Context
+    public GraphDatabaseService db;
+
     // ------------------------------------------------------------------ helpers
-
-    /** A long per node, indexed by node id (dense in the record store), grown on demand. */
-    static final class PerNode {
-        long[] a;
-        final long none;
-
-        PerNode(long none) {
-            this.none = none;
-            a = new long[1 << 10];
-            Arrays.fill(a, none);
-        }
-
-        static int index(long id) {
-            if (id < 0 || id >= Integer.MAX_VALUE - 8) {
-                throw new IllegalStateException("node id " + id + " beyond an int index");
-            }
-            return (int) id;
-        }
-
-        long get(long id) {
-            return id < a.length ? a[index(id)] : none;
-        }
-
-        void set(long id, long v) {
-            int i = index(id);
-            if (i >= a.length) {
-                int old = a.length;
-                a = Arrays.copyOf(a, (int) Math.min(Integer.MAX_VALUE - 8,
-                                                    Math.max(2L * old, i + 1L)));
-                Arrays.fill(a, old, a.length, none);
-            }
-            a[i] = v;
-        }
-    }
-
-    /** User nodes numbered in order of first sight; ids read once per node. */
-    static final class Codes {
-        final PerNode code = new PerNode(-1);
-        final List<String> ids = new ArrayList<>();
-
-        int of(Node n) {
-            long c = code.get(n.getId());
-            if (c < 0) {
-                c = ids.size();
-                code.set(n.getId(), c);
-                ids.add((String) n.getProperty("user_id", null));
-            }
-            return (int) c;
-        }
-    }
 
     /** A growable long column. */
     static final class Longs {
@@ -109,38 +70,68 @@ public final class DiffusionProcedures {
             a[n++] = v;
         }
 
-        List<Long> list() {
-            List<Long> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) out.add(a[i]);
-            return out;
+        long[] array() {
+            return Arrays.copyOf(a, n);
+        }
+
+        /** The column as little-endian int64s: Bolt carries it as one byte string. */
+        byte[] bytes() {
+            ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
+            b.asLongBuffer().put(a, 0, n);
+            return b.array();
         }
     }
 
-    /** Open addressing long -> long map keeping the minimum value per key. */
+    /** A growable int column. */
+    static final class Ints {
+        int[] a = new int[16];
+        int n;
+
+        void add(int v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+    }
+
+    /** Open addressing map from keys >= 0 to the minimum value put for each; key and
+     *  value side by side in one array (one cache line per probe). */
     static final class MinMap {
-        long[] keys = new long[1 << 12];
-        long[] vals = new long[1 << 12];
-        boolean[] used = new boolean[1 << 12];
+        long[] t;
         int size;
 
+        MinMap() {
+            this(1 << 10);
+        }
+
+        MinMap(int expected) {
+            int cap = Integer.highestOneBit(Math.max(16, 2 * expected - 1)) << 1;
+            t = new long[2 * cap];
+            for (int i = 0; i < t.length; i += 2) t[i] = -1;
+        }
+
         void putMin(long k, long v) {
-            if (2 * (size + 1) > keys.length) grow();
+            if (4 * (size + 1) > t.length) grow();
             int i = slot(k);
-            if (!used[i]) {
-                used[i] = true;
-                keys[i] = k;
-                vals[i] = v;
+            if (t[i] < 0) {
+                t[i] = k;
+                t[i + 1] = v;
                 size++;
-            } else if (v < vals[i]) {
-                vals[i] = v;
+            } else if (v < t[i + 1]) {
+                t[i + 1] = v;
             }
         }
 
+        long get(long k, long none) {
+            int i = slot(k);
+            return t[i] < 0 ? none : t[i + 1];
+        }
+
+        /** The key's slot (even index): where it is, or the empty one it would take. */
         int slot(long k) {
-            int mask = keys.length - 1;
+            int mask = t.length / 2 - 1;
             int i = (int) (mix(k) & mask);
-            while (used[i] && keys[i] != k) i = (i + 1) & mask;
-            return i;
+            while (t[2 * i] >= 0 && t[2 * i] != k) i = (i + 1) & mask;
+            return 2 * i;
         }
 
         static long mix(long k) {  // MurmurHash3's 64-bit finaliser
@@ -153,20 +144,20 @@ public final class DiffusionProcedures {
         }
 
         void grow() {
-            long[] ok = keys, ov = vals;
-            boolean[] ou = used;
-            keys = new long[ok.length * 2];
-            vals = new long[ok.length * 2];
-            used = new boolean[ok.length * 2];
+            long[] old = t;
+            t = new long[old.length * 2];
+            for (int i = 0; i < t.length; i += 2) t[i] = -1;
             size = 0;
-            for (int i = 0; i < ok.length; i++) if (ou[i]) putMin(ok[i], ov[i]);
+            for (int i = 0; i < old.length; i += 2) if (old[i] >= 0) putMin(old[i], old[i + 1]);
         }
     }
 
-    static long ms(Object v) {
+    static long ms(Relationship r) {
+        Object v = r.getProperty("at", null);
         if (v instanceof ZonedDateTime z) return z.toInstant().toEpochMilli();
         if (v instanceof OffsetDateTime o) return o.toInstant().toEpochMilli();
-        throw new IllegalArgumentException("expected a datetime `at`, got " + v);
+        throw new IllegalArgumentException("expected a datetime `at` on " + r.getType().name()
+                                           + " relationship " + r.getElementId() + ", got " + v);
     }
 
     /** Code-point order, as Python compares str (and the snapshot engine orders ids). */
@@ -191,37 +182,479 @@ public final class DiffusionProcedures {
         return new ArrayList<>(new LinkedHashSet<>(values));
     }
 
-    Node product(String id) {
-        return tx.findNode(PRODUCT, "product_id", id);
+    /** Users numbered in order of first sight for one call's answer. */
+    static final class Codes {
+        final int[] code;
+        final String[] uid;
+        final List<String> ids = new ArrayList<>();
+
+        Codes(Projection g) {
+            code = new int[g.nUsers];
+            Arrays.fill(code, -1);
+            uid = g.uid;
+        }
+
+        int of(int u) {
+            if (code[u] < 0) {
+                code[u] = ids.size();
+                ids.add(uid[u]);
+            }
+            return code[u];
+        }
+
+        /** The ids as UTF-8, back to back (a missing id as empty text): one Bolt value. */
+        byte[] text() {
+            byte[] out = new byte[16 * ids.size() + 16];
+            int n = 0;
+            ends = new Longs();
+            for (String id : ids) {
+                byte[] b = id == null ? new byte[0] : id.getBytes(StandardCharsets.UTF_8);
+                if (n + b.length > out.length) out = Arrays.copyOf(out, 2 * (n + b.length));
+                System.arraycopy(b, 0, out, n, b.length);
+                n += b.length;
+                ends.add(n);
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        Longs ends;
+
+        /** Where each id of :meth:`text` ends, as int64s; call after it. */
+        byte[] ends() {
+            return ends.bytes();
+        }
     }
 
-    /** Shares or gifts carrying a product id, between two different users. */
-    List<Relationship> edges(RelationshipType type, String productId) {
-        return edges(type, productId, false);
+    // ------------------------------------------------------------------ projection
+
+    /** One product's rows of a relationship type: positions lo..hi in the columns. */
+    static final class Rows {
+        final int[] off;  // by product, length products + 1
+
+        Rows(int[] off) {
+            this.off = off;
+        }
+
+        int lo(int p) {
+            return p < 0 ? 0 : off[p];
+        }
+
+        int hi(int p) {
+            return p < 0 ? 0 : off[p + 1];
+        }
     }
 
-    /** Shares or gifts carrying a product id between users; a user's to themself too with
-     *  ``selfToo`` (roles and sharers count them, as their Cypher modules do). */
-    List<Relationship> edges(RelationshipType type, String productId, boolean selfToo) {
-        List<Relationship> out = new ArrayList<>();
-        try (ResourceIterator<Relationship> it = tx.findRelationships(type, "product_id",
-                                                                      productId)) {
+    /** Stable counting sort of rows by product: the row order, and offsets in ``off``. */
+    static int[] byProduct(Ints product, int[] off) {
+        int np = off.length - 1;
+        for (int i = 0; i < product.n; i++) off[product.a[i] + 1]++;
+        for (int p = 0; p < np; p++) off[p + 1] += off[p];
+        int[] next = Arrays.copyOf(off, np), order = new int[product.n];
+        for (int i = 0; i < product.n; i++) order[next[product.a[i]]++] = i;
+        return order;
+    }
+
+    static int[] take(Ints c, int[] order) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) out[i] = c.a[order[i]];
+        return out;
+    }
+
+    static long[] take(Longs c, int[] order) {
+        long[] out = new long[order.length];
+        for (int i = 0; i < order.length; i++) out[i] = c.a[order[i]];
+        return out;
+    }
+
+    /** A product's exposure rows and distinct users per channel and domain. */
+    public static final class Mix {
+        public String product_id, channel, domain;
+        public long exposures, users;
+    }
+
+    /**
+     * The database as arrays. Users are numbered 0..nUsers-1 in node order; every
+     * relationship keeps the users at both ends (both labelled :User) and is grouped by
+     * product: the product node for LIKED, PROMOTED, PURCHASED and EXPOSED, the
+     * ``product_id`` text for SHARED and GIFTED (as the relationship index finds them).
+     * Rows of one product keep relationship id order (the order they were loaded).
+     */
+    static final class Projection {
+        final String key;
+        long buildMs;
+        int nUsers, nProducts;
+        int[] userOf;  // by node id: the user number, -1 for other nodes
+        long[] nodeOf;  // by user: node id
+        String[] uid;  // by user: user_id
+        int[] friendOff, friends;  // both directions, by user
+        final Map<String, Integer> product = new HashMap<>();
+        final List<String> productIds = new ArrayList<>();
+        final Map<Long, Integer> productOfNode = new HashMap<>();
+        boolean[] hasNode;
+        Rows likes, promos, shares, gifts, buys;
+        int[] likeUser, promoUser, shareFrom, shareTo, giftFrom, giftTo, buyUser;
+        int[] bySender;  // each product's shares ordered by sender (then as loaded)
+        long[] likeAt, promoAt, shareAt, giftAt, buyAt;
+        String[] shareChannel, buyChannel, touchChannel, touchDomain;
+        List<List<Mix>> mix;
+        long[] exposed;
+
+        Map<String, Integer> byId;
+
+        Projection(String key) {
+            this.key = key;
+        }
+
+        /** user_id -> user number, made on first use. */
+        synchronized Map<String, Integer> byId() {
+            if (byId == null) {
+                Map<String, Integer> m = new HashMap<>(2 * nUsers);
+                for (int u = 0; u < nUsers; u++) if (uid[u] != null) m.put(uid[u], u);
+                byId = m;
+            }
+            return byId;
+        }
+
+        int user(long node) {
+            return node >= 0 && node < userOf.length ? userOf[(int) node] : -1;
+        }
+
+        int productOf(String id) {
+            Integer p = product.get(id);
+            return p == null ? -1 : p;
+        }
+
+        /** The product number of a :Product node's product_id, -1 without such a node. */
+        int nodeProduct(String id) {
+            int p = productOf(id);
+            return p >= 0 && hasNode[p] ? p : -1;
+        }
+
+        int number(String id) {
+            Integer p = product.get(id);
+            if (p == null) {
+                p = productIds.size();
+                product.put(id, p);
+                productIds.add(id);
+            }
+            return p;
+        }
+    }
+
+    static final Map<String, Projection> PROJECTIONS = new HashMap<>();
+
+    /** This database's projection as of its last committed transaction, built if needed. */
+    Projection projection() {
+        GraphDatabaseAPI api = (GraphDatabaseAPI) db;
+        long last = api.getDependencyResolver().resolveDependency(TransactionIdStore.class)
+                .getLastCommittedTransactionId();
+        String name = api.databaseId().toString(), key = name + "@" + last;
+        synchronized (PROJECTIONS) {
+            Projection g = PROJECTIONS.get(name);
+            if (g == null || !g.key.equals(key)) {
+                PROJECTIONS.remove(name);  // let the old one go before the new one grows
+                g = build(tx, key);
+                PROJECTIONS.put(name, g);
+            }
+            return g;
+        }
+    }
+
+    /** One String object per distinct channel or domain (millions of rows, a few values). */
+    static String word(Map<String, String> words, Object value) {
+        return value == null ? null : words.computeIfAbsent((String) value, w -> w);
+    }
+
+    static Projection build(Transaction tx, String key) {
+        long t0 = System.nanoTime();
+        Projection g = new Projection(key);
+        Longs nodes = new Longs();
+        List<String> ids = new ArrayList<>();
+        long top = -1;
+        try (ResourceIterator<Node> it = tx.findNodes(USER)) {
             while (it.hasNext()) {
-                Relationship r = it.next();
-                Node s = r.getStartNode(), u = r.getEndNode();
-                if ((selfToo || s.getId() != u.getId()) && s.hasLabel(USER) && u.hasLabel(USER)) {
-                    out.add(r);
+                Node n = it.next();
+                nodes.add(n.getId());
+                ids.add((String) n.getProperty("user_id", null));
+                top = Math.max(top, n.getId());
+            }
+        }
+        if (top >= Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("node id " + top + " beyond an int index");
+        }
+        g.nUsers = nodes.n;
+        g.nodeOf = nodes.array();
+        g.uid = ids.toArray(new String[0]);
+        g.userOf = new int[(int) (top + 1)];
+        Arrays.fill(g.userOf, -1);
+        for (int u = 0; u < g.nUsers; u++) g.userOf[(int) g.nodeOf[u]] = u;
+        try (ResourceIterator<Node> it = tx.findNodes(PRODUCT)) {
+            while (it.hasNext()) {
+                Node n = it.next();
+                if (n.getProperty("product_id", null) instanceof String id) {
+                    g.productOfNode.put(n.getId(), g.number(id));
                 }
             }
         }
-        return out;
+        int withNodes = g.productIds.size();
+
+        // friendships between users, both directions (a self-friendship once)
+        Ints fa = new Ints(), fb = new Ints();
+        try (ResourceIterator<Relationship> it = tx.findRelationships(FRIEND)) {
+            while (it.hasNext()) {
+                Relationship r = it.next();
+                int a = g.user(r.getStartNodeId()), b = g.user(r.getEndNodeId());
+                if (a >= 0 && b >= 0) {
+                    fa.add(a);
+                    fb.add(b);
+                }
+            }
+        }
+        g.friendOff = new int[g.nUsers + 1];
+        for (int i = 0; i < fa.n; i++) {
+            g.friendOff[fa.a[i] + 1]++;
+            if (fa.a[i] != fb.a[i]) g.friendOff[fb.a[i] + 1]++;
+        }
+        for (int u = 0; u < g.nUsers; u++) g.friendOff[u + 1] += g.friendOff[u];
+        g.friends = new int[g.friendOff[g.nUsers]];
+        int[] next = Arrays.copyOf(g.friendOff, g.nUsers);
+        for (int i = 0; i < fa.n; i++) {
+            g.friends[next[fa.a[i]]++] = fb.a[i];
+            if (fa.a[i] != fb.a[i]) g.friends[next[fb.a[i]]++] = fa.a[i];
+        }
+        fa = fb = null;
+
+        // user -> product node relationships; channels and domains as one String each
+        Map<String, String> words = new HashMap<>();
+        Ints lp = new Ints(), lu = new Ints(), pp = new Ints(), pu = new Ints(),
+             bp = new Ints(), bu = new Ints();
+        Longs lt = new Longs(), pt = new Longs(), bt = new Longs();
+        List<String> bc = new ArrayList<>();
+        for (RelationshipType type : new RelationshipType[] {LIKED, PROMOTED, PURCHASED}) {
+            try (ResourceIterator<Relationship> it = tx.findRelationships(type)) {
+                while (it.hasNext()) {
+                    Relationship r = it.next();
+                    int u = g.user(r.getStartNodeId());
+                    Integer p = g.productOfNode.get(r.getEndNodeId());
+                    if (u < 0 || p == null) continue;
+                    if (type == LIKED) {
+                        lp.add(p);
+                        lu.add(u);
+                        lt.add(ms(r));
+                    } else if (type == PROMOTED) {
+                        pp.add(p);
+                        pu.add(u);
+                        pt.add(ms(r));
+                    } else {
+                        bp.add(p);
+                        bu.add(u);
+                        bt.add(ms(r));
+                        bc.add(word(words, r.getProperty("channel", null)));
+                    }
+                }
+            }
+        }
+        // shares and gifts by their product_id text, between users
+        Ints sp = new Ints(), sf = new Ints(), st = new Ints(), gp = new Ints(), gf = new Ints(),
+             gt = new Ints();
+        Longs sa = new Longs(), ga = new Longs();
+        List<String> sc = new ArrayList<>();
+        for (RelationshipType type : new RelationshipType[] {SHARED, GIFTED}) {
+            try (ResourceIterator<Relationship> it = tx.findRelationships(type)) {
+                while (it.hasNext()) {
+                    Relationship r = it.next();
+                    int a = g.user(r.getStartNodeId()), b = g.user(r.getEndNodeId());
+                    Object pid = r.getProperty("product_id", null);
+                    if (a < 0 || b < 0 || !(pid instanceof String id)) continue;
+                    if (type == SHARED) {
+                        sp.add(g.number(id));
+                        sf.add(a);
+                        st.add(b);
+                        sa.add(ms(r));
+                        sc.add(word(words, r.getProperty("channel", null)));
+                    } else if (a != b) {  // gifts count only between two users
+                        gp.add(g.number(id));
+                        gf.add(a);
+                        gt.add(b);
+                        ga.add(ms(r));
+                    }
+                }
+            }
+        }
+        int np = g.nProducts = g.productIds.size();
+        g.hasNode = new boolean[np];
+        Arrays.fill(g.hasNode, 0, withNodes, true);
+        int[] order;
+        g.likes = new Rows(new int[np + 1]);
+        order = byProduct(lp, g.likes.off);
+        g.likeUser = take(lu, order);
+        g.likeAt = take(lt, order);
+        g.promos = new Rows(new int[np + 1]);
+        order = byProduct(pp, g.promos.off);
+        g.promoUser = take(pu, order);
+        g.promoAt = take(pt, order);
+        g.shares = new Rows(new int[np + 1]);
+        order = byProduct(sp, g.shares.off);
+        g.shareFrom = take(sf, order);
+        g.shareTo = take(st, order);
+        g.shareAt = take(sa, order);
+        g.shareChannel = new String[order.length];
+        for (int i = 0; i < order.length; i++) g.shareChannel[i] = sc.get(order[i]);
+        g.bySender = new int[order.length];
+        for (int p = 0; p < np; p++) {
+            int lo = g.shares.off[p], hi = g.shares.off[p + 1];
+            long[] keys = new long[hi - lo];
+            for (int i = lo; i < hi; i++) keys[i - lo] = ((long) g.shareFrom[i] << 32) | (i - lo);
+            Arrays.sort(keys);
+            for (int i = lo; i < hi; i++) g.bySender[i] = lo + (int) (keys[i - lo] & 0xffffffffL);
+        }
+        g.gifts = new Rows(new int[np + 1]);
+        order = byProduct(gp, g.gifts.off);
+        g.giftFrom = take(gf, order);
+        g.giftTo = take(gt, order);
+        g.giftAt = take(ga, order);
+
+        // each user's first purchase of a product (the first loaded among equal times)
+        order = byProduct(bp, new int[np + 1]);
+        MinMap buyer = new MinMap();  // (product << 32 | user) -> first purchase row
+        Ints keep = new Ints();
+        for (int i : order) {
+            long k = ((long) bp.a[i] << 32) | bu.a[i];
+            int j = (int) buyer.get(k, -1);
+            if (j < 0) {
+                buyer.putMin(k, keep.n);
+                keep.add(i);
+            } else if (bt.a[i] < bt.a[keep.a[j]]) {
+                keep.a[j] = i;
+            }
+        }
+        Ints kp = new Ints();
+        for (int j = 0; j < keep.n; j++) kp.add(bp.a[keep.a[j]]);
+        g.buys = new Rows(new int[np + 1]);
+        byProduct(kp, g.buys.off);  // keep is in product order already
+        int nb = keep.n;
+        g.buyUser = new int[nb];
+        g.buyAt = new long[nb];
+        g.buyChannel = new String[nb];
+        g.touchChannel = new String[nb];
+        g.touchDomain = new String[nb];
+        for (int j = 0; j < nb; j++) {
+            g.buyUser[j] = bu.a[keep.a[j]];
+            g.buyAt[j] = bt.a[keep.a[j]];
+            g.buyChannel[j] = bc.get(keep.a[j]);
+        }
+
+        // exposures, streamed: the mix counts, exposed users, and each purchase's last touch
+        Map<String, Integer> channels = new HashMap<>(), domains = new HashMap<>();
+        MinMap pairOf = new MinMap();  // (channel code << 32 | domain code) -> pair
+        List<String[]> pairs = new ArrayList<>();
+        Longs seen = new Longs();  // product << 43 | (channel, domain) pair << 31 | user
+        long[] touchAt = new long[nb];
+        BitSet touched = new BitSet(nb);
+        try (ResourceIterator<Relationship> it = tx.findRelationships(EXPOSED)) {
+            while (it.hasNext()) {
+                Relationship r = it.next();
+                int u = g.user(r.getStartNodeId());
+                Integer p = g.productOfNode.get(r.getEndNodeId());
+                if (u < 0 || p == null) continue;
+                String ch = word(words, r.getProperty("channel", null)),
+                       dom = word(words, r.getProperty("domain", null));
+                long cd = ((long) channels.computeIfAbsent(ch, k -> channels.size()) << 32)
+                          | domains.computeIfAbsent(dom, k -> domains.size());
+                int pair = (int) pairOf.get(cd, -1);
+                if (pair < 0) {
+                    pair = pairs.size();
+                    if (pair >= 1 << 12) {
+                        throw new IllegalStateException("more than 4096 (channel, domain) "
+                                                        + "pairs among exposures");
+                    }
+                    pairOf.putMin(cd, pair);
+                    pairs.add(new String[] {ch, dom});
+                }
+                if (p >= 1 << 20) {
+                    throw new IllegalStateException("more than 2^20 products with exposures");
+                }
+                seen.add(((long) p << 43) | ((long) pair << 31) | u);
+                int j = (int) buyer.get(((long) p << 32) | u, -1);
+                if (j < 0) continue;
+                long t = ms(r);
+                if (t > g.buyAt[j]) continue;
+                // last touch: the latest; among equal times domain, then channel
+                if (!touched.get(j) || t > touchAt[j]
+                        || (t == touchAt[j] && touchWins(dom, ch, g.touchDomain[j],
+                                                        g.touchChannel[j]))) {
+                    touched.set(j);
+                    touchAt[j] = t;
+                    g.touchChannel[j] = ch;
+                    g.touchDomain[j] = dom;
+                }
+            }
+        }
+        long[] keys = seen.array();
+        seen = null;
+        Arrays.parallelSort(keys);
+        g.mix = new ArrayList<>();
+        for (int p = 0; p < np; p++) g.mix.add(new ArrayList<>());
+        g.exposed = new long[np];
+        int[] lastProduct = new int[g.nUsers];
+        Arrays.fill(lastProduct, -1);
+        for (int i = 0; i < keys.length; ) {
+            long group = keys[i] >>> 31;
+            int p = (int) (keys[i] >>> 43), pair = (int) (group & 0xfff);
+            int rows = 0, users = 0;
+            for (; i < keys.length && keys[i] >>> 31 == group; i++) {
+                rows++;
+                int u = (int) (keys[i] & 0x7fffffffL);
+                if (rows == 1 || keys[i] != keys[i - 1]) users++;
+                if (lastProduct[u] != p) {
+                    lastProduct[u] = p;
+                    g.exposed[p]++;
+                }
+            }
+            Mix m = new Mix();
+            m.product_id = g.productIds.get(p);
+            m.channel = pairs.get(pair)[0];
+            m.domain = pairs.get(pair)[1];
+            m.exposures = rows;
+            m.users = users;
+            g.mix.get(p).add(m);
+        }
+        g.buildMs = (System.nanoTime() - t0) / 1_000_000;
+        return g;
+    }
+
+    /** Among exposures at the same instant: domain, then channel, ascending, nulls last. */
+    static boolean touchWins(String dom, String ch, String bestDom, String bestCh) {
+        int c = compareNullable(dom, bestDom);
+        if (c == 0) c = compareNullable(ch, bestCh);
+        return c < 0;
+    }
+
+    public static final class Built {
+        public String key;
+        public long users, friendships, products, build_ms;
+    }
+
+    @Procedure(name = "diffusion.projection", mode = Mode.READ)
+    @Description("The in-heap projection the other diffusion procedures answer from, built "
+            + "now if the database changed since the last one: its key (database and last "
+            + "committed transaction), size and build time")
+    public Stream<Built> projectionInfo() {
+        Projection g = projection();
+        Built b = new Built();
+        b.key = g.key;
+        b.users = g.nUsers;
+        b.friendships = g.friends.length;
+        b.products = g.nProducts;
+        b.build_ms = g.buildMs;
+        return Stream.of(b);
     }
 
     // ------------------------------------------------------------------ influence
 
     public static final class Endorsements {
-        public List<String> users;
-        public List<Long> product, user, endorser, at;
+        public byte[] users, user_ends;
+        public byte[] product, user, endorser, at;
     }
 
     @Procedure(name = "diffusion.endorsements", mode = Mode.READ)
@@ -230,164 +663,211 @@ public final class DiffusionProcedures {
     public Stream<Endorsements> endorsements(@Name("product_ids") List<String> productIds,
                                              @Name("likes") boolean likes,
                                              @Name("shares") boolean shares) {
-        Codes codes = new Codes();
+        Projection g = projection();
+        Codes codes = new Codes(g);
         Longs product = new Longs(), user = new Longs(), endorser = new Longs(), at = new Longs();
+        // one endorser at a time (its ♡ reaches each friend, its shares each recipient):
+        // seen[u] marks the users it already reached, row[u] the row that holds the time
+        int[] seen = new int[g.nUsers], row = new int[g.nUsers];
+        int mark = 0;
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
-            MinMap first = new MinMap();
-            Node p = likes ? product(products.get(pi)) : null;
-            if (p != null) {
-                for (Relationship l : p.getRelationships(Direction.INCOMING, LIKED)) {
-                    Node e = l.getStartNode();
-                    if (!e.hasLabel(USER)) continue;
-                    long t = ms(l.getProperty("at"));
-                    long ec = codes.of(e);
-                    for (Relationship f : e.getRelationships(FRIEND)) {
-                        Node u = f.getOtherNode(e);
-                        if (u.hasLabel(USER)) first.putMin(((long) codes.of(u) << 32) | ec, t);
+            int p = likes ? g.nodeProduct(products.get(pi)) : -1;
+            int q = shares ? g.productOf(products.get(pi)) : -1;
+            MinMap earliest = new MinMap(g.likes.hi(p) - g.likes.lo(p));  // liker -> first ♡
+            for (int i = g.likes.lo(p); i < g.likes.hi(p); i++) {
+                earliest.putMin(g.likeUser[i], g.likeAt[i]);
+            }
+            long[] likers = new long[earliest.size];
+            int nl = 0;
+            for (int i = 0; i < earliest.t.length; i += 2) {
+                if (earliest.t[i] >= 0) likers[nl++] = earliest.t[i];
+            }
+            Arrays.sort(likers);
+            int a = 0, b = g.shares.lo(q), end = g.shares.hi(q);  // shares in sender order
+            while (a < nl || b < end) {
+                int le = a < nl ? (int) likers[a] : Integer.MAX_VALUE;
+                int se = b < end ? g.shareFrom[g.bySender[b]] : Integer.MAX_VALUE;
+                int e = Math.min(le, se);
+                long ec = codes.of(e);
+                mark++;
+                if (le == e) {
+                    long t = earliest.get(e, 0);
+                    a++;
+                    for (int k = g.friendOff[e]; k < g.friendOff[e + 1]; k++) {
+                        int u = g.friends[k];
+                        if (seen[u] != mark) {
+                            seen[u] = mark;
+                            row[u] = at.n;
+                            product.add(pi);
+                            user.add(codes.of(u));
+                            endorser.add(ec);
+                            at.add(t);
+                        }  // a second friendship between the same two users: same time
+                    }
+                }
+                for (; b < end && g.shareFrom[g.bySender[b]] == e; b++) {
+                    int i = g.bySender[b], u = g.shareTo[i];
+                    if (u == e) continue;
+                    if (seen[u] != mark) {
+                        seen[u] = mark;
+                        row[u] = at.n;
+                        product.add(pi);
+                        user.add(codes.of(u));
+                        endorser.add(ec);
+                        at.add(g.shareAt[i]);
+                    } else if (g.shareAt[i] < at.a[row[u]]) {
+                        at.a[row[u]] = g.shareAt[i];
                     }
                 }
             }
-            if (shares) {
-                for (Relationship s : edges(SHARED, products.get(pi))) {
-                    long uc = codes.of(s.getEndNode()), ec = codes.of(s.getStartNode());
-                    first.putMin((uc << 32) | ec, ms(s.getProperty("at")));
-                }
-            }
-            for (int i = 0; i < first.keys.length; i++) {
-                if (!first.used[i]) continue;
-                product.add(pi);
-                user.add(first.keys[i] >>> 32);
-                endorser.add(first.keys[i] & 0xffffffffL);
-                at.add(first.vals[i]);
-            }
         }
         Endorsements out = new Endorsements();
-        out.users = codes.ids;
-        out.product = product.list();
-        out.user = user.list();
-        out.endorser = endorser.list();
-        out.at = at.list();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.user = user.bytes();
+        out.endorser = endorser.bytes();
+        out.at = at.bytes();
+        return Stream.of(out);
+    }
+
+    public static final class Adoptions {
+        public byte[] users, user_ends;
+        public byte[] product, user, at;
+    }
+
+    @Procedure(name = "diffusion.adoptions", mode = Mode.READ)
+    @Description("influence/adoptions as codes: each user's first purchase (or, without "
+            + "purchases, first ♡) of each product")
+    public Stream<Adoptions> adoptions(@Name("product_ids") List<String> productIds,
+                                       @Name("purchases") boolean purchases) {
+        Projection g = projection();
+        Codes codes = new Codes(g);
+        Longs product = new Longs(), user = new Longs(), at = new Longs();
+        List<String> products = distinct(productIds);
+        for (int pi = 0; pi < products.size(); pi++) {
+            int p = g.nodeProduct(products.get(pi));
+            if (p < 0) continue;
+            if (purchases) {
+                for (int j = g.buys.lo(p); j < g.buys.hi(p); j++) {
+                    product.add(pi);
+                    user.add(codes.of(g.buyUser[j]));
+                    at.add(g.buyAt[j]);
+                }
+                continue;
+            }
+            MinMap first = new MinMap();
+            for (int i = g.likes.lo(p); i < g.likes.hi(p); i++) {
+                first.putMin(g.likeUser[i], g.likeAt[i]);
+            }
+            for (int i = 0; i < first.t.length; i += 2) {
+                if (first.t[i] < 0) continue;
+                product.add(pi);
+                user.add(codes.of((int) first.t[i]));
+                at.add(first.t[i + 1]);
+            }
+        }
+        Adoptions out = new Adoptions();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.user = user.bytes();
+        out.at = at.bytes();
         return Stream.of(out);
     }
 
     public static final class Ties {
-        public List<String> users;
-        public List<Long> a, b;
+        public byte[] a, b;
     }
 
     @Procedure(name = "diffusion.endorser_ties", mode = Mode.READ)
-    @Description("influence/endorser_ties as codes: friendships among the given users, "
-            + "each pair once")
+    @Description("influence/endorser_ties as positions: friendships among the given users, "
+            + "each pair once, as the two friends' positions in the list (first occurrence)")
     public Stream<Ties> endorserTies(@Name("user_ids") List<String> userIds) {
-        Codes codes = new Codes();
-        List<Node> nodes = new ArrayList<>();
-        Set<Long> inside = new HashSet<>();
-        for (String id : distinct(userIds)) {
-            Node n = tx.findNode(USER, "user_id", id);
-            if (n != null && inside.add(n.getId())) nodes.add(n);
+        Projection g = projection();
+        int[] at = new int[g.nUsers];  // by user: 1 + position in the list, 0 outside it
+        Ints members = new Ints();
+        Map<String, Integer> byId = g.byId();
+        for (int i = 0; i < userIds.size(); i++) {
+            int u = byId.getOrDefault(userIds.get(i), -1);
+            if (u >= 0 && at[u] == 0) {
+                at[u] = i + 1;
+                members.add(u);
+            }
         }
         Longs a = new Longs(), b = new Longs();
-        for (Node n : nodes) {
-            for (Relationship f : n.getRelationships(FRIEND)) {
-                Node m = f.getOtherNode(n);
-                if (n.getId() < m.getId() && inside.contains(m.getId())) {
-                    a.add(codes.of(n));
-                    b.add(codes.of(m));
+        for (int k = 0; k < members.n; k++) {
+            int u = members.a[k];
+            for (int j = g.friendOff[u]; j < g.friendOff[u + 1]; j++) {
+                int v = g.friends[j];
+                if (g.nodeOf[u] < g.nodeOf[v] && at[v] > 0) {
+                    a.add(at[u] - 1);
+                    b.add(at[v] - 1);
                 }
             }
         }
         Ties out = new Ties();
-        out.users = codes.ids;
-        out.a = a.list();
-        out.b = b.list();
+        out.a = a.bytes();
+        out.b = b.bytes();
         return Stream.of(out);
     }
 
     public static final class Roles {
-        public List<String> users;
-        public List<Long> product, user;
+        public byte[] users, user_ends;
+        public byte[] product, user;
         public List<String> role;
     }
 
     @Procedure(name = "diffusion.roles", mode = Mode.READ)
     @Description("influence/roles as codes: promoters and sharers of each product")
     public Stream<Roles> roles(@Name("product_ids") List<String> productIds) {
-        Codes codes = new Codes();
+        Projection g = projection();
+        Codes codes = new Codes(g);
         Roles out = new Roles();
         Longs product = new Longs(), user = new Longs();
         out.role = new ArrayList<>();
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
-            Set<Integer> promoters = new LinkedHashSet<>(), sharers = new LinkedHashSet<>();
-            Node p = product(products.get(pi));
-            if (p != null) {
-                for (Relationship r : p.getRelationships(Direction.INCOMING, PROMOTED)) {
-                    if (r.getStartNode().hasLabel(USER)) promoters.add(codes.of(r.getStartNode()));
-                }
-            }
-            for (Relationship r : edges(SHARED, products.get(pi), true)) {
-                sharers.add(codes.of(r.getStartNode()));
-            }
-            for (int c : promoters) {
+            BitSet seen = new BitSet();
+            int p = g.nodeProduct(products.get(pi));
+            for (int i = g.promos.lo(p); i < g.promos.hi(p); i++) {
+                int c = codes.of(g.promoUser[i]);
+                if (seen.get(c)) continue;
+                seen.set(c);
                 product.add(pi);
                 user.add(c);
                 out.role.add("promoter");
             }
-            for (int c : sharers) {
+            seen.clear();
+            int q = g.productOf(products.get(pi));
+            for (int i = g.shares.lo(q); i < g.shares.hi(q); i++) {
+                int c = codes.of(g.shareFrom[i]);
+                if (seen.get(c)) continue;
+                seen.set(c);
                 product.add(pi);
                 user.add(c);
                 out.role.add("sharer");
             }
         }
-        out.users = codes.ids;
-        out.product = product.list();
-        out.user = user.list();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.user = user.bytes();
         return Stream.of(out);
     }
 
     // ------------------------------------------------------------------ domains
 
-    static final class Group {
-        long rows;
-        final BitSet users = new BitSet();
-    }
-
-    public static final class Mix {
-        public String product_id, channel, domain;
-        public long exposures, users;
-    }
-
     @Procedure(name = "diffusion.exposure_mix", mode = Mode.READ)
     @Description("domains/exposures: exposure rows and distinct exposed users per product, "
             + "channel and domain")
     public Stream<Mix> exposureMix(@Name("product_ids") List<String> productIds) {
+        Projection g = projection();
         List<Mix> rows = new ArrayList<>();
         for (String pid : distinct(productIds)) {
-            Node p = product(pid);
-            if (p == null) continue;
-            // channel -> domain -> (exposures, the users as a bit per node id)
-            Map<String, Map<String, Group>> groups = new HashMap<>();
-            for (Relationship e : p.getRelationships(Direction.INCOMING, EXPOSED)) {
-                Node u = e.getStartNode();
-                if (!u.hasLabel(USER)) continue;
-                Group g = groups.computeIfAbsent((String) e.getProperty("channel", null),
-                                                 k -> new HashMap<>())
-                        .computeIfAbsent((String) e.getProperty("domain", null), k -> new Group());
-                g.rows++;
-                g.users.set(PerNode.index(u.getId()));
-            }
-            for (Map.Entry<String, Map<String, Group>> c : groups.entrySet()) {
-                for (Map.Entry<String, Group> d : c.getValue().entrySet()) {
-                    Mix m = new Mix();
-                    m.product_id = pid;
-                    m.channel = c.getKey();
-                    m.domain = d.getKey();
-                    m.exposures = d.getValue().rows;
-                    m.users = d.getValue().users.cardinality();
-                    rows.add(m);
-                }
-            }
+            int p = g.nodeProduct(pid);
+            if (p >= 0) rows.addAll(g.mix.get(p));
         }
         rows.sort((x, y) -> {
             int c = compareNullable(x.product_id, y.product_id);
@@ -405,19 +885,14 @@ public final class DiffusionProcedures {
     @Procedure(name = "diffusion.exposed_users", mode = Mode.READ)
     @Description("domains/exposed_users: distinct exposed users per product")
     public Stream<Exposed> exposedUsers(@Name("product_ids") List<String> productIds) {
+        Projection g = projection();
         List<Exposed> rows = new ArrayList<>();
         for (String pid : distinct(productIds)) {
-            Node p = product(pid);
-            if (p == null) continue;
-            BitSet users = new BitSet();
-            for (Relationship e : p.getRelationships(Direction.INCOMING, EXPOSED)) {
-                Node u = e.getStartNode();
-                if (u.hasLabel(USER)) users.set(PerNode.index(u.getId()));
-            }
-            if (users.isEmpty()) continue;
+            int p = g.nodeProduct(pid);
+            if (p < 0 || g.exposed[p] == 0) continue;
             Exposed x = new Exposed();
             x.product_id = pid;
-            x.users = users.cardinality();
+            x.users = g.exposed[p];
             rows.add(x);
         }
         rows.sort((x, y) -> compareText(x.product_id, y.product_id));
@@ -432,21 +907,22 @@ public final class DiffusionProcedures {
     @Procedure(name = "diffusion.sharers", mode = Mode.READ)
     @Description("domains/sharers: distinct sharers and shares per product and channel")
     public Stream<Sharers> sharers(@Name("product_ids") List<String> productIds) {
+        Projection g = projection();
         List<Sharers> rows = new ArrayList<>();
         for (String pid : distinct(productIds)) {
-            Map<String, Group> count = new HashMap<>();
-            for (Relationship r : edges(SHARED, pid, true)) {
-                Group g = count.computeIfAbsent((String) r.getProperty("channel", null),
-                                                k -> new Group());
-                g.rows++;
-                g.users.set(PerNode.index(r.getStartNodeId()));
+            Map<String, long[]> count = new HashMap<>();  // channel -> shares
+            Map<String, BitSet> who = new HashMap<>();
+            int q = g.productOf(pid);
+            for (int i = g.shares.lo(q); i < g.shares.hi(q); i++) {
+                count.computeIfAbsent(g.shareChannel[i], k -> new long[1])[0]++;
+                who.computeIfAbsent(g.shareChannel[i], k -> new BitSet()).set(g.shareFrom[i]);
             }
-            for (Map.Entry<String, Group> g : count.entrySet()) {
+            for (Map.Entry<String, long[]> c : count.entrySet()) {
                 Sharers s = new Sharers();
                 s.product_id = pid;
-                s.channel = g.getKey();
-                s.sharers = g.getValue().users.cardinality();
-                s.shares = g.getValue().rows;
+                s.channel = c.getKey();
+                s.sharers = who.get(c.getKey()).cardinality();
+                s.shares = c.getValue()[0];
                 rows.add(s);
             }
         }
@@ -458,10 +934,10 @@ public final class DiffusionProcedures {
     }
 
     public static final class Touches {
-        public List<String> users;
-        public List<Long> product, user, at;
+        public byte[] users, user_ends;
+        public byte[] product, user, at;
         public List<String> channel, exposure_channel, exposure_domain;
-        public List<Boolean> endorsed;
+        public byte[] endorsed;
     }
 
     @Procedure(name = "diffusion.adoption_touches", mode = Mode.READ)
@@ -469,103 +945,69 @@ public final class DiffusionProcedures {
             + "at or before it, and whether a friend's ♡ or a share preceded it in the window")
     public Stream<Touches> adoptionTouches(@Name("product_ids") List<String> productIds,
                                            @Name("window_ms") long windowMs) {
-        Codes codes = new Codes();
+        Projection g = projection();
+        Codes codes = new Codes(g);
         Touches out = new Touches();
-        Longs product = new Longs(), user = new Longs(), at = new Longs();
+        Longs product = new Longs(), user = new Longs(), at = new Longs(), touched = new Longs();
         out.channel = new ArrayList<>();
         out.exposure_channel = new ArrayList<>();
         out.exposure_domain = new ArrayList<>();
-        out.endorsed = new ArrayList<>();
+        int[] buyOf = new int[g.nUsers];  // by user: this product's first purchase row
+        Arrays.fill(buyOf, -1);
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
             String pid = products.get(pi);
-            Node p = product(pid);
-            if (p == null) continue;
-            // each user's first purchase (the first one met among equal times)
-            Map<Long, Relationship> firstBuy = new HashMap<>();
-            PerNode firstAt = new PerNode(Long.MAX_VALUE);
-            for (Relationship b : p.getRelationships(Direction.INCOMING, PURCHASED)) {
-                Node u = b.getStartNode();
-                if (!u.hasLabel(USER)) continue;
-                long t = ms(b.getProperty("at"));
-                if (t < firstAt.get(u.getId())) {
-                    firstAt.set(u.getId(), t);
-                    firstBuy.put(u.getId(), b);
-                }
-            }
-            // the product's likes by liker, read once from the product's side, so a buyer's
-            // friends are looked up here instead of walking each friend's relationships
-            Map<Long, Longs> likedAt = new HashMap<>();
-            for (Relationship l : p.getRelationships(Direction.INCOMING, LIKED)) {
-                if (l.getStartNode().hasLabel(USER)) {
-                    likedAt.computeIfAbsent(l.getStartNode().getId(), k -> new Longs())
-                           .add(ms(l.getProperty("at")));
-                }
-            }
-            for (Relationship b : firstBuy.values()) {
-                Node u = b.getStartNode();
-                long t = firstAt.get(u.getId()), from = t - windowMs;
-                Relationship last = null;
-                long lastAt = 0;
-                boolean endorsed = false;
-                for (Relationship r : u.getRelationships()) {  // one walk over u's chain
-                    if (r.isType(EXPOSED)) {
-                        if (r.getStartNode().getId() != u.getId()
-                                || r.getEndNode().getId() != p.getId()) continue;
-                        long et = ms(r.getProperty("at"));
-                        if (et > t) continue;
-                        if (last == null || et > lastAt || (et == lastAt && touchWins(r, last))) {
-                            last = r;
-                            lastAt = et;
-                        }
-                    } else if (endorsed) {
-                        continue;
-                    } else if (r.isType(FRIEND)) {
-                        Longs times = likedAt.get(r.getOtherNodeId(u.getId()));
-                        if (times == null || !r.getOtherNode(u).hasLabel(USER)) continue;
-                        for (int i = 0; i < times.n && !endorsed; i++) {
-                            endorsed = from <= times.a[i] && times.a[i] <= t;
-                        }
-                    } else if (r.isType(SHARED) && r.getEndNode().getId() == u.getId()) {
-                        Node e = r.getStartNode();
-                        if (e.getId() == u.getId() || !pid.equals(r.getProperty("product_id", null))
-                                || !e.hasLabel(USER)) continue;
-                        long st = ms(r.getProperty("at"));
-                        endorsed = from <= st && st <= t;
+            int p = g.nodeProduct(pid);
+            if (p < 0) continue;
+            int lo = g.buys.lo(p), hi = g.buys.hi(p);
+            for (int j = lo; j < hi; j++) buyOf[g.buyUser[j]] = j;
+            BitSet endorsed = new BitSet();
+            // a friend's ♡ within the window before the purchase
+            for (int i = g.likes.lo(p); i < g.likes.hi(p); i++) {
+                int f = g.likeUser[i];
+                long t = g.likeAt[i];
+                for (int k = g.friendOff[f]; k < g.friendOff[f + 1]; k++) {
+                    int j = buyOf[g.friends[k]];
+                    if (j >= 0 && g.buyAt[j] - windowMs <= t && t <= g.buyAt[j]) {
+                        endorsed.set(j - lo);
                     }
                 }
+            }
+            // or a share from another user
+            int q = g.productOf(pid);
+            for (int i = g.shares.lo(q); i < g.shares.hi(q); i++) {
+                int j = buyOf[g.shareTo[i]];
+                long t = g.shareAt[i];
+                if (j >= 0 && g.shareFrom[i] != g.shareTo[i]
+                        && g.buyAt[j] - windowMs <= t && t <= g.buyAt[j]) {
+                    endorsed.set(j - lo);
+                }
+            }
+            for (int j = lo; j < hi; j++) {
+                buyOf[g.buyUser[j]] = -1;
                 product.add(pi);
-                user.add(codes.of(u));
-                at.add(t);
-                out.channel.add((String) b.getProperty("channel", null));
-                out.exposure_channel.add(last == null ? null
-                                         : (String) last.getProperty("channel", null));
-                out.exposure_domain.add(last == null ? null
-                                        : (String) last.getProperty("domain", null));
-                out.endorsed.add(endorsed);
+                user.add(codes.of(g.buyUser[j]));
+                at.add(g.buyAt[j]);
+                out.channel.add(g.buyChannel[j]);
+                out.exposure_channel.add(g.touchChannel[j]);
+                out.exposure_domain.add(g.touchDomain[j]);
+                touched.add(endorsed.get(j - lo) ? 1 : 0);
             }
         }
-        out.users = codes.ids;
-        out.product = product.list();
-        out.user = user.list();
-        out.at = at.list();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.user = user.bytes();
+        out.at = at.bytes();
+        out.endorsed = touched.bytes();
         return Stream.of(out);
-    }
-
-    /** Among exposures at the same instant: domain, then channel, ascending, nulls last. */
-    static boolean touchWins(Relationship e, Relationship best) {
-        int c = compareNullable((String) e.getProperty("domain", null),
-                                (String) best.getProperty("domain", null));
-        if (c == 0) c = compareNullable((String) e.getProperty("channel", null),
-                                        (String) best.getProperty("channel", null));
-        return c < 0;
     }
 
     // ------------------------------------------------------------------ cascades
 
     public static final class TreeEdges {
-        public List<String> users;
-        public List<Long> product, parent, child, at, incoming;
+        public byte[] users, user_ends;
+        public byte[] product, parent, child, at, incoming;
         public List<String> kind;
     }
 
@@ -573,91 +1015,95 @@ public final class DiffusionProcedures {
     @Description("cascades/tree_edges as codes: each recipient's earliest incoming share or "
             + "gift, unless a promoter or already a sender before it")
     public Stream<TreeEdges> treeEdges(@Name("product_ids") List<String> productIds) {
-        Codes codes = new Codes();
+        Projection g = projection();
+        Codes codes = new Codes(g);
         TreeEdges out = new TreeEdges();
         Longs product = new Longs(), parent = new Longs(), child = new Longs(), at = new Longs(),
               incoming = new Longs();
         out.kind = new ArrayList<>();
+        int[] best = new int[g.nUsers], received = new int[g.nUsers];
+        long[] firstSent = new long[g.nUsers];
+        Arrays.fill(best, -1);
+        Arrays.fill(firstSent, Long.MAX_VALUE);
+        BitSet promoter = new BitSet();
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
             String pid = products.get(pi);
-            Node p = product(pid);
-            if (p == null) continue;
-            List<Relationship> edges = new ArrayList<>();
-            List<String> kinds = new ArrayList<>();
-            Longs times = new Longs(), recipients = new Longs();
-            PerNode best = new PerNode(-1), received = new PerNode(0);
-            PerNode firstSent = new PerNode(Long.MAX_VALUE);
-            for (String kind : new String[] {"share", "gift"}) {
-                for (Relationship r : edges(kind.equals("share") ? SHARED : GIFTED, pid)) {
-                    long u = r.getEndNodeId(), t = ms(r.getProperty("at"));
-                    int i = edges.size();
-                    edges.add(r);
-                    kinds.add(kind);
-                    times.add(t);
-                    if (received.get(u) == 0) recipients.add(u);
-                    received.set(u, received.get(u) + 1);
-                    long s = r.getStartNodeId();
-                    firstSent.set(s, Math.min(t, firstSent.get(s)));
-                    int j = (int) best.get(u);
-                    if (j < 0 || t < times.a[j]
-                            || (t == times.a[j] && earlier(edges.get(i), kind, edges.get(j),
-                                                           kinds.get(j)))) {
-                        best.set(u, i);
-                    }
+            int p = g.nodeProduct(pid);
+            if (p < 0) continue;
+            int q = g.productOf(pid);
+            // edge e: shares first (e < nShares), then gifts
+            int s0 = g.shares.lo(q), nShares = g.shares.hi(q) - s0, g0 = g.gifts.lo(q);
+            int nEdges = nShares + g.gifts.hi(q) - g0;
+            Ints recipients = new Ints(), senders = new Ints();
+            for (int e = 0; e < nEdges; e++) {
+                boolean share = e < nShares;
+                int i = share ? s0 + e : g0 + e - nShares;
+                int s = share ? g.shareFrom[i] : g.giftFrom[i];
+                int u = share ? g.shareTo[i] : g.giftTo[i];
+                if (s == u) continue;
+                long t = share ? g.shareAt[i] : g.giftAt[i];
+                if (received[u]++ == 0) recipients.add(u);
+                if (firstSent[s] == Long.MAX_VALUE) senders.add(s);
+                firstSent[s] = Math.min(firstSent[s], t);
+                int j = best[u];
+                if (j < 0 || t < edgeAt(g, j, nShares, s0, g0)
+                        || (t == edgeAt(g, j, nShares, s0, g0)
+                            && earlier(g, s, share, edgeFrom(g, j, nShares, s0, g0),
+                                       j < nShares))) {
+                    best[u] = e;
                 }
             }
-            PerNode promoter = new PerNode(0);
-            for (Relationship r : p.getRelationships(Direction.INCOMING, PROMOTED)) {
-                promoter.set(r.getStartNodeId(), 1);
+            for (int i = g.promos.lo(p); i < g.promos.hi(p); i++) promoter.set(g.promoUser[i]);
+            for (int k = 0; k < recipients.n; k++) {
+                int u = recipients.a[k], j = best[u];
+                long t = edgeAt(g, j, nShares, s0, g0);
+                if (!promoter.get(u) && firstSent[u] >= t) {
+                    product.add(pi);
+                    parent.add(codes.of(edgeFrom(g, j, nShares, s0, g0)));
+                    child.add(codes.of(u));
+                    at.add(t);
+                    incoming.add(received[u]);
+                    out.kind.add(j < nShares ? "share" : "gift");
+                }
             }
             for (int k = 0; k < recipients.n; k++) {
-                long u = recipients.a[k];
-                int j = (int) best.get(u);
-                long t = times.a[j];
-                if (promoter.get(u) == 1 || firstSent.get(u) < t) continue;
-                Relationship r = edges.get(j);
-                product.add(pi);
-                parent.add(codes.of(r.getStartNode()));
-                child.add(codes.of(r.getEndNode()));
-                at.add(t);
-                incoming.add(received.get(u));
-                out.kind.add(kinds.get(j));
+                best[recipients.a[k]] = -1;
+                received[recipients.a[k]] = 0;
             }
+            for (int k = 0; k < senders.n; k++) firstSent[senders.a[k]] = Long.MAX_VALUE;
+            promoter.clear();
         }
-        out.users = codes.ids;
-        out.product = product.list();
-        out.parent = parent.list();
-        out.child = child.list();
-        out.at = at.list();
-        out.incoming = incoming.list();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.parent = parent.bytes();
+        out.child = child.bytes();
+        out.at = at.bytes();
+        out.incoming = incoming.bytes();
         return Stream.of(out);
     }
 
-    /** Between two edges at the same instant: ORDER BY parent user_id, kind. */
-    static boolean earlier(Relationship r, String kind, Relationship best, String bestKind) {
-        int c = compareNullable((String) r.getStartNode().getProperty("user_id", null),
-                                (String) best.getStartNode().getProperty("user_id", null));
-        return c != 0 ? c < 0 : compareText(kind, bestKind) < 0;
+    static long edgeAt(Projection g, int e, int nShares, int s0, int g0) {
+        return e < nShares ? g.shareAt[s0 + e] : g.giftAt[g0 + e - nShares];
     }
 
-    /** The member's position in ``nodes`` (added on first sight, with 0 received). */
-    static int member(Node n, List<Node> nodes, PerNode slot, Longs got) {
-        long i = slot.get(n.getId());
-        if (i < 0) {
-            i = nodes.size();
-            slot.set(n.getId(), i);
-            nodes.add(n);
-            got.add(0);
-        }
-        return (int) i;
+    static int edgeFrom(Projection g, int e, int nShares, int s0, int g0) {
+        return e < nShares ? g.shareFrom[s0 + e] : g.giftFrom[g0 + e - nShares];
+    }
+
+    /** Between two edges at the same instant: ORDER BY parent user_id, kind. */
+    static boolean earlier(Projection g, int from, boolean share, int bestFrom,
+                           boolean bestShare) {
+        int c = compareNullable(g.uid[from], g.uid[bestFrom]);
+        return c != 0 ? c < 0 : compareText(share ? "share" : "gift",
+                                            bestShare ? "share" : "gift") < 0;
     }
 
     public static final class Members {
-        public List<String> users;
-        public List<Long> product, user, received;
-        public List<Boolean> promoted;
-        public List<Long> promoted_at;
+        public byte[] users, user_ends;
+        public byte[] product, user, received;
+        public byte[] promoted, promoted_at;
     }
 
     @Procedure(name = "diffusion.members", mode = Mode.READ)
@@ -665,48 +1111,62 @@ public final class DiffusionProcedures {
             + "recipients of shares and gifts with the shares and gifts each received; "
             + "promoted_at is 0 where promoted is false")
     public Stream<Members> members(@Name("product_ids") List<String> productIds) {
-        Codes codes = new Codes();
+        Projection g = projection();
+        Codes codes = new Codes(g);
         Members out = new Members();
         Longs product = new Longs(), user = new Longs(), received = new Longs(),
-              promotedAt = new Longs();
-        out.promoted = new ArrayList<>();
+              promotedAt = new Longs(), isPromoter = new Longs();
+        int[] slot = new int[g.nUsers];
+        Arrays.fill(slot, -1);
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
             String pid = products.get(pi);
-            List<Node> nodes = new ArrayList<>();
-            PerNode slot = new PerNode(-1), promoted = new PerNode(Long.MAX_VALUE);
-            Longs got = new Longs();
-            Node p = product(pid);
-            if (p != null) {
-                for (Relationship r : p.getRelationships(Direction.INCOMING, PROMOTED)) {
-                    Node u = r.getStartNode();
-                    if (!u.hasLabel(USER)) continue;
-                    member(u, nodes, slot, got);
-                    promoted.set(u.getId(), Math.min(promoted.get(u.getId()),
-                                                     ms(r.getProperty("at"))));
-                }
+            Ints nodes = new Ints();
+            Longs got = new Longs(), promoted = new Longs();
+            int p = g.nodeProduct(pid), q = g.productOf(pid);
+            for (int i = g.promos.lo(p); i < g.promos.hi(p); i++) {
+                int m = member(g.promoUser[i], slot, nodes, got, promoted);
+                promoted.a[m] = Math.min(promoted.a[m], g.promoAt[i]);
             }
-            for (RelationshipType type : new RelationshipType[] {SHARED, GIFTED}) {
-                for (Relationship r : edges(type, pid)) {
-                    member(r.getStartNode(), nodes, slot, got);
-                    int j = member(r.getEndNode(), nodes, slot, got);  // may grow got.a
-                    got.a[j]++;
-                }
+            for (int i = g.shares.lo(q); i < g.shares.hi(q); i++) {
+                if (g.shareFrom[i] == g.shareTo[i]) continue;
+                member(g.shareFrom[i], slot, nodes, got, promoted);
+                int j = member(g.shareTo[i], slot, nodes, got, promoted);  // may grow got.a
+                got.a[j]++;
             }
-            for (int i = 0; i < nodes.size(); i++) {
-                long t = promoted.get(nodes.get(i).getId());
+            for (int i = g.gifts.lo(q); i < g.gifts.hi(q); i++) {
+                member(g.giftFrom[i], slot, nodes, got, promoted);
+                int j = member(g.giftTo[i], slot, nodes, got, promoted);
+                got.a[j]++;
+            }
+            for (int i = 0; i < nodes.n; i++) {
+                long t = promoted.a[i];
                 product.add(pi);
-                user.add(codes.of(nodes.get(i)));
+                user.add(codes.of(nodes.a[i]));
                 received.add(got.a[i]);
-                out.promoted.add(t != Long.MAX_VALUE);
+                isPromoter.add(t != Long.MAX_VALUE ? 1 : 0);
                 promotedAt.add(t == Long.MAX_VALUE ? 0 : t);
+                slot[nodes.a[i]] = -1;
             }
         }
-        out.users = codes.ids;
-        out.product = product.list();
-        out.user = user.list();
-        out.received = received.list();
-        out.promoted_at = promotedAt.list();
+        out.users = codes.text();
+        out.user_ends = codes.ends();
+        out.product = product.bytes();
+        out.user = user.bytes();
+        out.received = received.bytes();
+        out.promoted = isPromoter.bytes();
+        out.promoted_at = promotedAt.bytes();
         return Stream.of(out);
+    }
+
+    /** The user's position among this product's members (added on first sight). */
+    static int member(int u, int[] slot, Ints nodes, Longs got, Longs promoted) {
+        if (slot[u] < 0) {
+            slot[u] = nodes.n;
+            nodes.add(u);
+            got.add(0);
+            promoted.add(Long.MAX_VALUE);
+        }
+        return slot[u];
     }
 }

@@ -1,8 +1,8 @@
 // name: procedures/endorser_ties
-// description: influence/endorser_ties answered by the diffusion.endorser_ties server procedure, as codes.
+// description: influence/endorser_ties answered by the diffusion.endorser_ties server procedure, as positions in the list given.
 // param user_ids: list<string>
-// returns: users: list<string> -- the user ids the codes index; a, b: list<int> -- codes of the two friends
+// returns: a, b: int64s -- the two friends' positions in user_ids (first occurrence)
 // mode: read
 CALL diffusion.endorser_ties($user_ids)
-YIELD users, a, b
-RETURN users, a, b
+YIELD a, b
+RETURN a, b
