@@ -109,11 +109,14 @@ def build_report(session, product: str, *, compare: str | None = None,
         sections["reach"] = session.reach(product, roles=roles, hops=hops, engine="memory")
     else:
         notes.append("the product has no users in any role; no reach")
+    # computed in the order their reads arrive on Neo4j (the cascades' and domains' are
+    # quick, the endorsement rows the slowest), shown in the usual order
+    cascades = session.cascades(product, top=top, compare=compare)
+    domains = session.domains(product, window=window)
     sections["endorsements"] = session.endorsements(product, min_users=min_users)
     sections["influencers"] = session.influencers(product, window=window, top=top)
-    sections["domains"] = session.domains(product, window=window)
-    sections["cascades"] = session.cascades(product, top=top,
-                                            compare=compare)
+    sections["domains"] = domains
+    sections["cascades"] = cascades
     if with_promoters:
         sections["promoters"] = session.promoters(with_promoters, product=product, seed=seed)
     other = None
