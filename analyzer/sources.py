@@ -17,6 +17,7 @@ implement the same rule.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import weakref
@@ -25,14 +26,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import pyarrow as pa
 import pandas as pd
+import pyarrow as pa
 from numba import njit
 
 from .arrays import factorize_sorted, find_sorted, text_ranks, unique_sorted
-from .errors import InputError
+from .errors import DiffusionError, InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
+
+log = logging.getLogger("diffusion.sources")
 
 #: Cascade members are found with one slot per possible (product, user) pair (a flat
 #: array) instead of by sorting when the pairs are at most DENSE_PAIRS, or at most
@@ -56,6 +59,8 @@ _READS = {
 #: the server procedures (analyzer/server/DiffusionProcedures.java) those modules call:
 #: procedures/NAME calls diffusion.NAME
 PROCEDURES = {"diffusion." + m.split("/", 1)[1] for m, _, _ in _READS.values() if m}
+#: how the server procedures' error begins when the projection would not fit its budget
+PROJECTION_REFUSED = "diffusion projection refused"
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
 
 
@@ -382,8 +387,19 @@ class Neo4jSource(Source):
         """(whether a server procedure answered, its records; a procedure's one record with
         its integer columns as arrays)."""
         module, params = self._plan(question, products, **kw)
-        rows = self._records(module, params)
         coded = module.startswith("procedures/")
+        try:
+            rows = self._records(module, params)
+        except DiffusionError as exc:
+            if not (coded and PROJECTION_REFUSED in str(exc)):
+                raise
+            # the server would not hold its projection in its heap: the Cypher modules
+            # answer the same, more slowly (reads already started fail the same way and
+            # are not asked again)
+            log.warning("%s; using the Cypher modules instead",
+                        str(exc)[str(exc).index(PROJECTION_REFUSED):])
+            self.procedures = False
+            return self._read(question, products, **kw)
         if coded and len(rows) == 1 and any(isinstance(v, bytes) for v in rows[0].values()):
             return True, [_columns(rows[0])]
         return coded, rows
@@ -407,7 +423,8 @@ class Neo4jSource(Source):
         return int(self.runner.run("admin/node_count")[0]["users"])
 
     def product_ids(self) -> list[str]:
-        return [r["product_id"] for r in self.runner.run("export/products")]
+        """In id (code-point) order, as the snapshot engine lists them."""
+        return sorted(r["product_id"] for r in self.runner.run("export/products"))
 
     def product_names(self) -> dict[str, str]:
         return {r["product_id"]: r["name"] for r in self.runner.run("export/products")}

@@ -153,3 +153,41 @@ def test_plugin_command_refuses_a_file_as_its_folder(tmp_path):
     assert result.exit_code == 2
     assert "--out" in result.output and "is a file" in result.output
     assert target.read_text() == "not a folder"
+
+
+def test_a_projection_over_its_budget_falls_back_to_the_cypher_modules(
+        tmp_path, free_port, monkeypatch, caplog):
+    """A server whose projection would not fit its budget (DIFFUSION_PROJECTION_MAX_MB, here
+    0) refuses to build it with an error naming the budget and the remedy; the analyses
+    then use the Cypher modules and print the same numbers as the memory engine."""
+    from pathlib import Path
+
+    from analyzer.errors import DiffusionError
+    from analyzer.graphdb import load_snapshot
+    from analyzer.snapshot import read_snapshot
+
+    sample = Path(__file__).resolve().parent.parent / "analyzer" / "samples" / "tea-circle"
+    monkeypatch.setenv("DIFFUSION_PROJECTION_MAX_MB", "0")
+    cfg = server_config_for_tests(port=free_port, home=tmp_path / "home")
+    start(cfg)
+    try:
+        with Runner(ConnectionSettings(uri=cfg.uri)) as runner:
+            load_snapshot(runner, read_snapshot(sample))
+            with pytest.raises(DiffusionError, match=r"diffusion projection refused: it would "
+                               r"need about \d+ MB of heap, over its budget of 0 MB .*"
+                               r"DIFFUSION_PROJECTION_MAX_MB.*--heap"):
+                runner.run("admin/projection")
+        docs = []
+        for extra in ([], ["--snapshot", str(sample)]):
+            result = CliRunner().invoke(cli, ["endorsements", "--all", "--format", "json",
+                                              *extra], env={"NEO4J_URI": cfg.uri})
+            assert result.exit_code == 0, result.output
+            doc = json.loads(result.stdout)
+            doc.pop("engine")
+            docs.append(doc)
+        assert docs[0] == docs[1]
+        fell_back = [r.getMessage() for r in caplog.records
+                     if "using the Cypher modules instead" in r.getMessage()]
+        assert len(fell_back) == 1 and "over its budget of 0 MB" in fell_back[0]
+    finally:
+        stop(cfg)

@@ -32,6 +32,10 @@ import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.ResourceIterator;
 import org.neo4j.graphdb.Transaction;
+import org.neo4j.internal.kernel.api.Read;
+import org.neo4j.internal.kernel.api.TokenRead;
+import org.neo4j.kernel.api.KernelTransaction;
+import org.neo4j.kernel.impl.coreapi.InternalTransaction;
 import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
@@ -39,6 +43,7 @@ import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
 import org.neo4j.storageengine.api.TransactionIdStore;
+import org.neo4j.token.api.TokenConstants;
 
 @SuppressWarnings("deprecation")  // Node.getId: the projection's key, never returned or stored
 public final class DiffusionProcedures {
@@ -353,11 +358,55 @@ public final class DiffusionProcedures {
             Projection g = PROJECTIONS.get(name);
             if (g == null || !g.key.equals(key)) {
                 PROJECTIONS.remove(name);  // let the old one go before the new one grows
+                long need = estimate(tx), budget = budget();
+                if (need > budget) {
+                    throw new IllegalStateException(String.format(
+                            "diffusion projection refused: it would need about %d MB of heap, "
+                            + "over its budget of %d MB (half the server's heap, or "
+                            + "DIFFUSION_PROJECTION_MAX_MB); start the server with a larger "
+                            + "--heap", need >> 20, budget >> 20));
+                }
                 g = build(tx, key);
                 PROJECTIONS.put(name, g);
             }
             return g;
         }
+    }
+
+    /** The most heap a projection may take: DIFFUSION_PROJECTION_MAX_MB in the server's
+     *  environment, else half the heap. */
+    static long budget() {
+        String mb = System.getenv("DIFFUSION_PROJECTION_MAX_MB");
+        if (mb != null && !mb.isBlank()) {
+            try {
+                return Long.parseLong(mb.trim()) << 20;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("DIFFUSION_PROJECTION_MAX_MB must be a "
+                                                   + "whole number of megabytes, got " + mb);
+            }
+        }
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /** Bytes a projection of the database would take at its peak while built, from the
+     *  count store (no scan): per user its id and arrays; per relationship its columns, counted
+     *  twice where a temporary column is copied into the final one. */
+    static long estimate(Transaction tx) {
+        KernelTransaction ktx = ((InternalTransaction) tx).kernelTransaction();
+        Read read = ktx.dataRead();
+        TokenRead tokens = ktx.tokenRead();
+        int user = tokens.nodeLabel("User");
+        long bytes = user == TokenConstants.NO_TOKEN ? 0 : 128 * read.countsForNode(user);
+        RelationshipType[] types = {FRIEND, LIKED, PROMOTED, PURCHASED, SHARED, GIFTED, EXPOSED};
+        long[] perRow = {16, 32, 32, 64, 56, 32, 16};
+        for (int i = 0; i < types.length; i++) {
+            int type = tokens.relationshipType(types[i].name());
+            if (type != TokenConstants.NO_TOKEN) {
+                bytes += perRow[i] * read.countsForRelationship(TokenConstants.ANY_LABEL, type,
+                                                                TokenConstants.ANY_LABEL);
+            }
+        }
+        return bytes;
     }
 
     /** One String object per distinct channel or domain (millions of rows, a few values). */
