@@ -378,10 +378,19 @@ class Neo4jSource(Source):
         if hit is None or (isinstance(hit, Future) and not self._pool.idle and hit.cancel()):
             # not asked before, or queued while both readers are busy with other reads: ask
             # it here and now (with a reader free, it is about to start: wait for it)
-            hit = self._cache[key] = self.runner.run(module, **params)
+            hit = self._cache[key] = self._fetch(module, params)
         elif isinstance(hit, Future):
             hit = self._cache[key] = hit.result()
         return hit
+
+    def _fetch(self, module: str, params: dict) -> list[dict]:
+        """Run one module (on whichever thread asks); a server procedure's one record of
+        byte columns comes back decoded by :func:`_columns`, once per read."""
+        rows = self.runner.run(module, **params)
+        if module.startswith("procedures/") and len(rows) == 1 \
+                and any(isinstance(v, bytes) for v in rows[0].values()):
+            return [_columns(rows[0])]
+        return rows
 
     def _read(self, question: str, products=(), **kw) -> tuple[bool, list[dict]]:
         """(whether a server procedure answered, its records; a procedure's one record with
@@ -400,8 +409,6 @@ class Neo4jSource(Source):
                         str(exc)[str(exc).index(PROJECTION_REFUSED):])
             self.procedures = False
             return self._read(question, products, **kw)
-        if coded and len(rows) == 1 and any(isinstance(v, bytes) for v in rows[0].values()):
-            return True, [_columns(rows[0])]
         return coded, rows
 
     def prefetch(self, reads: list[tuple[str, list, dict]]) -> None:
@@ -415,7 +422,7 @@ class Neo4jSource(Source):
             module, params = self._plan(question, products, **kw)
             key = _read_key(module, params)
             if key not in self._cache:
-                self._cache[key] = self._pool.submit(self.runner.run, module, **params)
+                self._cache[key] = self._pool.submit(self._fetch, module, params)
 
     # ------------------------------------------------------------------ questions
 
@@ -567,15 +574,23 @@ class Neo4jSource(Source):
         pall = prod.get_indexer(np.concatenate([members["product_id"].to_numpy(dtype=object),
                                                 edges["product_id"].to_numpy(dtype=object)]))
         pall = pall.astype(np.int64)
-        U = max(len(users), 1)
-        mkey = pall[:M] * U + codes[:M]
-        order = np.argsort(mkey, kind="stable")
-        mkey = mkey[order]
-        return CascadeInput(distinct(products), users, pall[:M][order], codes[:M][order],
-                            members["promoted_at"].notna().to_numpy()[order],
-                            members["received"].to_numpy(dtype=np.int64)[order],
-                            np.searchsorted(mkey, pall[M:] * U + codes[M:M + E]),
-                            np.searchsorted(mkey, pall[M:] * U + codes[M + E:]))
+        return _cascade_rows(distinct(products), users, pall[:M], codes[:M],
+                             members["promoted_at"].notna().to_numpy(),
+                             members["received"].to_numpy(dtype=np.int64),
+                             pall[M:], codes[M:M + E], codes[M + E:])
+
+
+def _cascade_rows(products, user_ids, m_product, m_user, m_promoted, m_received, e_product,
+                  e_parent, e_child) -> CascadeInput:
+    """CascadeInput from coded members and tree edges: the members ordered by (product,
+    user code), each edge's parent and child found among them."""
+    n = max(len(user_ids), 1)
+    mkey = m_product * n + m_user
+    order = np.argsort(mkey, kind="stable")
+    mkey = mkey[order]
+    return CascadeInput(products, user_ids, m_product[order], m_user[order], m_promoted[order],
+                        m_received[order], np.searchsorted(mkey, e_product * n + e_parent),
+                        np.searchsorted(mkey, e_product * n + e_child))
 
 
 def _coded_cascade_input(products: list[str], m: dict, t: dict) -> CascadeInput:
@@ -587,15 +602,9 @@ def _coded_cascade_input(products: list[str], m: dict, t: dict) -> CascadeInput:
     t_to_m = pd.Index(m["users"], dtype=object).get_indexer(t["users"])
     if (t_to_m < 0).any():
         raise RuntimeError("a tree edge's user is not among the cascade members")
-    parent, child = rank[t_to_m[t["parent"]]], rank[t_to_m[t["child"]]]
-    n = max(len(user_ids), 1)
-    mkey = m["product"] * n + m_user
-    order = np.argsort(mkey, kind="stable")
-    mkey = mkey[order]
-    return CascadeInput(products, user_ids, m["product"][order], m_user[order],
-                        m["promoted"][order].astype(bool), m["received"][order],
-                        np.searchsorted(mkey, t["product"] * n + parent),
-                        np.searchsorted(mkey, t["product"] * n + child))
+    return _cascade_rows(products, user_ids, m["product"], m_user, m["promoted"].astype(bool),
+                         m["received"], t["product"], rank[t_to_m[t["parent"]]],
+                         rank[t_to_m[t["child"]]])
 
 
 # --------------------------------------------------------------------------- snapshot
