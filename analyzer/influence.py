@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .arrays import find_sorted, unique_sorted
+from .arrays import find_sorted, text_ranks, unique_sorted
 from .errors import InputError
 from .snapshot import timestamps_to_iso
-from .sources import distinct, prefetch
+from .sources import distinct, obj, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
            "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
@@ -140,16 +140,6 @@ def _fmt(x) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def _adoption_keys(E, adopt: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each adoption's (product, user) key, product * stride + user code, in the codes of
-    the endorsement rows; its time; and the stride, for keying the endorsement rows."""
-    user, stride = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
-    product = pd.Index(E.products, dtype=object).get_indexer(
-        adopt["product_id"].to_numpy(dtype=object)).astype(np.int64)
-    stride = max(stride, 1)
-    return product * stride + user, adopt["at"].to_numpy(dtype=np.int64), stride
-
-
 def _buckets(E, a_key: np.ndarray, a_at: np.ndarray, stride: int) -> pd.DataFrame:
     """One row per (user, product, k): t_k, t_(k+1), the first adoption, and whether the
     user sat in bucket k (reached k endorsers, had not adopted before the k-th, and the
@@ -251,10 +241,9 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
     E = source.endorsement_codes(products, likes=likes, shares=shares)
     # structural diversity needs the friendships among the endorsers: start them now
     endorsers = unique_sorted(E.endorser)
-    prefetch(source, [("ties", [], {"user_ids": E.ids[endorsers]})])
-    adopt = source.adoptions(products, purchases=purchases)
+    source.start_ties(E, endorsers)
     users = source.n_users() * len(products)
-    a_key, a_at, stride = _adoption_keys(E, adopt)
+    a_key, a_at, stride = source.adoption_keys(E, products, purchases=purchases)
     e = _buckets(E, a_key, a_at, stride)
     # bucket 0: everyone starts with no endorser; adopters before their first endorser
     first = e[e["k"] == 1]
@@ -355,10 +344,11 @@ def credit_candidates(endorse: pd.DataFrame, adopt: pd.DataFrame, window_ms: int
                          kind="stable").reset_index(drop=True)
 
 
-def _coded_candidates(E, adopt: pd.DataFrame, window_ms: int) -> pd.DataFrame:
-    """:func:`credit_candidates` on the endorsement rows' codes: the same rows in the same
-    order, without a merge on id text."""
-    a_key, a_at, stride = _adoption_keys(E, adopt)
+def _coded_candidates(E, a_key: np.ndarray, a_at: np.ndarray, stride: int,
+                      window_ms: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`credit_candidates` on codes (adoption keys from ``Source.adoption_keys``): the
+    adoption and the endorsement row of each candidate, in the same order (product id,
+    user id, endorser id: codes are in id order) without a merge on id text."""
     e_key = E.product * stride + E.user
     order = np.argsort(e_key, kind="stable")
     lo = np.searchsorted(e_key[order], a_key, "left")
@@ -370,12 +360,10 @@ def _coded_candidates(E, adopt: pd.DataFrame, window_ms: int) -> pd.DataFrame:
     adopted, endorsed = a_at[which], E.at[rows]
     ok = (endorsed <= adopted) & (endorsed >= adopted - int(window_ms))
     which, rows = which[ok], rows[ok]
-    m = pd.DataFrame({"user_id": adopt["user_id"].to_numpy(dtype=object)[which],
-                      "product_id": adopt["product_id"].to_numpy(dtype=object)[which],
-                      "endorser_id": E.ids[E.endorser[rows]],
-                      "adopted_at": a_at[which], "endorsed_at": E.at[rows]})
-    return m.sort_values(["product_id", "user_id", "endorser_id"],
-                         kind="stable").reset_index(drop=True)
+    product_rank = text_ranks(np.asarray(E.products, dtype=object))[0]
+    user = a_key[which] % stride
+    o = np.lexsort((E.endorser[rows], user, product_rank[a_key[which] // stride]))
+    return which[o], rows[o]
 
 
 def influencers(source, products: list[str], *, window_ms: int, credit: str = "fractional",
@@ -389,42 +377,44 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases}),
                       ("roles", products, {})])
-    adopt = source.adoptions(products, purchases=purchases)
     E = source.endorsement_codes(products, likes=likes, shares=shares)
-    # the same rows cypher/influence/credit_candidates returns (a test checks it), derived
+    a_key, a_at, stride = source.adoption_keys(E, products, purchases=purchases)
+    # the rows cypher/influence/credit_candidates returns, in its order (a test checks it),
     # from the endorsements this function needs anyway: one query less on Neo4j
-    cand = _coded_candidates(E, adopt, window_ms)
-    key = ["product_id", "user_id"]
-    if credit == "fractional":
-        credited = cand.assign(credit=1.0 / cand.groupby(key)["endorser_id"].transform("size"))
-    else:
-        order = cand.sort_values(["endorsed_at", "endorser_id"],
-                                 ascending=[credit == "first", True], kind="stable")
-        credited = order.drop_duplicates(key).assign(credit=1.0)
-    per = pd.DataFrame({
-        "credit": credited.groupby("endorser_id")["credit"].sum(),
-        "adoptions": cand.groupby("endorser_id").size(),
-    })
-    audience = np.bincount(E.endorser, minlength=len(E.ids))  # friends who saw each one
-    per["audience"] = audience[E.index.get_indexer(per.index.to_numpy(dtype=object))]
-    per = per.fillna(0)
-    per["audience"] = per["audience"].astype(np.int64)
-    per["adoptions"] = per["adoptions"].astype(np.int64)
-    per["conversion"] = per["credit"] / per["audience"].where(per["audience"] > 0)
-    roles = source.roles(products)
-    rank = {"promoter": 0, "sharer": 1}
-    role = (roles.assign(r=roles["role"].map(rank)).sort_values("r")
-            .drop_duplicates("user_id").set_index("user_id")["role"])
-    per["role"] = role.reindex(per.index).fillna("endorser")
-    per = per.rename_axis("user_id").reset_index()
-    per["credit"] = per["credit"].round(9)
-    per = per.sort_values(["credit", "adoptions", "user_id"], ascending=[False, False, True],
-                          kind="stable").reset_index(drop=True)
-    per.insert(0, "rank", np.arange(1, len(per) + 1))
-    return InfluencerResult(source.engine, list(products), credit, int(window_ms), len(adopt),
-                            int(credited[key].drop_duplicates().shape[0]),
-                            per[["rank", "user_id", "role", "credit", "adoptions", "audience",
-                                 "conversion"]], top)
+    which, rows = _coded_candidates(E, a_key, a_at, stride, window_ms)
+    endorser, endorsed_at = E.endorser[rows], E.at[rows]
+    n = max(len(E.ids), 1)
+    if credit == "fractional":  # each of an adoption's n endorsers gets 1/n
+        share = 1.0 / np.bincount(which, minlength=len(a_key))[which]
+    else:  # the earliest (latest) endorser, the smaller id on a tie
+        o = np.lexsort((endorser, endorsed_at if credit == "first" else -endorsed_at, which))
+        lead = np.ones(len(o), dtype=bool)
+        lead[1:] = which[o][1:] != which[o][:-1]
+        share = np.zeros(len(rows))
+        share[o[lead]] = 1.0
+    # sums in candidate order, the same on every source
+    credits = np.bincount(endorser, weights=share, minlength=n)
+    adoptions = np.bincount(endorser, minlength=n)
+    ranked = np.flatnonzero(adoptions)
+    audience = np.bincount(E.endorser, minlength=n)[ranked]  # friends who saw each one
+    credits = credits[ranked].round(9)
+    role = np.full(len(ranked), "endorser", dtype=object)
+    r_code, r_role = source.role_codes(E, products)
+    for name in ("sharer", "promoter"):  # a promoter who also shared is a promoter
+        code = r_code[r_role == name]
+        at = find_sorted(ranked, code)
+        role[at[at >= 0]] = name
+    order = np.lexsort((ranked, -adoptions[ranked], -credits))  # ties: by id
+    ranked = ranked[order]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conversion = credits[order] / np.where(audience[order] > 0, audience[order], np.nan)
+    per = pd.DataFrame({"rank": np.arange(1, len(ranked) + 1), "user_id": obj(E.ids[ranked]),
+                        "role": obj(role[order]), "credit": credits[order],
+                        "adoptions": adoptions[ranked].astype(np.int64),
+                        "audience": audience[order].astype(np.int64),
+                        "conversion": conversion})
+    return InfluencerResult(source.engine, list(products), credit, int(window_ms), len(a_key),
+                            len(unique_sorted(which)), per, top)
 
 
 # --------------------------------------------------------------------------- feed
@@ -524,7 +514,7 @@ def domains(source, products: list[str], *, window_ms: int) -> DomainResult:
     public = int(exposures.loc[exposures["domain"] == "public", "exposures"].sum())
     exposures["share"] = exposures["exposures"] / total if total else np.nan
 
-    touches = source.adoption_touches(products, window_ms=window_ms)
+    touches = source.adoption_touches(products, window_ms=window_ms, users=False)
     has_touch = touches["exposure_domain"].notna()
     domain = np.where(has_touch, touches["exposure_domain"],
                       np.where(touches["endorsed"], "private", "public"))

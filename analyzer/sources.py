@@ -47,7 +47,9 @@ ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 _READS = {
     "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
     "adoptions": ("procedures/adoptions", "influence/adoptions", ("purchases",)),
-    "ties": ("procedures/endorser_ties", "influence/endorser_ties", ("user_ids",)),
+    "ties": (None, "influence/endorser_ties", ("user_ids",)),
+    "tie_numbers": ("procedures/endorser_ties", None, ("key", "users")),
+    "user_ids": ("procedures/user_ids", None, ("key", "users")),
     "roles": ("procedures/roles", "influence/roles", ()),
     "exposure_mix": ("procedures/exposure_mix", "domains/exposures", ()),
     "exposed_users": ("procedures/exposed_users", "domains/exposed_users", ()),
@@ -61,6 +63,8 @@ _READS = {
 PROCEDURES = {"diffusion." + m.split("/", 1)[1] for m, _, _ in _READS.values() if m}
 #: how the server procedures' error begins when the projection would not fit its budget
 PROJECTION_REFUSED = "diffusion projection refused"
+#: reads that name no products
+_NO_PRODUCTS = ("ties", "tie_numbers", "user_ids")
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
 
 
@@ -164,25 +168,28 @@ class CascadeInput:
 @dataclass
 class Endorsed:
     """Endorsement rows as integers: each (user, product, endorser) once, with its earliest
-    signal. ``user`` and ``endorser`` index ``ids``; ``product`` indexes the distinct
-    products in the order asked. Codes carry no order: ids are compared as text where a
-    rule needs it."""
+    signal. ``user`` and ``endorser`` index ``ids``, which is in id (code-point) order on
+    every source, so ordering by code is ordering by id; ``product`` indexes the distinct
+    products in the order asked. From the server procedures the codes are the projection's
+    user numbers (``key`` names the projection) and ``ids`` fetches ids when indexed."""
 
-    ids: np.ndarray
+    ids: np.ndarray  #: or a :class:`ServerIds`
     products: list[str]
     user: np.ndarray
     product: np.ndarray
     endorser: np.ndarray
     at: np.ndarray
-    lookup: pd.Index | None = field(default=None, repr=False)  #: ids as an index, if at hand
+    #: ids -> codes (-1 for none), when faster than hashing ``ids``
+    lookup: object = field(default=None, repr=False)
+    key: str | None = None  #: the server projection the codes are numbers of
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, products) -> "Endorsed":
         """From the rows of :meth:`Source.endorsements` (ids as text)."""
         names = distinct(products)
         n = len(frame)
-        codes, ids = pd.factorize(np.concatenate([frame["user_id"].to_numpy(dtype=object),
-                                                  frame["endorser_id"].to_numpy(dtype=object)]))
+        codes, ids = factorize_sorted(np.concatenate([
+            frame["user_id"].to_numpy(dtype=object), frame["endorser_id"].to_numpy(dtype=object)]))
         product = pd.Index(names, dtype=object).get_indexer(
             frame["product_id"].to_numpy(dtype=object))
         return cls(np.asarray(ids, dtype=object), names, codes[:n].astype(np.int64),
@@ -194,10 +201,17 @@ class Endorsed:
                              "product_id": np.asarray(self.products, dtype=object)[self.product],
                              "endorser_id": self.ids[self.endorser], "at": self.at})
 
+    def find(self, user_ids) -> np.ndarray:
+        """The codes of these user ids, -1 for ids not among ``ids``."""
+        user_ids = np.asarray(user_ids, dtype=object)
+        if self.lookup is not None:
+            return np.asarray(self.lookup(user_ids), dtype=np.int64)
+        return pd.Index(self.ids, dtype=object).get_indexer(user_ids).astype(np.int64)
+
     def codes_of(self, user_ids) -> tuple[np.ndarray, int]:
         """Codes of these user ids, and how many codes there are with them: ids not among
         ``ids`` get codes from len(ids) up."""
-        pos = self.index.get_indexer(np.asarray(user_ids, dtype=object)).astype(np.int64)
+        pos = self.find(user_ids)
         missing = pos < 0
         if not missing.any():
             return pos, len(self.ids)
@@ -205,10 +219,23 @@ class Endorsed:
         pos[missing] = len(self.ids) + extra
         return pos, len(self.ids) + len(uniques)
 
-    @cached_property
-    def index(self) -> pd.Index:
-        """code -> id as a pandas index, for looking codes up by id."""
-        return self.lookup if self.lookup is not None else pd.Index(self.ids, dtype=object)
+
+class ServerIds:
+    """The user ids of a server projection's user numbers, fetched when indexed (a report
+    needs a few thousand of a million): ``ids[numbers]`` is an array of str."""
+
+    def __init__(self, source: "Neo4jSource", key: str, n: int) -> None:
+        self.source, self.key, self.n = source, key, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, numbers) -> np.ndarray:
+        numbers = np.asarray(numbers, dtype=np.int64)
+        if numbers.size == 0:
+            return np.empty(numbers.shape, dtype=object)
+        wanted, where = np.unique(numbers, return_inverse=True)
+        return self.source._user_ids(self.key, wanted)[where].reshape(numbers.shape)
 
 
 class Source:
@@ -237,10 +264,32 @@ class Source:
         """The friendships among the users with these codes of ``E`` (each pair once), as
         pairs of codes."""
         ties = self.ties(E.ids[codes])
-        a = E.index.get_indexer(ties["user_a"].to_numpy(dtype=object)).astype(np.int64)
-        b = E.index.get_indexer(ties["user_b"].to_numpy(dtype=object)).astype(np.int64)
+        a = E.find(ties["user_a"].to_numpy(dtype=object))
+        b = E.find(ties["user_b"].to_numpy(dtype=object))
         both = (a >= 0) & (b >= 0)
         return a[both], b[both]
+
+    def start_ties(self, E: Endorsed, codes: np.ndarray) -> None:
+        """Start reading :meth:`tie_codes` in the background, where a source can."""
+
+    def adoption_keys(self, E: Endorsed, products, *, purchases=True):
+        """Each adoption's (product, user) key, product * stride + user code in the codes of
+        ``E`` (product: position among the distinct products); its time; and the stride.
+        Adopters without an endorsement row get codes of their own."""
+        adopt = self.adoptions(products, purchases=purchases)
+        user, stride = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
+        product = pd.Index(E.products, dtype=object).get_indexer(
+            adopt["product_id"].to_numpy(dtype=object)).astype(np.int64)
+        stride = max(stride, 1)
+        return product * stride + user, adopt["at"].to_numpy(dtype=np.int64), stride
+
+    def role_codes(self, E: Endorsed, products) -> tuple[np.ndarray, np.ndarray]:
+        """The codes in ``E`` of the products' promoters and sharers, and each one's role
+        (a user with both roles appears twice; users not in ``E`` are left out)."""
+        roles = self.roles(products)
+        code = E.find(roles["user_id"].to_numpy(dtype=object))
+        keep = code >= 0
+        return code[keep], roles["role"].to_numpy(dtype=object)[keep]
 
     def check_products(self, products: list[str]) -> list[str]:
         known = set(self.product_ids())
@@ -322,13 +371,13 @@ def _columns(record) -> dict:
     return out
 
 
-def _decode(cols: dict, products, users: tuple[str, ...] = (),
+def _decode(cols: dict, products, ids, users: tuple[str, ...] = (),
             product: str | None = "product") -> dict:
-    """A server procedure's columns with codes turned back into ids: each column named in
-    ``users`` indexes ``cols["users"]``; ``product`` indexes the distinct product ids in the
-    order given (as the procedure numbered them)."""
+    """A server procedure's columns with user numbers and product positions turned back
+    into ids: each column named in ``users`` holds user numbers (``ids`` turns them into
+    ids); ``product`` indexes the distinct product ids in the order given (as the procedure
+    numbered them)."""
     out = dict(cols)
-    ids = np.asarray(cols["users"], dtype=object)
     for name in users:
         out[name] = ids[cols[name]]
     if product:
@@ -352,6 +401,8 @@ class Neo4jSource(Source):
     procedures: bool | None = None
     _cache: dict = field(default_factory=dict, repr=False)
     _pool: object = field(default=None, repr=False)
+    #: the server projection every user number read so far belongs to
+    _key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.procedures is None:
@@ -363,7 +414,7 @@ class Neo4jSource(Source):
     def _plan(self, question: str, products=(), **kw) -> tuple[str, dict]:
         """The module answering ``question`` on this server and its parameters."""
         procedure, module, extra = _READS[question]
-        params = {"product_ids": list(products)} if question != "ties" else {}
+        params = {"product_ids": list(products)} if question not in _NO_PRODUCTS else {}
         for name in extra:
             value = kw[name]
             params[name] = int(value) if name == "window_ms" else (
@@ -409,7 +460,30 @@ class Neo4jSource(Source):
                         str(exc)[str(exc).index(PROJECTION_REFUSED):])
             self.procedures = False
             return self._read(question, products, **kw)
+        if coded and rows and "key" in rows[0]:
+            self._same_projection(rows[0]["key"])
         return coded, rows
+
+    def _same_projection(self, key: str) -> None:
+        """User numbers join only within one projection: a write between two reads (which
+        makes the server build a new one) fails the analysis instead of mixing them."""
+        if self._key is None:
+            self._key = key
+        elif key != self._key:
+            raise DiffusionError(f"the database changed while diffusion read it (projection "
+                                 f"{self._key}, then {key}); run the analysis again")
+
+    @property
+    def _ids(self) -> "ServerIds":
+        """The ids of the user numbers read so far."""
+        return ServerIds(self, self._key, self.n_users())
+
+    def _user_ids(self, key: str, numbers: np.ndarray) -> np.ndarray:
+        """The ids of these user numbers of projection ``key`` (an error if the database
+        changed since)."""
+        cols = _columns(self.runner.run("procedures/user_ids", key=key,
+                                        users=numbers.astype("<i8").tobytes())[0])
+        return np.asarray(cols["users"], dtype=object)
 
     def prefetch(self, reads: list[tuple[str, list, dict]]) -> None:
         """Start reads, each ``(question, products, options)``, on two background sessions,
@@ -427,7 +501,9 @@ class Neo4jSource(Source):
     # ------------------------------------------------------------------ questions
 
     def n_users(self) -> int:
-        return int(self.runner.run("admin/node_count")[0]["users"])
+        if "n_users" not in self._cache:
+            self._cache["n_users"] = int(self.runner.run("admin/node_count")[0]["users"])
+        return self._cache["n_users"]
 
     def product_ids(self) -> list[str]:
         """In id (code-point) order, as the snapshot engine lists them."""
@@ -450,11 +526,8 @@ class Neo4jSource(Source):
         if not coded:
             return super()._endorsement_codes(products, likes=likes, shares=shares)
         cols = rows[0]
-        return Endorsed(np.asarray(cols["users"], dtype=object), distinct(products),
-                        np.asarray(cols["user"], dtype=np.int64),
-                        np.asarray(cols["product"], dtype=np.int64),
-                        np.asarray(cols["endorser"], dtype=np.int64),
-                        np.asarray(cols["at"], dtype=np.int64))
+        return Endorsed(self._ids, distinct(products), cols["user"], cols["product"],
+                        cols["endorser"], cols["at"], key=cols["key"])
 
     def signals(self, products) -> pd.DataFrame:
         cols = self._records("influence/signals", {"product_ids": list(products)})[0]
@@ -463,7 +536,7 @@ class Neo4jSource(Source):
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
         coded, rows = self._read("adoptions", products, purchases=purchases)
         if coded:
-            cols = _decode(rows[0], products, ("user",))
+            cols = _decode(rows[0], products, self._ids, ("user",))
             cols["user_id"] = cols["user"]
             return _frame(cols, ["user_id", "product_id", "at"], ints=("at",))
         return _frame(rows[0], ["user_id", "product_id", "at"], ints=("at",))
@@ -476,26 +549,42 @@ class Neo4jSource(Source):
         return _frame(cols, ["user_id", "product_id", "endorser_id", "adopted_at",
                              "endorsed_at"], ints=("adopted_at", "endorsed_at"))
 
+    def _tie_read(self, E: Endorsed, codes: np.ndarray) -> tuple[str, dict]:
+        if E.key is not None:  # user numbers: the server looks them up directly
+            return "tie_numbers", {"key": E.key, "users": codes.astype("<i8").tobytes()}
+        return "ties", {"user_ids": E.ids[codes]}
+
+    def start_ties(self, E: Endorsed, codes: np.ndarray) -> None:
+        question, kw = self._tie_read(E, codes)
+        self.prefetch([(question, [], kw)])
+
     def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        coded, rows = self._read("ties", user_ids=E.ids[codes])
-        if not coded:
+        question, kw = self._tie_read(E, codes)
+        if question == "ties":
             return super().tie_codes(E, codes)
-        return codes[rows[0]["a"]], codes[rows[0]["b"]]  # positions in the ids sent
+        cols = self._read(question, **kw)[1][0]
+        return cols["a"], cols["b"]
+
+    def adoption_keys(self, E: Endorsed, products, *, purchases=True):
+        coded, rows = self._read("adoptions", products, purchases=purchases)
+        if not (coded and E.key is not None):
+            return super().adoption_keys(E, products, purchases=purchases)
+        stride = max(len(E.ids), 1)  # both are user numbers of one projection
+        return rows[0]["product"] * stride + rows[0]["user"], rows[0]["at"], stride
+
+    def role_codes(self, E: Endorsed, products) -> tuple[np.ndarray, np.ndarray]:
+        coded, rows = self._read("roles", products)
+        if not (coded and E.key is not None):
+            return super().role_codes(E, products)
+        return rows[0]["user"], np.asarray(rows[0]["role"], dtype=object)
 
     def ties(self, user_ids) -> pd.DataFrame:
-        coded, rows = self._read("ties", user_ids=user_ids)
-        if coded:  # positions in the list sent
-            ids = np.asarray(distinct(user_ids), dtype=object)
-            a, b = ids[rows[0]["a"]], ids[rows[0]["b"]]
-            lower = a < b
-            return pd.DataFrame({"user_a": np.where(lower, a, b).astype(object),
-                                 "user_b": np.where(lower, b, a).astype(object)})
-        return _frame(rows[0], ["user_a", "user_b"])
+        return _frame(self._read("ties", user_ids=user_ids)[1][0], ["user_a", "user_b"])
 
     def roles(self, products) -> pd.DataFrame:
         coded, rows = self._read("roles", products)
         if coded:
-            cols = _decode(rows[0], products, ("user",))
+            cols = _decode(rows[0], products, self._ids, ("user",))
             return pd.DataFrame({"user_id": cols["user"], "product_id": cols["product_id"],
                                  "role": np.asarray(cols["role"], dtype=object)})
         return _frame(rows[0], ["user_id", "product_id", "role"])
@@ -524,12 +613,14 @@ class Neo4jSource(Source):
         return frame.astype({"product_id": object, "channel": object, "sharers": np.int64,
                              "shares": np.int64})
 
-    def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
+    def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
+        """The rows of domains/adoptions; with ``users=False`` the user_id column may hold
+        the server's user numbers instead (the domains analysis does not read it)."""
         names = ["user_id", "product_id", "at", "channel", "exposure_channel",
                  "exposure_domain", "endorsed"]
         coded, rows = self._read("adoption_touches", products, window_ms=window_ms)
         if coded:
-            cols = _decode(rows[0], products, ("user",))
+            cols = _decode(rows[0], products, self._ids, ("user",) if users else ())
             cols["user_id"] = cols["user"]
             return _frame(cols, names, ints=("at",), bools=("endorsed",))
         return _frame({n: [r[n] for r in rows] for n in names}, names, ints=("at",),
@@ -537,14 +628,14 @@ class Neo4jSource(Source):
 
     def tree_edges(self, products) -> pd.DataFrame:
         coded, rows = self._read("tree_edges", products)
-        cols = _decode(rows[0], products, ("parent", "child")) if coded else rows[0]
+        cols = _decode(rows[0], products, self._ids, ("parent", "child")) if coded else rows[0]
         return _frame(cols, ["product_id", "parent", "child", "kind", "at", "incoming"],
                       ints=("at", "incoming"))
 
     def members(self, products) -> pd.DataFrame:
         coded, rows = self._read("members", products)
         if coded:
-            cols = _decode(rows[0], products, ("user",))
+            cols = _decode(rows[0], products, self._ids, ("user",))
             cols["user_id"] = cols["user"]
             frame = _frame(cols, ["product_id", "user_id", "received"], ints=("received",))
             promoted = np.asarray(cols["promoted"], dtype=bool)
@@ -563,8 +654,12 @@ class Neo4jSource(Source):
         if self.procedures:
             coded, members = self._read("members", products)
             if coded:
-                return _coded_cascade_input(distinct(products), members[0],
-                                            self._read("tree_edges", products)[1][0])
+                t = self._read("tree_edges", products)[1][0]
+                m = members[0]
+                # user numbers are ranks in id order: they are the codes CascadeInput wants
+                return _cascade_rows(distinct(products), self._ids, m["product"], m["user"],
+                                     m["promoted"].astype(bool), m["received"], t["product"],
+                                     t["parent"], t["child"])
         members, edges = self.members(products), self.tree_edges(products)
         M, E = len(members), len(edges)
         codes, users = factorize_sorted(np.concatenate([
@@ -591,20 +686,6 @@ def _cascade_rows(products, user_ids, m_product, m_user, m_promoted, m_received,
     return CascadeInput(products, user_ids, m_product[order], m_user[order], m_promoted[order],
                         m_received[order], np.searchsorted(mkey, e_product * n + e_parent),
                         np.searchsorted(mkey, e_product * n + e_child))
-
-
-def _coded_cascade_input(products: list[str], m: dict, t: dict) -> CascadeInput:
-    """CascadeInput from the members and tree-edge procedures' columns. Every tree edge's
-    parent and child is a member (a sender or recipient of a share or gift), so the
-    members' distinct ids are all the users."""
-    rank, user_ids = text_ranks(m["users"])
-    m_user = rank[m["user"]]
-    t_to_m = pd.Index(m["users"], dtype=object).get_indexer(t["users"])
-    if (t_to_m < 0).any():
-        raise RuntimeError("a tree edge's user is not among the cascade members")
-    return _cascade_rows(products, user_ids, m["product"], m_user, m["promoted"].astype(bool),
-                         m["received"], t["product"], rank[t_to_m[t["parent"]]],
-                         rank[t_to_m[t["child"]]])
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -744,9 +825,14 @@ class SnapshotSource(Source):
         first[1:] = (pair[order][1:] != pair[order][:-1]) | \
             (endorser[order][1:] != endorser[order][:-1])
         rows = order[first]
-        return Endorsed(g.user_ids.to_numpy(dtype=object), distinct(products), user[rows],
-                        product[rows],
-                        endorser[rows], at[rows], lookup=g.user_ids)
+        rank, ids = self._user_order  # codes in id order, as every source's
+        return Endorsed(ids, distinct(products), rank[user[rows]], product[rows],
+                        rank[endorser[rows]], at[rows], lookup=self._ranks_of)
+
+    def _ranks_of(self, user_ids) -> np.ndarray:
+        """Each id's rank in id order (its code in :meth:`endorsement_codes`), -1 for none."""
+        pos = self.graph.user_ids.get_indexer(np.asarray(user_ids, dtype=object))
+        return np.where(pos >= 0, self._user_order[0][np.maximum(pos, 0)], -1)
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
         frame = self._rows("purchases" if purchases else "likes",
@@ -879,7 +965,7 @@ class SnapshotSource(Source):
         return out.astype({"product_id": object, "channel": object, "sharers": np.int64,
                            "shares": np.int64})
 
-    def adoption_touches(self, products, *, window_ms) -> pd.DataFrame:
+    def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
         buys = self._rows("purchases", ["user_id", "product_id", "at", "channel"], products)
         if "channel" not in buys:
             buys = buys.assign(channel=None)

@@ -30,6 +30,7 @@ from analyzer import cascades as C
 from analyzer import influence as I
 from analyzer.graphdb import load_snapshot
 from analyzer.arrays import unique_sorted
+from analyzer.errors import DiffusionError
 from analyzer.render import to_json
 from analyzer.snapshot import read_snapshot
 from analyzer.sources import Neo4jSource, SnapshotSource, sort_rows
@@ -121,7 +122,7 @@ def test_exposure_curve_min_users_and_ties(tmp_path):
     assert r.curve.empty and r.stickiness is None
     source = SnapshotSource(read_snapshot(snap))
     E = source.endorsement_codes(["P"])
-    e = I._buckets(E, *I._adoption_keys(E, source.adoptions(["P"])))  # keys, times, stride
+    e = I._buckets(E, *source.adoption_keys(E, ["P"]))  # keys, times, stride
     assert e[["k", "in_bucket", "adopted"]].values.tolist() == [[1, False, False],
                                                                 [2, True, True]]
 
@@ -401,6 +402,12 @@ def test_neo4j_and_memory_agree_on_ties_broken_by_text(runner, ties_fixture, pro
     assert edges.loc[edges["child"] == "r", "parent"].tolist() == ["s\uff5e"]
     _assert_sources_agree(s, n, ["X", "Q"], ["a", "b", "r", "s\U0001F600", "s\uff5e"])
     _assert_results_agree(s, n, ["X", "Q"], "r")
+    # endorsement codes are in id order on every source (the server's user numbers too),
+    # including an id beyond U+FFFF against one just below it
+    for source in (s, n):
+        E = source.endorsement_codes(["X", "Q"])
+        ids = list(E.ids[np.arange(len(E.ids))])
+        assert ids == sorted(ids) and {"s\U0001F600", "s\uff5e"} <= set(ids)
 
 
 def test_procedures_answer_from_the_committed_state_after_every_write(runner, hand):
@@ -431,6 +438,29 @@ def test_procedures_answer_from_the_committed_state_after_every_write(runner, ha
     write("MATCH (:User {user_id: 'a'})-[l:LIKED]->(:Product {product_id: 'Y'}) "
           "WHERE l.at = datetime('2030-01-01T00:00:00Z') DELETE l")
     pd.testing.assert_frame_equal(sort_rows(agree()), sort_rows(before), check_dtype=False)
+
+
+def test_a_write_between_two_reads_stops_the_analysis(runner, hand):
+    """User numbers of two projections name different users: an analysis whose reads
+    straddle a write stops with a message instead of joining them, and the server refuses
+    numbers of a projection it no longer holds."""
+    load_snapshot(runner, read_snapshot(hand))
+    source = Neo4jSource(runner, procedures=True)
+    E = source.endorsement_codes(["X"])
+    assert E.key is not None and list(E.ids[E.user[:2]])  # ids come while nothing changed
+    with runner._session() as session:
+        session.run("MATCH (u:User {user_id: 'a'}), (p:Product {product_id: 'Y'}) "
+                    "CREATE (u)-[:LIKED {at: datetime('2030-01-01T00:00:00Z')}]->(p)").consume()
+    with pytest.raises(DiffusionError, match="database changed while diffusion read it"):
+        source.adoptions(["X"])
+    with pytest.raises(DiffusionError, match="diffusion projection changed"):
+        source.tie_codes(E, unique_sorted(E.endorser))
+    with pytest.raises(DiffusionError, match="diffusion projection changed"):
+        E.ids[E.user[:2]]
+    # a new source reads the new projection and agrees with the Cypher modules
+    got = [I.influencers(Neo4jSource(runner, procedures=p), ["X", "Y"], window_ms=10 ** 12)
+           .to_dict() for p in (True, False)]
+    assert got[0] == got[1] and got[0]["influencers"]
 
 
 def test_earliest_signal_per_pair_across_likes_and_repeated_shares(runner, tmp_path):
@@ -556,11 +586,18 @@ def test_credit_candidates_on_codes_equal_the_merge_on_ids(generated, window):
     source, _ = generated
     products = source.product_ids()
     E = source.endorsement_codes(products)
-    adopt = source.adoptions(products)
     w = I.parse_window(window)
-    coded = I._coded_candidates(E, adopt, w)
+    a_key, a_at, stride = source.adoption_keys(E, products)
+    which, rows = I._coded_candidates(E, a_key, a_at, stride, w)
+    coded = pd.DataFrame({"user_id": E.ids[E.user[rows]],
+                          "product_id": np.asarray(E.products, dtype=object)[E.product[rows]],
+                          "endorser_id": E.ids[E.endorser[rows]], "adopted_at": a_at[which],
+                          "endorsed_at": E.at[rows]})
     assert len(coded) > 0
-    pd.testing.assert_frame_equal(coded, I.credit_candidates(E.to_frame(), adopt, w))
+    assert (a_key[which] // stride == E.product[rows]).all()  # the adoption's own rows
+    assert (a_key[which] % stride == E.user[rows]).all()
+    pd.testing.assert_frame_equal(coded, I.credit_candidates(E.to_frame(),
+                                                             source.adoptions(products), w))
 
 
 def test_recovers_the_generators_exposure_curve(generated):

@@ -187,46 +187,16 @@ public final class DiffusionProcedures {
         return new ArrayList<>(new LinkedHashSet<>(values));
     }
 
-    /** Users numbered in order of first sight for one call's answer. */
+    /** A user's number in the answers: its rank in user_id order (see Projection.number). */
     static final class Codes {
-        final int[] code;
-        final String[] uid;
-        final List<String> ids = new ArrayList<>();
+        final int[] number;
 
         Codes(Projection g) {
-            code = new int[g.nUsers];
-            Arrays.fill(code, -1);
-            uid = g.uid;
+            number = g.number;
         }
 
         int of(int u) {
-            if (code[u] < 0) {
-                code[u] = ids.size();
-                ids.add(uid[u]);
-            }
-            return code[u];
-        }
-
-        /** The ids as UTF-8, back to back (a missing id as empty text): one Bolt value. */
-        byte[] text() {
-            byte[] out = new byte[16 * ids.size() + 16];
-            int n = 0;
-            ends = new Longs();
-            for (String id : ids) {
-                byte[] b = id == null ? new byte[0] : id.getBytes(StandardCharsets.UTF_8);
-                if (n + b.length > out.length) out = Arrays.copyOf(out, 2 * (n + b.length));
-                System.arraycopy(b, 0, out, n, b.length);
-                n += b.length;
-                ends.add(n);
-            }
-            return Arrays.copyOf(out, n);
-        }
-
-        Longs ends;
-
-        /** Where each id of :meth:`text` ends, as int64s; call after it. */
-        byte[] ends() {
-            return ends.bytes();
+            return number[u];
         }
     }
 
@@ -283,6 +253,9 @@ public final class DiffusionProcedures {
      * product: the product node for LIKED, PROMOTED, PURCHASED and EXPOSED, the
      * ``product_id`` text for SHARED and GIFTED (as the relationship index finds them).
      * Rows of one product keep relationship id order (the order they were loaded).
+     * The answers name a user by its number: its rank in user_id order (code points, as
+     * Python orders str; a missing id last), so ordering by number is ordering by id, and
+     * numbers from calls on the same projection (the same key) join as integers.
      */
     static final class Projection {
         final String key;
@@ -291,6 +264,8 @@ public final class DiffusionProcedures {
         int[] userOf;  // by node id: the user number, -1 for other nodes
         long[] nodeOf;  // by user: node id
         String[] uid;  // by user: user_id
+        int[] number;  // by user: its rank in user_id order, the number the answers carry
+        int[] byNumber;  // the user of each number
         int[] friendOff, friends;  // both directions, by user
         final Map<String, Integer> product = new HashMap<>();
         final List<String> productIds = new ArrayList<>();
@@ -304,20 +279,8 @@ public final class DiffusionProcedures {
         List<List<Mix>> mix;
         long[] exposed;
 
-        Map<String, Integer> byId;
-
         Projection(String key) {
             this.key = key;
-        }
-
-        /** user_id -> user number, made on first use. */
-        synchronized Map<String, Integer> byId() {
-            if (byId == null) {
-                Map<String, Integer> m = new HashMap<>(2 * nUsers);
-                for (int u = 0; u < nUsers; u++) if (uid[u] != null) m.put(uid[u], u);
-                byId = m;
-            }
-            return byId;
         }
 
         int user(long node) {
@@ -371,6 +334,27 @@ public final class DiffusionProcedures {
             }
             return g;
         }
+    }
+
+    /** The projection whose numbers the caller holds; an error if the database changed
+     *  since (the numbers would name other users). */
+    Projection projection(String key) {
+        Projection g = projection();
+        if (!g.key.equals(key)) {
+            throw new IllegalStateException(PROJECTION_CHANGED + ": user numbers of " + key
+                                             + " given, the database is now at " + g.key);
+        }
+        return g;
+    }
+
+    static final String PROJECTION_CHANGED = "diffusion projection changed";
+
+    /** Little-endian int64s, as the answers send them. */
+    static long[] longs(byte[] bytes) {
+        long[] out = new long[bytes.length / 8];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer()
+                .get(out);
+        return out;
     }
 
     /** The most heap a projection may take: DIFFUSION_PROJECTION_MAX_MB in the server's
@@ -668,6 +652,16 @@ public final class DiffusionProcedures {
             m.users = users;
             g.mix.get(p).add(m);
         }
+        Integer[] byId = new Integer[g.nUsers];
+        for (int u = 0; u < g.nUsers; u++) byId[u] = u;
+        String[] uid = g.uid;
+        Arrays.parallelSort(byId, (x, y) -> compareNullable(uid[x], uid[y]));  // stable
+        g.number = new int[g.nUsers];
+        g.byNumber = new int[g.nUsers];
+        for (int i = 0; i < g.nUsers; i++) {
+            g.number[byId[i]] = i;
+            g.byNumber[i] = byId[i];
+        }
         g.buildMs = (System.nanoTime() - t0) / 1_000_000;
         return g;
     }
@@ -702,7 +696,7 @@ public final class DiffusionProcedures {
     // ------------------------------------------------------------------ influence
 
     public static final class Endorsements {
-        public byte[] users, user_ends;
+        public String key;
         public byte[] product, user, endorser, at;
     }
 
@@ -772,8 +766,7 @@ public final class DiffusionProcedures {
             }
         }
         Endorsements out = new Endorsements();
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.user = user.bytes();
         out.endorser = endorser.bytes();
@@ -782,7 +775,7 @@ public final class DiffusionProcedures {
     }
 
     public static final class Adoptions {
-        public byte[] users, user_ends;
+        public String key;
         public byte[] product, user, at;
     }
 
@@ -818,8 +811,7 @@ public final class DiffusionProcedures {
             }
         }
         Adoptions out = new Adoptions();
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.user = user.bytes();
         out.at = at.bytes();
@@ -827,43 +819,73 @@ public final class DiffusionProcedures {
     }
 
     public static final class Ties {
+        public String key;
         public byte[] a, b;
     }
 
     @Procedure(name = "diffusion.endorser_ties", mode = Mode.READ)
-    @Description("influence/endorser_ties as positions: friendships among the given users, "
-            + "each pair once, as the two friends' positions in the list (first occurrence)")
-    public Stream<Ties> endorserTies(@Name("user_ids") List<String> userIds) {
-        Projection g = projection();
-        int[] at = new int[g.nUsers];  // by user: 1 + position in the list, 0 outside it
-        Ints members = new Ints();
-        Map<String, Integer> byId = g.byId();
-        for (int i = 0; i < userIds.size(); i++) {
-            int u = byId.getOrDefault(userIds.get(i), -1);
-            if (u >= 0 && at[u] == 0) {
-                at[u] = i + 1;
-                members.add(u);
-            }
+    @Description("influence/endorser_ties on user numbers: friendships among the users whose "
+            + "numbers (int64s, of projection `key`) are given, each pair once, smaller number "
+            + "first")
+    public Stream<Ties> endorserTies(@Name("key") String key, @Name("users") byte[] users) {
+        Projection g = projection(key);
+        long[] numbers = longs(users);
+        BitSet inside = new BitSet(g.nUsers);
+        for (long n : numbers) {
+            if (n >= 0 && n < g.nUsers) inside.set((int) n);
         }
         Longs a = new Longs(), b = new Longs();
-        for (int k = 0; k < members.n; k++) {
-            int u = members.a[k];
+        for (int n = inside.nextSetBit(0); n >= 0; n = inside.nextSetBit(n + 1)) {
+            int u = g.byNumber[n];
             for (int j = g.friendOff[u]; j < g.friendOff[u + 1]; j++) {
-                int v = g.friends[j];
-                if (g.nodeOf[u] < g.nodeOf[v] && at[v] > 0) {
-                    a.add(at[u] - 1);
-                    b.add(at[v] - 1);
+                int m = g.number[g.friends[j]];
+                if (n < m && inside.get(m)) {
+                    a.add(n);
+                    b.add(m);
                 }
             }
         }
         Ties out = new Ties();
+        out.key = g.key;
         out.a = a.bytes();
         out.b = b.bytes();
         return Stream.of(out);
     }
 
-    public static final class Roles {
+    public static final class UserIds {
+        public String key;
         public byte[] users, user_ends;
+    }
+
+    @Procedure(name = "diffusion.user_ids", mode = Mode.READ)
+    @Description("The user_id of each user number given (int64s, of projection `key`), in "
+            + "the order given: UTF-8 back to back, user_ends where each ends")
+    public Stream<UserIds> userIds(@Name("key") String key, @Name("users") byte[] users) {
+        Projection g = projection(key);
+        long[] numbers = longs(users);
+        byte[] text = new byte[16 * numbers.length + 16];
+        Longs ends = new Longs();
+        int n = 0;
+        for (long number : numbers) {
+            if (number < 0 || number >= g.nUsers) {
+                throw new IllegalArgumentException("no user number " + number + " in " + key);
+            }
+            String id = g.uid[g.byNumber[(int) number]];
+            byte[] b = id == null ? new byte[0] : id.getBytes(StandardCharsets.UTF_8);
+            if (n + b.length > text.length) text = Arrays.copyOf(text, 2 * (n + b.length));
+            System.arraycopy(b, 0, text, n, b.length);
+            n += b.length;
+            ends.add(n);
+        }
+        UserIds out = new UserIds();
+        out.key = g.key;
+        out.users = Arrays.copyOf(text, n);
+        out.user_ends = ends.bytes();
+        return Stream.of(out);
+    }
+
+    public static final class Roles {
+        public String key;
         public byte[] product, user;
         public List<String> role;
     }
@@ -899,8 +921,7 @@ public final class DiffusionProcedures {
                 out.role.add("sharer");
             }
         }
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.user = user.bytes();
         return Stream.of(out);
@@ -983,7 +1004,7 @@ public final class DiffusionProcedures {
     }
 
     public static final class Touches {
-        public byte[] users, user_ends;
+        public String key;
         public byte[] product, user, at;
         public List<String> channel, exposure_channel, exposure_domain;
         public byte[] endorsed;
@@ -1043,8 +1064,7 @@ public final class DiffusionProcedures {
                 touched.add(endorsed.get(j - lo) ? 1 : 0);
             }
         }
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.user = user.bytes();
         out.at = at.bytes();
@@ -1055,7 +1075,7 @@ public final class DiffusionProcedures {
     // ------------------------------------------------------------------ cascades
 
     public static final class TreeEdges {
-        public byte[] users, user_ends;
+        public String key;
         public byte[] product, parent, child, at, incoming;
         public List<String> kind;
     }
@@ -1123,8 +1143,7 @@ public final class DiffusionProcedures {
             for (int k = 0; k < senders.n; k++) firstSent[senders.a[k]] = Long.MAX_VALUE;
             promoter.clear();
         }
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.parent = parent.bytes();
         out.child = child.bytes();
@@ -1150,7 +1169,7 @@ public final class DiffusionProcedures {
     }
 
     public static final class Members {
-        public byte[] users, user_ends;
+        public String key;
         public byte[] product, user, received;
         public byte[] promoted, promoted_at;
     }
@@ -1198,8 +1217,7 @@ public final class DiffusionProcedures {
                 slot[nodes.a[i]] = -1;
             }
         }
-        out.users = codes.text();
-        out.user_ends = codes.ends();
+        out.key = g.key;
         out.product = product.bytes();
         out.user = user.bytes();
         out.received = received.bytes();
