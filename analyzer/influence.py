@@ -284,19 +284,25 @@ def _diversity(source, e: pd.DataFrame, max_k: int, E, endorsers: np.ndarray) ->
                           ("k", "components", "users", "adopters")})
     if max_k < 2:
         return _rate_frame(empty, "adopters", "users")
-    rows = e[e["k"] <= max_k]
+    k, pair = e["k"].to_numpy(np.int64), e["pair"].to_numpy(np.int64)
+    want = e["in_bucket"].to_numpy() & (k >= 2) & (k <= max_k)
+    # each user's first rows up to the largest k counted: the components of those alone
+    need = np.zeros(int(pair[-1]) + 1, dtype=np.int64)
+    np.maximum.at(need, pair[want], k[want])
+    use = k <= need[pair]
     # the ties among every endorser (the read started with the endorsements), as codes
     a, b = source.tie_codes(E, endorsers)
     n = max(len(E.ids), 1)
     keys = unique_sorted(np.minimum(a, b) * n + np.maximum(a, b))
-    comps = _components(rows["pair"].to_numpy(np.int64), rows["endorser"].to_numpy(np.int64),
-                        rows["k"].to_numpy(np.int64), max_k, keys, n)
-    frame = pd.DataFrame({"k": rows["k"].to_numpy(), "components": comps,
-                          "in_bucket": rows["in_bucket"].to_numpy(),
-                          "adopted": rows["adopted"].to_numpy()})
-    frame = frame[(frame["k"] >= 2) & frame["in_bucket"]]
-    out = frame.groupby(["k", "components"]).agg(users=("in_bucket", "sum"),
-                                                 adopters=("adopted", "sum")).reset_index()
+    comps = _components(pair[use], e["endorser"].to_numpy(np.int64)[use], k[use], max_k,
+                        keys, n)
+    counted = want[use]
+    group = k[use][counted] * (max_k + 1) + comps[counted]
+    groups, where = np.unique(group, return_inverse=True)
+    out = pd.DataFrame({"k": groups // (max_k + 1), "components": groups % (max_k + 1),
+                        "users": np.bincount(where, minlength=len(groups)),
+                        "adopters": np.bincount(where, weights=e["adopted"].to_numpy()[use][
+                            counted], minlength=len(groups))})
     return _rate_frame(out.astype(np.int64), "adopters", "users")
 
 

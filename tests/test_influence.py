@@ -309,6 +309,9 @@ def _assert_sources_agree(snap_source, neo_source, products, users):
         pairs.append(sorted(tuple(sorted(p)) for p in zip(E.ids[a], E.ids[b])))
     assert pairs[0] == pairs[1]
     assert pairs[0]  # every fixture has friends among its endorsers
+    if neo_source.procedures:  # the procedure sends its rows by product, user, then time
+        E = neo_source.endorsement_codes(products)
+        assert (np.lexsort((E.at, E.user, E.product)) == np.arange(len(E.at))).all()
 
 
 def _assert_results_agree(snap_source, neo_source, products, user):

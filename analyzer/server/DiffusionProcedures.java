@@ -79,6 +79,15 @@ public final class DiffusionProcedures {
             return Arrays.copyOf(a, n);
         }
 
+        /** The values at these positions, in that order. */
+        Longs take(int[] order) {
+            Longs out = new Longs();
+            out.a = new long[Math.max(order.length, 1)];
+            for (int i = 0; i < order.length; i++) out.a[i] = a[order[i]];
+            out.n = order.length;
+            return out;
+        }
+
         /** The column as little-endian int64s: Bolt carries it as one byte string. */
         byte[] bytes() {
             ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
@@ -765,6 +774,11 @@ public final class DiffusionProcedures {
                 }
             }
         }
+        int[] order = byPairThenTime(product, user, at, products.size(), g.nUsers);
+        product = product.take(order);
+        user = user.take(order);
+        endorser = endorser.take(order);
+        at = at.take(order);
         Endorsements out = new Endorsements();
         out.key = g.key;
         out.product = product.bytes();
@@ -772,6 +786,41 @@ public final class DiffusionProcedures {
         out.endorser = endorser.bytes();
         out.at = at.bytes();
         return Stream.of(out);
+    }
+
+    /** The rows' order by product, user number, then time (equal times as computed): two
+     *  stable counting sorts, then insertion sort of each (product, user)'s few rows. The
+     *  analyses sort the rows so; given sorted, their sorts take a pass. */
+    static int[] byPairThenTime(Longs product, Longs user, Longs at, int nProducts,
+                                int nUsers) {
+        int n = user.n;
+        int[] byUser = new int[n], order = new int[n];
+        int[] next = new int[Math.max(nUsers, nProducts) + 1];
+        for (int i = 0; i < n; i++) next[(int) user.a[i] + 1]++;
+        for (int u = 0; u < nUsers; u++) next[u + 1] += next[u];
+        for (int i = 0; i < n; i++) byUser[next[(int) user.a[i]]++] = i;
+        Arrays.fill(next, 0);
+        for (int i = 0; i < n; i++) next[(int) product.a[i] + 1]++;
+        for (int p = 0; p < nProducts; p++) next[p + 1] += next[p];
+        for (int k = 0; k < n; k++) {
+            int i = byUser[k];
+            order[next[(int) product.a[i]]++] = i;
+        }
+        for (int lo = 0; lo < n; ) {
+            int hi = lo + 1;
+            while (hi < n && user.a[order[hi]] == user.a[order[lo]]
+                   && product.a[order[hi]] == product.a[order[lo]]) hi++;
+            for (int k = lo + 1; k < hi; k++) {
+                int i = order[k], j = k - 1;
+                while (j >= lo && at.a[order[j]] > at.a[i]) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = i;
+            }
+            lo = hi;
+        }
+        return order;
     }
 
     public static final class Adoptions {
