@@ -206,7 +206,12 @@ class Endorsed:
         user_ids = np.asarray(user_ids, dtype=object)
         if self.lookup is not None:
             return np.asarray(self.lookup(user_ids), dtype=np.int64)
-        return pd.Index(self.ids, dtype=object).get_indexer(user_ids).astype(np.int64)
+        return self._index.get_indexer(user_ids).astype(np.int64)
+
+    @cached_property
+    def _index(self) -> pd.Index:
+        """code -> id as a pandas index, for looking codes up by id."""
+        return pd.Index(self.ids, dtype=object)
 
     def codes_of(self, user_ids) -> tuple[np.ndarray, int]:
         """Codes of these user ids, and how many codes there are with them: ids not among

@@ -196,19 +196,6 @@ public final class DiffusionProcedures {
         return new ArrayList<>(new LinkedHashSet<>(values));
     }
 
-    /** A user's number in the answers: its rank in user_id order (see Projection.number). */
-    static final class Codes {
-        final int[] number;
-
-        Codes(Projection g) {
-            number = g.number;
-        }
-
-        int of(int u) {
-            return number[u];
-        }
-    }
-
     // ------------------------------------------------------------------ projection
 
     /** One product's rows of a relationship type: positions lo..hi in the columns. */
@@ -716,7 +703,6 @@ public final class DiffusionProcedures {
                                              @Name("likes") boolean likes,
                                              @Name("shares") boolean shares) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         Longs product = new Longs(), user = new Longs(), endorser = new Longs(), at = new Longs();
         // one endorser at a time (its ♡ reaches each friend, its shares each recipient):
         // seen[u] marks the users it already reached, row[u] the row that holds the time
@@ -741,7 +727,7 @@ public final class DiffusionProcedures {
                 int le = a < nl ? (int) likers[a] : Integer.MAX_VALUE;
                 int se = b < end ? g.shareFrom[g.bySender[b]] : Integer.MAX_VALUE;
                 int e = Math.min(le, se);
-                long ec = codes.of(e);
+                long ec = g.number[e];
                 mark++;
                 if (le == e) {
                     long t = earliest.get(e, 0);
@@ -752,7 +738,7 @@ public final class DiffusionProcedures {
                             seen[u] = mark;
                             row[u] = at.n;
                             product.add(pi);
-                            user.add(codes.of(u));
+                            user.add(g.number[u]);
                             endorser.add(ec);
                             at.add(t);
                         }  // a second friendship between the same two users: same time
@@ -765,7 +751,7 @@ public final class DiffusionProcedures {
                         seen[u] = mark;
                         row[u] = at.n;
                         product.add(pi);
-                        user.add(codes.of(u));
+                        user.add(g.number[u]);
                         endorser.add(ec);
                         at.add(g.shareAt[i]);
                     } else if (g.shareAt[i] < at.a[row[u]]) {
@@ -834,7 +820,6 @@ public final class DiffusionProcedures {
     public Stream<Adoptions> adoptions(@Name("product_ids") List<String> productIds,
                                        @Name("purchases") boolean purchases) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         Longs product = new Longs(), user = new Longs(), at = new Longs();
         List<String> products = distinct(productIds);
         for (int pi = 0; pi < products.size(); pi++) {
@@ -843,7 +828,7 @@ public final class DiffusionProcedures {
             if (purchases) {
                 for (int j = g.buys.lo(p); j < g.buys.hi(p); j++) {
                     product.add(pi);
-                    user.add(codes.of(g.buyUser[j]));
+                    user.add(g.number[g.buyUser[j]]);
                     at.add(g.buyAt[j]);
                 }
                 continue;
@@ -855,7 +840,7 @@ public final class DiffusionProcedures {
             for (int i = 0; i < first.t.length; i += 2) {
                 if (first.t[i] < 0) continue;
                 product.add(pi);
-                user.add(codes.of((int) first.t[i]));
+                user.add(g.number[(int) first.t[i]]);
                 at.add(first.t[i + 1]);
             }
         }
@@ -943,7 +928,6 @@ public final class DiffusionProcedures {
     @Description("influence/roles as codes: promoters and sharers of each product")
     public Stream<Roles> roles(@Name("product_ids") List<String> productIds) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         Roles out = new Roles();
         Longs product = new Longs(), user = new Longs();
         out.role = new ArrayList<>();
@@ -952,7 +936,7 @@ public final class DiffusionProcedures {
             BitSet seen = new BitSet();
             int p = g.nodeProduct(products.get(pi));
             for (int i = g.promos.lo(p); i < g.promos.hi(p); i++) {
-                int c = codes.of(g.promoUser[i]);
+                int c = g.number[g.promoUser[i]];
                 if (seen.get(c)) continue;
                 seen.set(c);
                 product.add(pi);
@@ -962,7 +946,7 @@ public final class DiffusionProcedures {
             seen.clear();
             int q = g.productOf(products.get(pi));
             for (int i = g.shares.lo(q); i < g.shares.hi(q); i++) {
-                int c = codes.of(g.shareFrom[i]);
+                int c = g.number[g.shareFrom[i]];
                 if (seen.get(c)) continue;
                 seen.set(c);
                 product.add(pi);
@@ -1065,7 +1049,6 @@ public final class DiffusionProcedures {
     public Stream<Touches> adoptionTouches(@Name("product_ids") List<String> productIds,
                                            @Name("window_ms") long windowMs) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         Touches out = new Touches();
         Longs product = new Longs(), user = new Longs(), at = new Longs(), touched = new Longs();
         out.channel = new ArrayList<>();
@@ -1105,7 +1088,7 @@ public final class DiffusionProcedures {
             for (int j = lo; j < hi; j++) {
                 buyOf[g.buyUser[j]] = -1;
                 product.add(pi);
-                user.add(codes.of(g.buyUser[j]));
+                user.add(g.number[g.buyUser[j]]);
                 at.add(g.buyAt[j]);
                 out.channel.add(g.buyChannel[j]);
                 out.exposure_channel.add(g.touchChannel[j]);
@@ -1134,7 +1117,6 @@ public final class DiffusionProcedures {
             + "gift, unless a promoter or already a sender before it")
     public Stream<TreeEdges> treeEdges(@Name("product_ids") List<String> productIds) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         TreeEdges out = new TreeEdges();
         Longs product = new Longs(), parent = new Longs(), child = new Longs(), at = new Longs(),
               incoming = new Longs();
@@ -1178,8 +1160,8 @@ public final class DiffusionProcedures {
                 long t = edgeAt(g, j, nShares, s0, g0);
                 if (!promoter.get(u) && firstSent[u] >= t) {
                     product.add(pi);
-                    parent.add(codes.of(edgeFrom(g, j, nShares, s0, g0)));
-                    child.add(codes.of(u));
+                    parent.add(g.number[edgeFrom(g, j, nShares, s0, g0)]);
+                    child.add(g.number[u]);
                     at.add(t);
                     incoming.add(received[u]);
                     out.kind.add(j < nShares ? "share" : "gift");
@@ -1229,7 +1211,6 @@ public final class DiffusionProcedures {
             + "promoted_at is 0 where promoted is false")
     public Stream<Members> members(@Name("product_ids") List<String> productIds) {
         Projection g = projection();
-        Codes codes = new Codes(g);
         Members out = new Members();
         Longs product = new Longs(), user = new Longs(), received = new Longs(),
               promotedAt = new Longs(), isPromoter = new Longs();
@@ -1259,7 +1240,7 @@ public final class DiffusionProcedures {
             for (int i = 0; i < nodes.n; i++) {
                 long t = promoted.a[i];
                 product.add(pi);
-                user.add(codes.of(nodes.a[i]));
+                user.add(g.number[nodes.a[i]]);
                 received.add(got.a[i]);
                 isPromoter.add(t != Long.MAX_VALUE ? 1 : 0);
                 promotedAt.add(t == Long.MAX_VALUE ? 0 : t);
