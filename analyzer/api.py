@@ -82,7 +82,7 @@ class Session:
         from .graph import project_neo4j, project_snapshot
 
         return project_neo4j(self.runner) if self.runner is not None else \
-            project_snapshot(self.snap)
+            project_snapshot(self.snap).in_id_order()  # numbered as Neo4j's
 
     def products(self, product: str | None = None, all_products: bool = False) -> list[str]:
         if product and all_products:
@@ -112,10 +112,8 @@ class Session:
             cache = shared.__dict__.setdefault("_product_roles", {})
             if product not in cache:
                 if self.runner is not None:  # one query for every role
-                    R.product_seeds_neo4j(self.runner, product, ["promoters"])  # checks it
-                    rows = self.runner.run("reach/product_seeds", product_id=product)
-                    cache[product] = {r: {x["user_id"] for x in rows if x["role"] == r}
-                                      for r in R.ROLES}
+                    cache[product] = {r: set(users) for r, users in
+                                      R.product_roles_neo4j(self.runner, product).items()}
                 else:
                     cache[product] = {r: set(self.product_users_uncached(product, [r]))
                                       for r in R.ROLES}

@@ -7,7 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["factorize_sorted", "find_sorted", "first_occurrences", "text_ranks", "unique_sorted"]
+__all__ = ["factorize_sorted", "find_sorted", "first_occurrences", "joined_text", "text_ranks",
+           "unique_sorted"]
 
 
 def find_sorted(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -50,6 +51,15 @@ def first_occurrences(*columns: np.ndarray) -> np.ndarray:
         same &= s[1:] == s[:-1]
     keep[order[1:][same]] = False
     return keep
+
+
+def joined_text(data: bytes, ends: np.ndarray) -> np.ndarray:
+    """Strings sent back to back in UTF-8, ``ends[i]`` where string i ends, as an array of
+    str (Arrow splits them, not a Python loop)."""
+    ends = np.asarray(ends, dtype=np.int64)
+    offsets = pa.py_buffer(np.concatenate([np.zeros(1, dtype=np.int64), ends]))
+    text = pa.LargeStringArray.from_buffers(len(ends), offsets, pa.py_buffer(data))
+    return text.to_numpy(zero_copy_only=False)
 
 
 def text_ranks(values) -> tuple[np.ndarray, np.ndarray]:

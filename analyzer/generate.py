@@ -436,7 +436,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
     width = len(str(n - 1))
     uid = lambda idx: padded_ids("u", idx, width)  # noqa: E731
     lo, hi = _friendships(p, rng)
-    indptr, indices = csr_from_pairs(n, lo, hi)
+    indptr, indices = csr_from_pairs(n, lo, hi, ascending=False)
     ext = "csv" if fmt == "csv" else "parquet"
     counts: dict[str, int] = {}
     with atomic_directory(out, overwrite=overwrite) as tmp:

@@ -1,31 +1,45 @@
 """Project the friendship graph into CSR arrays, from a snapshot or from Neo4j.
 
-Like a GDS projection: users become dense indices ``0..n-1`` (in the order the
-source lists them), each undirected friendship becomes two arcs.
+Like a GDS projection: users become dense indices ``0..n-1``, each undirected
+friendship becomes two arcs, each user's friends in ascending order. From Neo4j the
+users are in id order; a snapshot's are in its users table's order, which the snapshot
+source's row codes rely on, and :meth:`FriendGraph.in_id_order` renumbers them for the
+analyses that must match Neo4j's to the last random draw.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .arrays import find_sorted
-from .errors import InputError
+from .arrays import find_sorted, joined_text, text_ranks
+from .errors import DiffusionError, InputError
 
-__all__ = ["FriendGraph", "csr_from_pairs", "project_snapshot", "project_neo4j"]
+log = logging.getLogger("diffusion.graph")
+
+__all__ = ["FriendGraph", "csr_from_pairs", "project_snapshot", "project_neo4j", "project_cypher"]
 
 
-def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray, *,
+                   ascending: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """CSR arrays (int64 indptr, int32 indices) of the undirected graph with edges a[i]-b[i]
-    on nodes 0..n-1; each edge becomes two arcs."""
+    on nodes 0..n-1; each edge becomes two arcs. Each node's neighbours are in ascending
+    order, so the arrays depend on the edges and the numbering of the nodes, not on the
+    order the edges were listed in: a snapshot and the database loaded from it (whose
+    friendships come back in another order) project the same arrays, and the Monte Carlo
+    runs on them, which draw per arc in this order, give the same numbers. With
+    ``ascending=False`` a node's neighbours stay in the order listed (the generator's, so
+    that a seed keeps generating the same snapshot)."""
     src = np.concatenate([a, b]).astype(np.int64)
-    dst = np.concatenate([b, a]).astype(np.int32)
-    order = np.argsort(src, kind="stable")
+    dst = np.concatenate([b, a]).astype(np.int64)
+    # equal keys are equal arcs, in any order
+    order = np.argsort(src * max(n, 1) + dst) if ascending else np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst[order]
+    return indptr, dst[order].astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,22 @@ class FriendGraph:
         indptr, indices = csr_from_pairs(len(index), ia, ib)
         return cls(index, indptr, indices)
 
+    def in_id_order(self) -> "FriendGraph":
+        """The same graph with users numbered in id (code-point) order, each one's friends
+        ascending: the numbering the Neo4j projection has, so that the Monte Carlo runs,
+        which draw per arc in this order, give the same numbers on both engines."""
+        ids = self.user_ids.to_numpy(dtype=object)
+        if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+            return self
+        rank, ordered = text_ranks(ids)
+        src = rank[np.repeat(np.arange(self.n_users), np.diff(self.indptr))]
+        dst = rank[self.indices]
+        order = np.argsort(src * self.n_users + dst)
+        indptr = np.zeros(self.n_users + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=self.n_users), out=indptr[1:])
+        return FriendGraph(pd.Index(ordered, dtype=object), indptr,
+                           dst[order].astype(np.int32))
+
     def to_networkx(self):
         import networkx as nx
 
@@ -105,8 +135,45 @@ def project_snapshot(snap) -> FriendGraph:
 
 
 def project_neo4j(runner) -> FriendGraph:
+    """The friendship graph in the database: from the server's projection
+    (``diffusion.friendships``) when the server has diffusion's plugin and the projection
+    fits its budget, else from the Cypher modules. Both give the same arrays: users in id
+    order, each one's friends in ascending order (a test compares them), as
+    :meth:`FriendGraph.in_id_order` gives for a snapshot."""
+    from .sources import PROJECTION_REFUSED
+
+    if "diffusion.friendships" in runner.run("admin/procedures")[0]["names"]:
+        try:
+            return _project_procedure(runner)
+        except DiffusionError as exc:
+            if PROJECTION_REFUSED not in str(exc):
+                raise
+            log.warning("%s; projecting through the Cypher modules instead",
+                        str(exc)[str(exc).index(PROJECTION_REFUSED):])
+    return project_cypher(runner)
+
+
+#: about how many friends one record of ``diffusion.friendships`` holds (32 MB of them)
+FRIENDS_PER_RECORD = 1 << 23
+
+
+def _project_procedure(runner, friends_per_record: int = FRIENDS_PER_RECORD) -> FriendGraph:
+    rows = runner.run("procedures/friendships", friends_per_record=friends_per_record)
+    ids = np.concatenate([joined_text(r["users"], np.frombuffer(r["user_ends"], "<i8"))
+                          for r in rows])
+    degree = np.concatenate([np.frombuffer(r["degree"], "<i8") for r in rows])
+    indptr = np.zeros(len(degree) + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    indices = np.concatenate([np.frombuffer(r["friends"], "<i4") for r in rows])
+    return FriendGraph(pd.Index(ids.astype(object), dtype=object), indptr,
+                       indices.astype(np.int32))
+
+
+def project_cypher(runner) -> FriendGraph:
+    """The friendship graph through ``project/users`` and ``project/friendships``, users in
+    id order."""
     users = runner.run("project/users")[0]["user_ids"]
     pairs = runner.run("project/friendships")[0]
-    return FriendGraph.from_edges(np.array(users, dtype=object),
+    return FriendGraph.from_edges(text_ranks(np.array(users, dtype=object))[1],
                                   np.array(pairs["user_a"], dtype=object),
                                   np.array(pairs["user_b"], dtype=object))

@@ -276,6 +276,8 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
                 rows = _run_split(runner, "reach/frontier", "frontier", frontier)
                 nodes = unique_sorted(_joined(r["nodes"] for r in rows))
                 fresh = nodes[find_sorted(visited, nodes) < 0]
+                if unreached is not None:  # a later bottom-up hop must not find them again
+                    unreached = unreached[find_sorted(fresh, unreached) < 0]
             visited = np.sort(np.concatenate([visited, fresh]), kind="stable")  # two sorted runs
             per_hop.append(len(fresh))
             frontier = fresh
@@ -332,9 +334,17 @@ def product_seeds_snapshot(snap, product: str, roles) -> list[str]:
     return sorted(set(seeds))
 
 
-def product_seeds_neo4j(runner, product: str, roles) -> list[str]:
-    roles = _roles(roles)
+def product_roles_neo4j(runner, product: str) -> dict[str, list[str]]:
+    """Role -> the product's users in it, for every role, in one query (a list per role:
+    four Bolt records, not one per user and role)."""
     if not runner.run("reach/product_exists", product_id=product)[0]["exists"]:
         raise InputError(f"unknown product {product!r}", field="PRODUCT")
-    rows = runner.run("reach/product_seeds", product_id=product)
-    return sorted({r["user_id"] for r in rows if r["role"] in roles})
+    found = {r["role"]: r["user_ids"] for r in runner.run("reach/product_seeds",
+                                                          product_id=product)}
+    return {role: found.get(role, []) for role in ROLES}
+
+
+def product_seeds_neo4j(runner, product: str, roles) -> list[str]:
+    roles = _roles(roles)
+    by_role = product_roles_neo4j(runner, product)
+    return sorted({u for role in roles for u in by_role[role]})

@@ -27,10 +27,9 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from numba import njit
 
-from .arrays import factorize_sorted, find_sorted, text_ranks, unique_sorted
+from .arrays import factorize_sorted, find_sorted, joined_text, text_ranks, unique_sorted
 from .errors import DiffusionError, InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
@@ -369,10 +368,7 @@ def _columns(record) -> dict:
            for k, v in dict(record).items() if k != "users"}
     if "user_ends" not in out:
         return out
-    ends = out.pop("user_ends")
-    offsets = pa.py_buffer(np.concatenate([np.zeros(1, dtype=np.int64), ends]))
-    text = pa.LargeStringArray.from_buffers(len(ends), offsets, pa.py_buffer(record["users"]))
-    out["users"] = text.to_numpy(zero_copy_only=False)
+    out["users"] = joined_text(record["users"], out.pop("user_ends"))
     return out
 
 

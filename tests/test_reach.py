@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analyzer.errors import DiffusionError, InputError
+from analyzer import graph as G
 from analyzer.graph import FriendGraph, project_neo4j, project_snapshot
 from analyzer.graphdb import load_snapshot
 from analyzer.reach import reach_memory, reach_neo4j
@@ -192,6 +193,48 @@ def test_cypher_bfs_directions_and_splits_give_the_same_levels(runner, tmp_path,
         got = reach_neo4j(runner, seeds, 6, per_seed=False).per_hop
         assert got == oracle_per_hop(g, seeds, 6)
     assert forms == ({"complement", "frontier"} if ratio else set())
+
+
+@pytest.mark.neo4j
+def test_the_servers_projection_equals_the_cypher_modules(runner, tmp_path, monkeypatch):
+    """The memory engine's graph from the server's projection (diffusion.friendships) is
+    the one the Cypher modules give, array for array, including a friendship with oneself
+    and a second friendship between the same two users (written directly: the loader
+    refuses both), and when the answer comes in many records."""
+    graph = random_graph(400, 1100, seed=13)
+    load_graph(runner, graph, tmp_path / "s")
+    with runner._session() as session:
+        session.run("MATCH (a:User {user_id: 'u1'}) CREATE (a)-[:FRIEND]->(a)").consume()
+        session.run("MATCH (a:User {user_id: 'u2'}), (b:User {user_id: 'u3'}) "
+                    "CREATE (a)-[:FRIEND]->(b)").consume()
+    asked = []
+    run = runner.run
+    monkeypatch.setattr(runner, "run", lambda module, *a, **kw: (asked.append(module),
+                                                                  run(module, *a, **kw))[1])
+    cypher = G.project_cypher(runner)
+    for server in (project_neo4j(runner), G._project_procedure(runner, 50)):
+        assert list(server.user_ids) == list(cypher.user_ids)
+        np.testing.assert_array_equal(server.indptr, cypher.indptr)
+        np.testing.assert_array_equal(server.indices, cypher.indices)
+    assert cypher.n_friendships == graph.n_friendships + 2
+    assert "procedures/friendships" in asked
+
+
+@pytest.mark.neo4j
+def test_cypher_reach_from_every_sample_user_matches_memory(runner):
+    """On the sample the BFS goes bottom-up, then top-down, then bottom-up again (a dense
+    circle, then a chain): the users a top-down hop finds must leave the list of unreached
+    users, or the next bottom-up hop finds them again (u01's reach was 8, not 9)."""
+    snap = read_snapshot(SAMPLE)
+    load_snapshot(runner, snap)
+    graph = project_snapshot(snap)
+    g = graph.to_networkx()
+    for user in snap["users"]["user_id"]:
+        cy, mem = reach_neo4j(runner, [user], 6), reach_memory(graph, [user], 6)
+        assert cy.per_hop == mem.per_hop == oracle_per_hop(g, [user], 6), user
+        want = len(nx.single_source_shortest_path_length(g, user, cutoff=6)) - 1
+        assert cy.to_dict()["per_seed"] == mem.to_dict()["per_seed"], user
+        assert cy.to_dict()["per_seed"][0]["reach"] == want, user
 
 
 @pytest.mark.neo4j

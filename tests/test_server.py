@@ -189,5 +189,16 @@ def test_a_projection_over_its_budget_falls_back_to_the_cypher_modules(
         fell_back = [r.getMessage() for r in caplog.records
                      if "using the Cypher modules instead" in r.getMessage()]
         assert len(fell_back) == 1 and "over its budget of 0 MB" in fell_back[0]
+        # the memory engine's graph comes through the Cypher modules too, the same numbers
+        docs = []
+        for extra in ([], ["--snapshot", str(sample)]):
+            result = CliRunner().invoke(cli, ["simulate", "p-tea", "--runs", "500",
+                                              "--format", "json", *extra],
+                                        env={"NEO4J_URI": cfg.uri})
+            assert result.exit_code == 0, result.output
+            docs.append({k: v for k, v in json.loads(result.stdout).items() if k != "engine"})
+        assert docs[0] == docs[1]
+        assert any("projecting through the Cypher modules instead" in r.getMessage()
+                   for r in caplog.records)
     finally:
         stop(cfg)

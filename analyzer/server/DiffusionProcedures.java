@@ -897,25 +897,98 @@ public final class DiffusionProcedures {
     public Stream<UserIds> userIds(@Name("key") String key, @Name("users") byte[] users) {
         Projection g = projection(key);
         long[] numbers = longs(users);
-        byte[] text = new byte[16 * numbers.length + 16];
-        Longs ends = new Longs();
-        int n = 0;
-        for (long number : numbers) {
-            if (number < 0 || number >= g.nUsers) {
-                throw new IllegalArgumentException("no user number " + number + " in " + key);
+        int[] who = new int[numbers.length];
+        for (int i = 0; i < numbers.length; i++) {
+            if (numbers[i] < 0 || numbers[i] >= g.nUsers) {
+                throw new IllegalArgumentException("no user number " + numbers[i] + " in " + key);
             }
-            String id = g.uid[g.byNumber[(int) number]];
-            byte[] b = id == null ? new byte[0] : id.getBytes(StandardCharsets.UTF_8);
-            if (n + b.length > text.length) text = Arrays.copyOf(text, 2 * (n + b.length));
-            System.arraycopy(b, 0, text, n, b.length);
-            n += b.length;
-            ends.add(n);
+            who[i] = g.byNumber[(int) numbers[i]];
         }
         UserIds out = new UserIds();
         out.key = g.key;
-        out.users = Arrays.copyOf(text, n);
-        out.user_ends = ends.bytes();
+        Text text = new Text(g.uid, who);
+        out.users = text.bytes;
+        out.user_ends = text.ends;
         return Stream.of(out);
+    }
+
+    /** Users' ids as UTF-8 back to back (a missing id as empty text) and where each ends
+     *  (int64s): two Bolt values for any number of ids. */
+    static final class Text {
+        final byte[] bytes, ends;
+
+        Text(String[] uid, int[] users) {
+            byte[] text = new byte[16 * users.length + 16];
+            Longs end = new Longs();
+            int n = 0;
+            for (int u : users) {
+                String id = uid[u];
+                byte[] b = id == null ? new byte[0] : id.getBytes(StandardCharsets.UTF_8);
+                if (n + b.length > text.length) text = Arrays.copyOf(text, 2 * (n + b.length));
+                System.arraycopy(b, 0, text, n, b.length);
+                n += b.length;
+                end.add(n);
+            }
+            bytes = Arrays.copyOf(text, n);
+            ends = end.bytes();
+        }
+    }
+
+    public static final class Friendships {
+        public String key;
+        public long first;
+        public byte[] users, user_ends, degree, friends;
+    }
+
+    @Procedure(name = "diffusion.friendships", mode = Mode.READ)
+    @Description("project/users and project/friendships as CSR rows on user numbers: users "
+            + "in id order, each one's friends as numbers in ascending order (a friendship "
+            + "with oneself twice, as both ends), in records of consecutive users holding "
+            + "about friends_per_record friends each")
+    public Stream<Friendships> friendships(@Name("friends_per_record") long perRecord) {
+        Projection g = projection();
+        Ints starts = new Ints();  // each record's first user; the last one ends at nUsers
+        long arcs = 0;
+        for (int i = 0; i < g.nUsers; i++) {
+            if (i == 0 || arcs >= perRecord) {
+                starts.add(i);
+                arcs = 0;
+            }
+            int u = g.byNumber[i];
+            arcs += g.friendOff[u + 1] - g.friendOff[u];
+        }
+        if (starts.n == 0) starts.add(0);
+        starts.add(g.nUsers);
+        return java.util.stream.IntStream.range(0, starts.n - 1)
+                .mapToObj(k -> friendRows(g, starts.a[k], starts.a[k + 1]));
+    }
+
+    /** The CSR rows of users numbered lo..hi-1. */
+    static Friendships friendRows(Projection g, int lo, int hi) {
+        Longs degree = new Longs();
+        Ints friends = new Ints();
+        int[] users = new int[hi - lo];
+        for (int i = lo; i < hi; i++) {
+            int u = g.byNumber[i], from = friends.n;
+            users[i - lo] = u;
+            for (int j = g.friendOff[u]; j < g.friendOff[u + 1]; j++) {
+                friends.add(g.number[g.friends[j]]);
+                if (g.friends[j] == u) friends.add(i);  // stored once, listed from both ends
+            }
+            Arrays.sort(friends.a, from, friends.n);
+            degree.add(friends.n - from);
+        }
+        Text text = new Text(g.uid, users);
+        Friendships out = new Friendships();
+        out.key = g.key;
+        out.first = lo;
+        out.users = text.bytes;
+        out.user_ends = text.ends;
+        out.degree = degree.bytes();
+        ByteBuffer b = ByteBuffer.allocate(4 * friends.n).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(friends.a, 0, friends.n);
+        out.friends = b.array();
+        return out;
     }
 
     public static final class Roles {

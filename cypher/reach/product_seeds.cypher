@@ -1,7 +1,7 @@
 // name: reach/product_seeds
-// description: A product's users by role: promoter, sharer, endorser (♡), buyer.
+// description: A product's users by role (promoters, sharers, endorsers (♡), buyers): one row per role that has users, its user ids in order.
 // param product_id: string
-// returns: user_id: string, role: string
+// returns: role: string, user_ids: list<string>
 // mode: read
 MATCH (p:Product {product_id: $product_id})
 CALL {
@@ -14,5 +14,5 @@ CALL {
   UNION
   WITH p MATCH (u:User)-[:PURCHASED]->(p) RETURN u.user_id AS user_id, 'buyers' AS role
 }
-RETURN user_id, role
-ORDER BY role, user_id
+WITH role, user_id ORDER BY role, user_id
+RETURN role, collect(user_id) AS user_ids
