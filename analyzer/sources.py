@@ -47,6 +47,7 @@ _READS = {
     "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
     "adoptions": ("procedures/adoptions", "influence/adoptions", ("purchases",)),
     "ties": (None, "influence/endorser_ties", ("user_ids",)),
+    # on user numbers: asked only after a procedure answered with them (no Cypher twin)
     "tie_numbers": ("procedures/endorser_ties", None, ("key", "users")),
     "user_ids": ("procedures/user_ids", None, ("key", "users")),
     "roles": ("procedures/roles", "influence/roles", ()),
