@@ -33,8 +33,14 @@ def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray, *,
     runs on them, which draw per arc in this order, give the same numbers. With
     ``ascending=False`` a node's neighbours stay in the order listed (the generator's, so
     that a seed keeps generating the same snapshot)."""
-    src = np.concatenate([a, b]).astype(np.int64)
-    dst = np.concatenate([b, a]).astype(np.int64)
+    return _csr_from_arcs(n, np.concatenate([a, b]).astype(np.int64),
+                          np.concatenate([b, a]).astype(np.int64), ascending=ascending)
+
+
+def _csr_from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *,
+                   ascending: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays of the arcs src[i] -> dst[i] (int64s) on nodes 0..n-1, each node's arcs by
+    ascending ``dst``, or as listed."""
     # equal keys are equal arcs, in any order
     order = np.argsort(src * max(n, 1) + dst) if ascending else np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -104,13 +110,10 @@ class FriendGraph:
         if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
             return self
         rank, ordered = text_ranks(ids)
-        src = rank[np.repeat(np.arange(self.n_users), np.diff(self.indptr))]
-        dst = rank[self.indices]
-        order = np.argsort(src * self.n_users + dst)
-        indptr = np.zeros(self.n_users + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=self.n_users), out=indptr[1:])
-        return FriendGraph(pd.Index(ordered, dtype=object), indptr,
-                           dst[order].astype(np.int32))
+        indptr, indices = _csr_from_arcs(
+            self.n_users, rank[np.repeat(np.arange(self.n_users), np.diff(self.indptr))],
+            rank[self.indices])
+        return FriendGraph(pd.Index(ordered, dtype=object), indptr, indices)
 
     def to_networkx(self):
         import networkx as nx

@@ -483,8 +483,8 @@ class Neo4jSource(Source):
     def _user_ids(self, key: str, numbers: np.ndarray) -> np.ndarray:
         """The ids of these user numbers of projection ``key`` (an error if the database
         changed since)."""
-        cols = _columns(self.runner.run("procedures/user_ids", key=key,
-                                        users=numbers.astype("<i8").tobytes())[0])
+        cols = self._fetch("procedures/user_ids",
+                           {"key": key, "users": numbers.astype("<i8").tobytes()})[0]
         return np.asarray(cols["users"], dtype=object)
 
     def prefetch(self, reads: list[tuple[str, list, dict]]) -> None:

@@ -1,8 +1,9 @@
 // diffusion's server procedures: the per-product reads of the influence, domain and
 // cascade analyses. Each procedure returns exactly the rows of the Cypher module of the
 // same name (cypher/influence, cypher/domains, cypher/cascades; tests compare them), as
-// columns. User ids travel once each: `users` lists them and the row columns hold
-// positions in it (codes), so a million rows do not carry a million id strings.
+// columns. Users travel as numbers, their rank in user_id order in the projection
+// (below), with the projection's key beside them, so a million rows carry no id text;
+// diffusion.user_ids turns the numbers a caller shows into ids.
 //
 // The procedures answer from a projection: the users, friendships and per-product
 // relationships of the database as arrays, read once with the core API and kept in the
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -79,20 +81,9 @@ public final class DiffusionProcedures {
             return Arrays.copyOf(a, n);
         }
 
-        /** The values at these positions, in that order. */
-        Longs take(int[] order) {
-            Longs out = new Longs();
-            out.a = new long[Math.max(order.length, 1)];
-            for (int i = 0; i < order.length; i++) out.a[i] = a[order[i]];
-            out.n = order.length;
-            return out;
-        }
-
         /** The column as little-endian int64s: Bolt carries it as one byte string. */
         byte[] bytes() {
-            ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
-            b.asLongBuffer().put(a, 0, n);
-            return b.array();
+            return int64s(a, n);
         }
     }
 
@@ -192,6 +183,13 @@ public final class DiffusionProcedures {
         return compareText(a, b);
     }
 
+    /** The first n values as little-endian int64s, one Bolt byte string. */
+    static byte[] int64s(long[] a, int n) {
+        ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(a, 0, n);
+        return b.array();
+    }
+
     static List<String> distinct(List<String> values) {
         return new ArrayList<>(new LinkedHashSet<>(values));
     }
@@ -244,7 +242,7 @@ public final class DiffusionProcedures {
     }
 
     /**
-     * The database as arrays. Users are numbered 0..nUsers-1 in node order; every
+     * The database as arrays. Users are indexed 0..nUsers-1 in node order; every
      * relationship keeps the users at both ends (both labelled :User) and is grouped by
      * product: the product node for LIKED, PROMOTED, PURCHASED and EXPOSED, the
      * ``product_id`` text for SHARED and GIFTED (as the relationship index finds them).
@@ -697,7 +695,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.endorsements", mode = Mode.READ)
-    @Description("influence/endorsements as codes: the earliest signal per user, product "
+    @Description("influence/endorsements on user numbers: the earliest signal per user, product "
             + "and endorser; product indexes the distinct product ids in the order given")
     public Stream<Endorsements> endorsements(@Name("product_ids") List<String> productIds,
                                              @Name("likes") boolean likes,
@@ -761,16 +759,12 @@ public final class DiffusionProcedures {
             }
         }
         int[] order = byPairThenTime(product, user, at, products.size(), g.nUsers);
-        product = product.take(order);
-        user = user.take(order);
-        endorser = endorser.take(order);
-        at = at.take(order);
         Endorsements out = new Endorsements();
         out.key = g.key;
-        out.product = product.bytes();
-        out.user = user.bytes();
-        out.endorser = endorser.bytes();
-        out.at = at.bytes();
+        out.product = int64s(take(product, order), order.length);
+        out.user = int64s(take(user, order), order.length);
+        out.endorser = int64s(take(endorser, order), order.length);
+        out.at = int64s(take(at, order), order.length);
         return Stream.of(out);
     }
 
@@ -815,7 +809,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.adoptions", mode = Mode.READ)
-    @Description("influence/adoptions as codes: each user's first purchase (or, without "
+    @Description("influence/adoptions on user numbers: each user's first purchase (or, without "
             + "purchases, first ♡) of each product")
     public Stream<Adoptions> adoptions(@Name("product_ids") List<String> productIds,
                                        @Name("purchases") boolean purchases) {
@@ -959,7 +953,7 @@ public final class DiffusionProcedures {
         }
         if (starts.n == 0) starts.add(0);
         starts.add(g.nUsers);
-        return java.util.stream.IntStream.range(0, starts.n - 1)
+        return IntStream.range(0, starts.n - 1)
                 .mapToObj(k -> friendRows(g, starts.a[k], starts.a[k + 1]));
     }
 
@@ -998,7 +992,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.roles", mode = Mode.READ)
-    @Description("influence/roles as codes: promoters and sharers of each product")
+    @Description("influence/roles on user numbers: promoters and sharers of each product")
     public Stream<Roles> roles(@Name("product_ids") List<String> productIds) {
         Projection g = projection();
         Roles out = new Roles();
@@ -1117,7 +1111,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.adoption_touches", mode = Mode.READ)
-    @Description("domains/adoptions as codes: each first purchase, its last-touch exposure "
+    @Description("domains/adoptions on user numbers: each first purchase, its last-touch exposure "
             + "at or before it, and whether a friend's ♡ or a share preceded it in the window")
     public Stream<Touches> adoptionTouches(@Name("product_ids") List<String> productIds,
                                            @Name("window_ms") long windowMs) {
@@ -1186,7 +1180,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.tree_edges", mode = Mode.READ)
-    @Description("cascades/tree_edges as codes: each recipient's earliest incoming share or "
+    @Description("cascades/tree_edges on user numbers: each recipient's earliest incoming share or "
             + "gift, unless a promoter or already a sender before it")
     public Stream<TreeEdges> treeEdges(@Name("product_ids") List<String> productIds) {
         Projection g = projection();
@@ -1279,7 +1273,7 @@ public final class DiffusionProcedures {
     }
 
     @Procedure(name = "diffusion.members", mode = Mode.READ)
-    @Description("cascades/members as codes: promoters (first promotion), senders and "
+    @Description("cascades/members on user numbers: promoters (first promotion), senders and "
             + "recipients of shares and gifts with the shares and gifts each received; "
             + "promoted_at is 0 where promoted is false")
     public Stream<Members> members(@Name("product_ids") List<String> productIds) {
