@@ -42,6 +42,7 @@ def _break_cycles(parent):
         while v != -1 and state[v] == 0:
             state[v] = 1
             v = parent[v]
+        smallest = -1
         if v != -1 and state[v] == 1:  # found a cycle through v
             smallest = v
             w = parent[v]
@@ -49,11 +50,14 @@ def _break_cycles(parent):
                 if w < smallest:
                     smallest = w
                 w = parent[w]
+        # mark the whole walk done before cutting: cutting first would stop the marking at
+        # the cut and leave the rest of the cycle "on the walk" for a later walk to loop on
+        w = s
+        while w != -1 and state[w] == 1:
+            state[w] = 2
+            w = parent[w]
+        if smallest >= 0:
             parent[smallest] = -1
-        v = s
-        while v != -1 and state[v] == 1:
-            state[v] = 2
-            v = parent[v]
     return parent
 
 

@@ -673,3 +673,41 @@ def test_a_product_with_no_activity_gives_empty_results(tmp_path):
     assert d.public_share["exposures"]["of"] == 0 and d.public_share["exposures"]["p"] is None
     c = C.cascades(source, ["P"]).to_dict()["products"][0]
     assert c["cascade_count"] == 0 and c["cascades"] == []
+
+
+def _cut_cycles_plainly(parent: list[int]) -> list[int]:
+    """Every cycle of the parent pointers found by walking, its smallest node made a root."""
+    parent = list(parent)
+    n = len(parent)
+    for s in range(n):
+        seen, v = [], s
+        while v != -1 and v not in seen:
+            seen.append(v)
+            v = parent[v]
+        if v != -1:  # the walk closed a loop at v
+            cycle = seen[seen.index(v):]
+            parent[min(cycle)] = -1
+    return parent
+
+
+def test_tree_metrics_cut_every_cycle_even_one_entered_from_outside():
+    """Before: parents [2, 2, 0] (a gift cycle 0-2 that user 1 points into) hung
+    `cascades` for ever: the cut stopped the bookkeeping half-way round the cycle."""
+    import numpy as np
+
+    from analyzer.cascades import tree_metrics
+
+    m = tree_metrics(np.array([2, 2, 0]))
+    assert m["parent"].tolist() == [-1, 2, 0] and m["depth"].tolist() == [0, 2, 1]
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        n = int(rng.integers(1, 12))
+        parent = rng.integers(-1, n, n)
+        got = tree_metrics(parent)
+        want = _cut_cycles_plainly(parent.tolist())
+        assert got["parent"].tolist() == want, parent.tolist()
+        for v in range(n):  # depth: steps to the root, plainly
+            d, w = 0, v
+            while want[w] != -1:
+                w, d = want[w], d + 1
+            assert got["depth"][v] == d and got["root"][v] == w
