@@ -10,11 +10,13 @@ __version__ = "0.1.0"
 __all__ = ["connect", "open_snapshot", "__version__"]
 
 
-def connect(uri=None, user=None, password=None, database=None):
-    """A :class:`analyzer.api.Session` on Neo4j (NEO4J_* environment variables as fallback)."""
+def connect(uri=None, user=None, password=None, database=None, *, auth=None, timeout=None,
+            home=None):
+    """A :class:`analyzer.api.Session` on Neo4j (NEO4J_* environment variables, then the
+    project's own server, as fallback); see :func:`analyzer.api.connect`."""
     from .api import connect as _connect
 
-    return _connect(uri, user, password, database)
+    return _connect(uri, user, password, database, auth=auth, timeout=timeout, home=home)
 
 
 def open_snapshot(path):

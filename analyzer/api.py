@@ -259,6 +259,8 @@ class Session:
                   ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
                   runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
                   window="7d", prior_strength: float = 20.0, progress=None):
+        """``progress(stage, done, total)``, if given, is called as RR sets are drawn (total:
+        the sets the current stage needs) and after each forward check of a seed set."""
         import numpy as np
 
         from . import reach as R
@@ -331,11 +333,22 @@ def _window(value) -> int:
 
 
 def connect(uri: str | None = None, user: str | None = None, password: str | None = None,
-            database: str | None = None) -> Session:
-    """A session on Neo4j (NEO4J_URI and friends fill what is not given)."""
+            database: str | None = None, *, auth: tuple[str, str] | None = None,
+            timeout: float | None = None, home: str | Path | None = None) -> Session:
+    """A session on Neo4j. What is not given comes from NEO4J_URI, NEO4J_USERNAME,
+    NEO4J_PASSWORD and NEO4J_DATABASE, then from the project's own server on the URI's port
+    (its home keeps the password; ``home`` names that home if it is not the registered
+    one). ``auth=(user, password)`` is the driver's spelling of user and password;
+    ``timeout`` bounds each query, in seconds."""
     from .db import ConnectionSettings, Runner
 
-    return Session(runner=Runner(ConnectionSettings(uri, user, password, database)))
+    if auth is not None:
+        if user is not None or password is not None:
+            raise InputError("give auth=(user, password) or user and password, not both",
+                             field="auth")
+        user, password = auth
+    return Session(runner=Runner(ConnectionSettings(
+        uri, user, password, database, home=Path(home) if home else None, timeout=timeout)))
 
 
 def open_snapshot(path) -> Session:

@@ -21,7 +21,7 @@ from . import __version__
 from .errors import DiffusionError
 
 FORMAT_CHOICE = click.Choice(["table", "json", "csv"])
-_state = {"debug": False, "quiet": False, "verbose": 0}
+_state = {"debug": False, "quiet": False, "verbose": 0, "raw_csv": False}
 
 
 def stderr_console() -> Console:
@@ -38,33 +38,59 @@ def format_option(f: Callable) -> Callable:
                         show_default=True, help="Output: a rich table, JSON or CSV.")(f)
 
 
+class Connection:
+    """The connection options of one command; the password is prompted for, never taken from
+    the command line (where `ps` and shell history would keep it)."""
+
+    def __init__(self, uri, user, ask_password, database, timeout) -> None:
+        self.uri, self.user, self.ask_password = uri, user, ask_password
+        self.database, self.timeout = database, timeout
+
+    def settings(self, home=None):
+        from .db import ConnectionSettings
+
+        password = (click.prompt("Neo4j password", hide_input=True, err=True)
+                    if self.ask_password else None)
+        return ConnectionSettings(self.uri, self.user, password, self.database, home=home,
+                                  timeout=self.timeout)
+
+
 def connection_options(f: Callable) -> Callable:
-    """--uri/--user/--password/--database with NEO4J_* environment fallbacks."""
+    """--uri/--user/--password/--database/--timeout, gathered into one ``conn`` argument."""
+    import functools
+
+    @functools.wraps(f)
+    def command(*args, uri, user, password, database, timeout, **kwargs):
+        return f(*args, conn=Connection(uri, user, password, database, timeout), **kwargs)
+
     opts = [
         click.option("--uri", envvar="NEO4J_URI", help="Bolt URI [env NEO4J_URI; default "
                      "bolt://127.0.0.1:7687]."),
-        click.option("--user", envvar="NEO4J_USER", help="User name [env NEO4J_USER; "
-                     "default neo4j]."),
-        click.option("--password", envvar="NEO4J_PASSWORD", help="Password [env "
-                     "NEO4J_PASSWORD]; never required: prefer the env var."),
+        click.option("--user", envvar=["NEO4J_USERNAME", "NEO4J_USER"], help="User name [env "
+                     "NEO4J_USERNAME or NEO4J_USER; default neo4j]."),
+        click.option("--password", is_flag=True, help="Prompt for the password. Otherwise "
+                     "NEO4J_PASSWORD, else the project's own server's (its home keeps it)."),
         click.option("--database", envvar="NEO4J_DATABASE", help="Database name [env "
                      "NEO4J_DATABASE; default neo4j]."),
+        click.option("--timeout", type=click.FloatRange(0, None, min_open=True),
+                     envvar="DIFFUSION_TIMEOUT", help="Stop any one query after this many "
+                     "seconds [env DIFFUSION_TIMEOUT; default: no limit]."),
     ]
     for opt in reversed(opts):
-        f = opt(f)
-    return f
+        command = opt(command)
+    return command
 
 
-def runner_from(uri, user, password, database):
-    from .db import ConnectionSettings, Runner
+def runner_from(conn: Connection, home=None):
+    from .db import Runner
 
-    return Runner(ConnectionSettings(uri, user, password, database))
+    return Runner(conn.settings(home))
 
 
 def emit(result, fmt: str) -> None:
     from .render import emit as _emit
 
-    _emit(result, fmt)
+    _emit(result, fmt, raw_csv=_state["raw_csv"])
 
 
 class rich_progress:
@@ -121,14 +147,17 @@ class DiffusionGroup(click.Group):
               help="More detail on stderr: -v each Cypher module and its time, -vv also its "
                    "parameters.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
-def cli(debug: bool, verbose: int, quiet: bool) -> None:
+@click.option("--raw-csv", is_flag=True, envvar="DIFFUSION_RAW_CSV",
+              help="Write CSV cells exactly, even those a spreadsheet would run as formulas "
+                   "(by default a cell starting with = + - @ gets a leading ').")
+def cli(debug: bool, verbose: int, quiet: bool, raw_csv: bool) -> None:
     """Analyse how products spread through a social network stored in Neo4j.
 
     \b
     Example:
       diffusion neo4j start && diffusion load analyzer/samples/tea-circle && diffusion stats
     """
-    _state.update(debug=debug, verbose=verbose, quiet=quiet)
+    _state.update(debug=debug, verbose=verbose, quiet=quiet, raw_csv=raw_csv)
     import logging
 
     logger = logging.getLogger("diffusion")
@@ -162,20 +191,23 @@ def server_options(f: Callable) -> Callable:
     return f
 
 
-def _server_config(home, port=7687, heap="4g", pagecache="4g", tx_memory="2g"):
+def _server_config(home, port=7687, heap="4g", pagecache="4g", tx_memory=None, auth=True):
     from .server import ServerConfig, default_home
 
     return ServerConfig(home=Path(home) if home else default_home(), port=port, heap=heap,
-                        pagecache=pagecache, tx_memory=tx_memory)
+                        pagecache=pagecache, tx_memory=tx_memory, auth=auth)
 
 
-def _last_port(home) -> int:
-    """The port the server at ``home`` last ran on, else 7687."""
-    cfg = _server_config(home)
-    try:
-        return int(json.loads(cfg.state_file.read_text())["port"])
-    except (OSError, ValueError, KeyError):
-        return 7687
+def _home_of(home, uri=None):
+    """--home (or DIFFUSION_HOME) when given; else the home of the project's server running
+    on the port of ``uri`` (NEO4J_URI, default 127.0.0.1:7687); else the default home."""
+    import os
+
+    from .server import default_home, home_for_uri
+
+    if home:
+        return Path(home)
+    return home_for_uri(uri or os.environ.get("NEO4J_URI")) or default_home()
 
 
 @neo4j.command("start")
@@ -186,15 +218,21 @@ def _last_port(home) -> int:
               help="JVM heap.")
 @click.option("--pagecache", default="4g", show_default=True,
               envvar="DIFFUSION_NEO4J_PAGECACHE", help="Neo4j page cache.")
-@click.option("--tx-memory", default="2g", show_default=True,
-              envvar="DIFFUSION_NEO4J_TX_MEMORY", help="Memory cap for all transactions.")
+@click.option("--tx-memory", envvar="DIFFUSION_NEO4J_TX_MEMORY",
+              help="Memory cap for all transactions, below the heap [default: half the heap].")
+@click.option("--no-auth", is_flag=True,
+              help="Run without authentication: any local user can then read and change the "
+                   "graph. Off by default.")
 @click.option("--timeout", type=float, default=180, show_default=True,
               help="Seconds to wait for Bolt to answer.")
-def neo4j_start(home, port, heap, pagecache, tx_memory, timeout) -> None:
-    """Start Neo4j with Bolt on 127.0.0.1 and auth disabled; waits until it answers.
+def neo4j_start(home, port, heap, pagecache, tx_memory, no_auth, timeout) -> None:
+    """Start Neo4j with Bolt on 127.0.0.1; waits until it answers.
 
-    The first start resolves the jars from Maven Central (about 125 MB) into
-    ~/.cache/diffusion. A second start while one runs says so and exits 0.
+    Auth is on: the first start writes a generated password for user neo4j into
+    HOME/neo4j.password (mode 0600), where diffusion's own commands find it.
+    LOAD CSV reads only HOME/import. The first start resolves the jars from Maven
+    Central (about 125 MB) into ~/.cache/diffusion. A second start while one runs
+    says so and exits 0.
 
     \b
     Example:
@@ -202,10 +240,12 @@ def neo4j_start(home, port, heap, pagecache, tx_memory, timeout) -> None:
     """
     from .server import start
 
-    cfg = _server_config(home, port, heap, pagecache, tx_memory)
+    cfg = _server_config(home, port, heap, pagecache, tx_memory, auth=not no_auth)
     st, started = start(cfg, timeout=timeout, echo=note)
+    auth = "auth off" if no_auth else f"user neo4j, password in {cfg.password_file}"
     if started:
-        click.echo(f"Neo4j {st.version} started (pid {st.pid}) at {st.uri}; home {st.home}")
+        click.echo(f"Neo4j {st.version} started (pid {st.pid}) at {st.uri} ({auth}); "
+                   f"home {st.home}")
     else:
         click.echo(f"Neo4j is already running (pid {st.pid}) at {st.uri}; home {st.home}")
 
@@ -221,7 +261,7 @@ def neo4j_stop(home) -> None:
     """
     from .server import stop
 
-    cfg = _server_config(home)
+    cfg = _server_config(_home_of(home))
     if stop(cfg):
         click.echo(f"Neo4j stopped; home {cfg.home}")
     else:
@@ -269,7 +309,7 @@ def neo4j_status(home, fmt) -> None:
     """
     from .server import status
 
-    st = status(_server_config(home))
+    st = status(_server_config(_home_of(home)))
     if fmt != "table":
         emit(st, fmt)
     else:
@@ -337,6 +377,9 @@ def validate(snapshot, strict, show, fmt) -> None:
 @cli.command()
 @click.argument("snapshot", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Empty the database before loading.")
+@click.option("--merge", is_flag=True,
+              help="Add this snapshot to a database loaded from another one (without it, "
+                   "such a load is refused).")
 @click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=50_000,
               show_default=True, help="Rows per transaction.")
 @click.option("--fresh", is_flag=True,
@@ -348,13 +391,15 @@ def validate(snapshot, strict, show, fmt) -> None:
                    "else 7687].")
 @connection_options
 @format_option
-def load(snapshot, replace, batch_size, fresh, home, port, uri, user, password, database,
+def load(snapshot, replace, merge, batch_size, fresh, home, port, conn,
          fmt) -> None:
     """Validate a snapshot, then load it into Neo4j in batched managed transactions.
 
     Nothing is loaded when validation finds an error. Loading the same snapshot
-    twice leaves identical counts; an interrupted load can be run again.
-    --fresh replaces the whole database of the project's own server instead.
+    twice leaves identical counts; an interrupted load can be run again. A
+    database loaded from another snapshot is refused unless --replace or
+    --merge; two loads at once run one after the other. --fresh replaces the
+    whole database of the project's own server instead.
 
     \b
     Examples:
@@ -366,12 +411,17 @@ def load(snapshot, replace, batch_size, fresh, home, port, uri, user, password, 
 
     snap = read_snapshot(snapshot)
     if fresh:
-        cfg = _server_config(home, port or _last_port(home))
+        from .server import running_settings
+
+        cfg = running_settings(_server_config(_home_of(home, conn.uri)))
+        if port:
+            cfg = _server_config(cfg.home, port, cfg.heap, cfg.pagecache, cfg.tx_memory,
+                                 cfg.auth)
         emit(load_fresh(cfg, snap, echo=note), fmt)
         return
-    with runner_from(uri, user, password, database) as runner, rich_progress() as bar:
-        result = load_snapshot(runner, snap, replace=replace, batch_size=batch_size,
-                               progress=bar)
+    with runner_from(conn) as runner, rich_progress() as bar:
+        result = load_snapshot(runner, snap, replace=replace, merge=merge,
+                               batch_size=batch_size, progress=bar, echo=note)
     emit(result, fmt)
 
 
@@ -380,7 +430,7 @@ def load(snapshot, replace, batch_size, fresh, home, port, uri, user, password, 
               help="Products to list, most purchased first (0 = all).")
 @connection_options
 @format_option
-def stats(top, uri, user, password, database, fmt) -> None:
+def stats(top, conn, fmt) -> None:
     """Node and relationship counts, the friendship degree distribution, per-product counts.
 
     \b
@@ -389,7 +439,7 @@ def stats(top, uri, user, password, database, fmt) -> None:
     """
     from .graphdb import graph_stats
 
-    with runner_from(uri, user, password, database) as runner:
+    with runner_from(conn) as runner:
         result = graph_stats(runner, top=top or None)
     emit(result, fmt)
 
@@ -400,7 +450,7 @@ def stats(top, uri, user, password, database, fmt) -> None:
               show_default=True, help="Table file format.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @connection_options
-def export(out, as_format, overwrite, uri, user, password, database) -> None:
+def export(out, as_format, overwrite, conn) -> None:
     """Write the database back to a snapshot directory (written atomically).
 
     \b
@@ -409,7 +459,7 @@ def export(out, as_format, overwrite, uri, user, password, database) -> None:
     """
     from .graphdb import export_snapshot
 
-    with runner_from(uri, user, password, database) as runner:
+    with runner_from(conn) as runner:
         rows = export_snapshot(runner, out, fmt=as_format, overwrite=overwrite)
     click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
 
@@ -551,8 +601,8 @@ def _read_users_file(path: Path) -> list[str]:
               help="Pairwise overlap between seeds [default: on for at most 64 seeds].")
 @connection_options
 @format_option
-def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, overlap, uri,
-          user, password, database, fmt) -> None:
+def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, overlap, conn,
+          fmt) -> None:
     """Six-degree reach: users within 1..H friendship hops of a product's people or any seeds.
 
     Prints new users per hop, the cumulative reach and its share of all users,
@@ -572,7 +622,7 @@ def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, o
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT or seeds with --users/--users-file")
     role_list = [r.strip() for r in roles.split(",") if r.strip()]
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.reach(product if explicit is None else None, roles=role_list,
                          users=explicit, hops=hops, engine=engine, per_seed=per_seed,
                          overlap=overlap)
@@ -590,7 +640,7 @@ def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, o
               help="Answer straight from a snapshot directory, no database needed.")
 @connection_options
 @format_option
-def degrees(max_hops, sample, seed, snapshot, uri, user, password, database, fmt) -> None:
+def degrees(max_hops, sample, seed, snapshot, conn, fmt) -> None:
     """Degrees of separation: share of user pairs within 1..H hops, mean distance, diameter.
 
     Exact on small networks; on large ones, BFS from sampled users with bootstrap
@@ -601,7 +651,7 @@ def degrees(max_hops, sample, seed, snapshot, uri, user, password, database, fmt
       diffusion degrees --max-hops 6
       diffusion degrees --snapshot analyzer/samples/tea-circle --format json
     """
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.degrees(max_hops=max_hops, sample=sample, seed=seed)
     emit(result, fmt)
 
@@ -612,20 +662,20 @@ def degrees(max_hops, sample, seed, snapshot, uri, user, password, database, fmt
 class _session:
     """An analyzer Session on the snapshot (memory engine) or on Neo4j."""
 
-    def __init__(self, snapshot, uri, user, password, database) -> None:
-        self.args = (snapshot, uri, user, password, database)
+    def __init__(self, snapshot, conn) -> None:
+        self.args = (snapshot, conn)
         self._s = None
 
     def __enter__(self):
         from .api import Session
 
-        snapshot, uri, user, password, database = self.args
+        snapshot, conn = self.args
         if snapshot is not None:
             from .snapshot import read_snapshot
 
             self._s = Session(snapshot=read_snapshot(snapshot))
         else:
-            self._s = Session(runner=runner_from(uri, user, password, database))
+            self._s = Session(runner=runner_from(conn))
         return self._s
 
     def __exit__(self, *exc) -> None:
@@ -677,8 +727,8 @@ def _check_product_args(product, all_products) -> None:
 @snapshot_option
 @connection_options
 @format_option
-def endorsements(product, all_products, signals, adoption, min_users, snapshot, uri, user,
-                 password, database, fmt) -> None:
+def endorsements(product, all_products, signals, adoption, min_users, snapshot, conn,
+                 fmt) -> None:
     """Does a friend's ♡ move people? The exposure curve p(k) with intervals and lift.
 
     p(k) is the share of users who adopted after their k-th and before their
@@ -692,7 +742,7 @@ def endorsements(product, all_products, signals, adoption, min_users, snapshot, 
       diffusion endorsements --all --snapshot analyzer/samples/tea-circle --min-users 1
     """
     _check_product_args(product, all_products)
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.endorsements(product, all_products=all_products, signals=signals,
                                 adoption=adoption, min_users=min_users)
     emit(result, fmt)
@@ -710,8 +760,8 @@ def endorsements(product, all_products, signals, adoption, min_users, snapshot, 
 @snapshot_option
 @connection_options
 @format_option
-def influencers(product, all_products, window, credit, top, signals, adoption, snapshot, uri,
-                user, password, database, fmt) -> None:
+def influencers(product, all_products, window, credit, top, signals, adoption, snapshot, conn,
+                fmt) -> None:
     """Whose ♡ or share led to purchases: endorsers ranked by attributed adoptions.
 
     Each adoption credits the endorsers whose signal to the adopter came at or
@@ -727,7 +777,7 @@ def influencers(product, all_products, window, credit, top, signals, adoption, s
 
     _check_product_args(product, all_products)
     parse_signals(signals), parse_window(window)  # bad options fail before connecting
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.influencers(product, all_products=all_products, window=window,
                                credit=credit, signals=signals, adoption=adoption, top=top)
     emit(result, fmt)
@@ -742,7 +792,7 @@ def influencers(product, all_products, window, credit, top, signals, adoption, s
 @snapshot_option
 @connection_options
 @format_option
-def feed(user_id, at, top, signals, snapshot, uri, user, password, database, fmt) -> None:
+def feed(user_id, at, top, signals, snapshot, conn, fmt) -> None:
     """The friend-♡ feed USER would see: products ranked by how many friends endorsed them.
 
     Ties are broken by the most recent endorsement, then product id. Each row
@@ -757,7 +807,7 @@ def feed(user_id, at, top, signals, snapshot, uri, user, password, database, fmt
 
     parse_signals(signals)
     at_ms = parse_time(at) if at else None
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.feed(user_id, at=at_ms, top=top, signals=signals)
     emit(result, fmt)
 
@@ -768,7 +818,7 @@ def feed(user_id, at, top, signals, snapshot, uri, user, password, database, fmt
 @snapshot_option
 @connection_options
 @format_option
-def domains(product, all_products, window, snapshot, uri, user, password, database,
+def domains(product, all_products, window, snapshot, conn,
             fmt) -> None:
     """Private (friends) versus public (feed, search): exposures, adoptions, share rates.
 
@@ -786,7 +836,7 @@ def domains(product, all_products, window, snapshot, uri, user, password, databa
 
     _check_product_args(product, all_products)
     parse_window(window)
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.domains(product, all_products=all_products, window=window)
     emit(result, fmt)
 
@@ -800,7 +850,7 @@ def domains(product, all_products, window, snapshot, uri, user, password, databa
 @snapshot_option
 @connection_options
 @format_option
-def cascades(product, all_products, top, compare, snapshot, uri, user, password, database,
+def cascades(product, all_products, top, compare, snapshot, conn,
              fmt) -> None:
     """How shares cascaded: tree size, depth, breadth, reproduction and structural virality.
 
@@ -816,7 +866,7 @@ def cascades(product, all_products, top, compare, snapshot, uri, user, password,
     _check_product_args(product, all_products)
     if compare and all_products:
         raise click.UsageError("--compare takes one PRODUCT, not --all")
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.cascades(product, all_products=all_products, top=top, compare=compare)
     emit(result, fmt)
 
@@ -867,7 +917,7 @@ def p_option(f: Callable) -> Callable:
 @connection_options
 @format_option
 def simulate(product, roles, users, users_file, model, p, window, prior_strength, runs, seed,
-             snapshot, uri, user, password, database, fmt) -> None:
+             snapshot, conn, fmt) -> None:
     """If these users push the product, how far does it spread? IC or LT Monte Carlo.
 
     Prints the expected spread with its standard error, 95% interval and
@@ -885,7 +935,7 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
     explicit = _explicit_users(users, users_file)
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         result = s.simulate(product, roles=roles, users=explicit, model=model, p=p, runs=runs,
                             seed=seed, window=window, prior_strength=prior_strength)
     if not result.to_dict()["enough_runs"]:
@@ -925,7 +975,7 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
 @connection_options
 @format_option
 def promoters(k, product, model, p, window, prior_strength, method, eps, ell, exclude_current,
-              candidates, runs, seed, max_memory, snapshot, uri, user, password, database,
+              candidates, runs, seed, max_memory, snapshot, conn,
               fmt) -> None:
     """Which k users should promote to reach the most people? IMM, CELF or heuristics.
 
@@ -944,12 +994,11 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
     parse_window(window)
     if (exclude_current or candidates != "all") and not product:
         raise click.UsageError("--exclude-current and --candidates ROLE need --product")
-    with _session(snapshot, uri, user, password, database) as s, rich_progress() as bar:
+    with _session(snapshot, conn) as s, rich_progress() as bar:
         result = s.promoters(k, product=product, model=model, p=p, method=method, eps=eps,
                              ell=ell, exclude_current=exclude_current, candidates=candidates,
                              runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
-                             prior_strength=prior_strength,
-                             progress=lambda done: bar("RR sets", done, done))
+                             prior_strength=prior_strength, progress=bar)
     emit(result, fmt)
 
 
@@ -977,7 +1026,7 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
 @snapshot_option
 @connection_options
 def report(product, most_shared, fmt, output, html_path, compare, with_promoters, window,
-           min_users, snapshot, uri, user, password, database) -> None:
+           min_users, snapshot, conn) -> None:
     """The diffusion report of one product: reach, endorsements, domains, cascades.
 
     Sections: summary and funnel, six-degree reach, friend-endorsement influence,
@@ -995,7 +1044,7 @@ def report(product, most_shared, fmt, output, html_path, compare, with_promoters
     parse_window(window)
     if bool(product) == most_shared:
         raise click.UsageError("give a PRODUCT or --most-shared")
-    with _session(snapshot, uri, user, password, database) as s:
+    with _session(snapshot, conn) as s:
         product = product or s.most_shared_product()
         rep = s.report(product, compare=compare, with_promoters=with_promoters, window=window,
                        min_users=min_users)
@@ -1086,7 +1135,7 @@ def _parse_param(text: str) -> tuple[str, object]:
 @click.option("--list", "list_", is_flag=True, help="List every module with its parameters.")
 @connection_options
 @format_option
-def query(name, params, list_, uri, user, password, database, fmt) -> None:
+def query(name, params, list_, conn, fmt) -> None:
     """Run one named Cypher module from cypher/.
 
     \b
@@ -1107,7 +1156,7 @@ def query(name, params, list_, uri, user, password, database, fmt) -> None:
     values = dict(_parse_param(p) for p in params)
     slot_names = {s.name for s in module.slots}
     slots = {k: values.pop(k) for k in list(values) if k in slot_names}
-    with runner_from(uri, user, password, database) as runner:
+    with runner_from(conn) as runner:
         records = runner.run(module, slots=slots, **values)
     emit(_Records(records), fmt)
 

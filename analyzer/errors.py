@@ -6,7 +6,8 @@ error, 2 usage error (Click's own), 3 database unreachable.
 
 from __future__ import annotations
 
-__all__ = ["DiffusionError", "InputError", "DatabaseUnavailable", "ServerError"]
+__all__ = ["DiffusionError", "InputError", "DatabaseUnavailable", "ServerError", "QueryTimeout",
+           "DatabaseChanged"]
 
 
 class DiffusionError(Exception):
@@ -35,3 +36,17 @@ class DatabaseUnavailable(DiffusionError):
 
 class ServerError(DiffusionError):
     """The project's own Neo4j server could not be started, stopped or inspected."""
+
+
+class QueryTimeout(DiffusionError):
+    """A query ran past the timeout given (``--timeout``, ``timeout=``) and the server stopped
+    it. Exit 1."""
+
+
+CHANGED = ("the database changed while diffusion read it (a load or another write came in "
+           "between two reads); run the analysis again once the writes are done")
+
+
+class DatabaseChanged(DiffusionError):
+    """The database was written while an analysis read it, or a load is writing to it now:
+    the analysis would mix two states. Exit 1; run it again once the writes are done."""

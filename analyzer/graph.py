@@ -145,6 +145,8 @@ def project_neo4j(runner) -> FriendGraph:
     :meth:`FriendGraph.in_id_order` gives for a snapshot."""
     from .sources import PROJECTION_REFUSED
 
+    runner.refuse_during_load()
+
     if "diffusion.friendships" in runner.run("admin/procedures")[0]["names"]:
         try:
             return _project_procedure(runner)

@@ -12,8 +12,10 @@ partway can simply be run again. See docs/loading.md.
 from __future__ import annotations
 
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,9 @@ __all__ = ["LoadResult", "GraphStats", "load_snapshot", "export_snapshot", "grap
 
 SCHEMA_MODULES = ("schema/user_id_unique", "schema/product_id_unique",
                   "schema/shared_product_index", "schema/gifted_product_index",
-                  "schema/await_indexes")
+                  "schema/load_lock_unique", "schema/await_indexes")
+#: Rows deleted per transaction when emptying the database.
+WIPE_BATCH = 50_000
 #: Which relationship count (admin/rel_count) each relationship table feeds.
 REL_OF_TABLE = {"friendships": "friend", "promotions": "promoted", "shares": "shared",
                 "likes": "liked", "purchases": "purchased", "gifts": "gifted",
@@ -71,8 +75,92 @@ def ensure_schema(runner: Runner) -> None:
         runner.run(module)
 
 
-def wipe(runner: Runner) -> None:
-    runner.run("admin/wipe")
+def wipe(runner: Runner, *, progress: Progress | None = None,
+         batch: int = WIPE_BATCH) -> int:
+    """Empty the database: relationships first, then nodes, ``batch`` at a time, so that no
+    transaction holds a dense node's millions of relationships at once. Returns how many
+    nodes and relationships were deleted. The load lock's node stays."""
+    totals = runner.run("admin/totals")[0]
+    total = int(totals["nodes"]) + int(totals["relationships"])
+    done = 0
+    if progress:
+        progress("wipe", 0, total)
+    for module in ("admin/wipe_relationships", "admin/wipe_nodes"):
+        while True:
+            deleted = int(runner.run(module, batch=batch)[0]["deleted"])
+            done += deleted
+            if progress:
+                progress("wipe", min(done, total), total)
+            if deleted < batch:
+                break
+    return done
+
+
+LOCK = "load"
+
+
+@contextmanager
+def load_lock(runner: Runner, *, echo: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the database's load lock for the block: a second load waits until the first
+    ends (its counts then see the first's rows, so friendships are merged, not duplicated).
+    The lock is a write lock on one node, taken by a transaction that stays open; a load
+    whose client dies releases it with its connection."""
+    import os
+    import socket
+
+    runner.run("schema/load_lock_unique")
+    runner.run("admin/lock_node", name=LOCK)
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    # Waiting is silent for 2 s, then says why (a transaction timeout would bound the whole
+    # load, not just the wait, so the note comes from a timer instead).
+    waiting = threading.Timer(2.0, echo or (lambda _msg: None), args=(
+        "another diffusion load is writing to this database; waiting for it to finish",))
+    waiting.daemon = True
+    with ExitStack() as held:
+        waiting.start()
+        try:
+            held.enter_context(runner.holding("admin/lock_take", name=LOCK, holder=holder,
+                                              metadata={"diffusion": "load"}))
+        finally:
+            waiting.cancel()
+        yield
+
+
+def fingerprint(snap: Snapshot) -> str:
+    """A snapshot's identity for the database: its users' and products' ids, hashed (the same
+    snapshot, or a resumed load of it, has the same one; another network has another)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for table, column in (("users", "user_id"), ("products", "product_id")):
+        frame = snap.get(table)
+        ids = np.sort(frame[column].to_numpy(dtype=object).astype(str)) if frame is not None \
+            else np.array([], dtype=str)
+        h.update(f"{table}:{len(ids)}\n".encode())
+        h.update(pd.util.hash_array(ids.astype(object), categorize=False).tobytes())
+    return h.hexdigest()[:32]
+
+
+def _check_identity(runner: Runner, snap: Snapshot, *, merge: bool) -> tuple[list, list]:
+    """The identity to record after loading ``snap``; refuses a snapshot other than the one
+    the database holds unless ``merge``."""
+    got = runner.run("admin/identity")[0]
+    names, prints = list(got["names"]), list(got["fingerprints"])
+    mine = fingerprint(snap)
+    if mine in prints:
+        return names, prints
+    counts = database_counts(runner)
+    occupied = counts["users"] or counts["products"]
+    if occupied and not merge:
+        held = (f"snapshot {', '.join(repr(n) for n in names)}" if names
+                else f"{counts['users']:,} users from a load that recorded no snapshot")
+        raise DiffusionError(
+            f"the database already holds {held}, not {snap.name!r}; loading it on top would "
+            f"mix two networks. Pass --replace to empty the database first, or --merge to "
+            f"add this snapshot to what is there")
+    if not occupied:
+        names, prints = [], []
+    return names + [snap.name], prints + [mine]
 
 
 def database_counts(runner: Runner) -> dict[str, int]:
@@ -128,14 +216,32 @@ def _friendships_by_node(runner: Runner, snap: Snapshot, frame: pd.DataFrame) ->
 
 
 def load_snapshot(runner: Runner, snap: Snapshot, *, replace: bool = False,
-                  batch_size: int = 10_000, progress: Progress | None = None) -> LoadResult:
-    """Load a validated snapshot. Safe to re-run: a second load leaves identical counts."""
-    from .cypher import load_module
+                  merge: bool = False, batch_size: int = 10_000,
+                  progress: Progress | None = None,
+                  echo: Callable[[str], None] | None = None) -> LoadResult:
+    """Load a validated snapshot. Safe to re-run: a second load leaves identical counts.
 
+    The database's load lock is held throughout, so concurrent loads run one after the
+    other. A database loaded from another snapshot is refused unless ``replace`` (empty it
+    first) or ``merge`` (add this one to it)."""
     if batch_size < 1:
         raise DiffusionError("--batch-size must be at least 1")
-    if replace:
-        wipe(runner)
+    if replace and merge:
+        raise DiffusionError("--replace empties the database and --merge adds to it; pass one")
+    with load_lock(runner, echo=echo):
+        if replace:
+            wipe(runner, progress=progress)
+        names, prints = _check_identity(runner, snap, merge=merge)
+        # recorded before the tables, so that a load interrupted half-way is still this
+        # snapshot's, and running it again resumes instead of being refused
+        runner.run("admin/identity_set", names=names, fingerprints=prints)
+        return _load_tables(runner, snap, batch_size=batch_size, progress=progress)
+
+
+def _load_tables(runner: Runner, snap: Snapshot, *, batch_size: int,
+                 progress: Progress | None) -> LoadResult:
+    from .cypher import load_module
+
     ensure_schema(runner)
     counts = database_counts(runner)
     result = LoadResult(snapshot=snap.name, uri=runner.uri)
@@ -232,8 +338,10 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
     import tempfile
 
     from .db import ConnectionSettings
-    from .server import bulk_import, start, stop
+    from .server import bulk_import, check_port, start, stop
 
+    check_port(cfg)  # before hours of preparing and importing, not after
+    cfg.tx_memory_bytes  # noqa: B018 -- likewise a tx cap the restart would refuse
     result = LoadResult(snapshot=snap.name, uri=cfg.uri)
     with tempfile.TemporaryDirectory(prefix="diffusion-import-") as tmp:
         nodes, rels, multiline = [], [], False
@@ -255,11 +363,12 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
         bulk_import(cfg, nodes, rels, multiline=multiline, echo=echo)
         imported = time.perf_counter() - t
     st, _ = start(cfg, echo=echo)
-    with Runner(ConnectionSettings(uri=st.uri)) as runner:
+    with Runner(ConnectionSettings(uri=st.uri, home=cfg.home)) as runner:
         t = time.perf_counter()
         ensure_schema(runner)
         schema = time.perf_counter() - t
         result.counts = database_counts(runner)
+        runner.run("admin/identity_set", names=[snap.name], fingerprints=[fingerprint(snap)])
     for table, frame in snap.tables.items():
         result.rows[table] = len(frame)
         result.seconds[table] = prepared + imported + schema  # one import for all tables

@@ -58,8 +58,12 @@ class ImportSummary:
 
 
 def _ms(ts: pd.Series | np.ndarray, base: pd.Timestamp, unit: str) -> pd.Series:
+    """Milliseconds since the epoch of ``base + ts`` (``unit``: "s", "m", ...). The sum is cast
+    to milliseconds explicitly: pandas 2 keeps nanoseconds there, pandas 3 may choose
+    microseconds or seconds, so the raw integers differ between them."""
     offset = pd.to_timedelta(np.asarray(ts, dtype="float64"), unit=unit)
-    return pd.Series(((base + offset).asi8 // 1_000_000).astype("int64")).astype("Int64")
+    at = (base + offset).as_unit("ms")
+    return pd.Series(at.asi8.astype("int64")).astype("Int64")
 
 
 def _undirected_pairs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,

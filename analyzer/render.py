@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["Result", "emit", "to_json", "FORMATS"]
+__all__ = ["Result", "emit", "to_json", "spreadsheet_safe", "FORMATS"]
 
 FORMATS = ("table", "json", "csv")
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
+FORMULA_START = r"[=+\-@\t\r]"
 
 
 class Result(Protocol):
@@ -71,12 +73,35 @@ def frame_table(title: str, frame: pd.DataFrame) -> Table:
     return table
 
 
-def emit(result: Result, fmt: str, *, console: Console | None = None, out=None) -> None:
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula (it starts with
+    ``= + - @``, a tab or a carriage return) prefixed with a single quote. Numbers are left
+    alone: -0.5 in a float column is a number, not a formula."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        text = s.map(lambda v: v if isinstance(v, str) else None)
+        risky = text.str.match(FORMULA_START, na=False).to_numpy(dtype=bool)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.astype(object).where(~risky, "'" + text.where(risky, ""))
+    return out
+
+
+def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
+         raw_csv: bool = False) -> None:
+    """Print ``result``. CSV cells that would run as spreadsheet formulas are neutralised
+    (:func:`spreadsheet_safe`) unless ``raw_csv``."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(to_json(result.to_dict()) + "\n")
     elif fmt == "csv":
-        result.to_frame().to_csv(out, index=False, lineterminator="\n")
+        frame = result.to_frame()
+        (frame if raw_csv else spreadsheet_safe(frame)).to_csv(out, index=False,
+                                                                lineterminator="\n")
     elif fmt == "table":
         console = console or Console(file=out, soft_wrap=False,
                                      width=None if getattr(out, "isatty", lambda: False)() else 120)

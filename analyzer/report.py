@@ -13,6 +13,7 @@ import html
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -326,11 +327,22 @@ def _text_one(con, report: Report) -> None:
 # --------------------------------------------------------------------------- Markdown
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]|#~!])")
+
+
+def _md(text) -> str:
+    """``text`` as inert Markdown: raw HTML becomes entities (no live <script> or onerror),
+    and the characters that make emphasis, links, code or table cells are backslash-escaped.
+    User-supplied ids and names pass through here."""
+    escaped = _MD_ACTIVE.sub(r"\\\1", str(text))
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_table(frame: pd.DataFrame) -> str:
     cols = list(frame.columns)
-    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(_md(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(_fmt(x).replace("|", "\\|") for x in row) + " |")
+        lines.append("| " + " | ".join(_md(_fmt(x)) for x in row) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -338,7 +350,8 @@ def _markdown(report: Report) -> str:
     d = report.to_dict()
     s = d["summary"]
     rows = _rows(report)
-    out = [f"# diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""),
+    out = [f"# diffusion report: {_md(report.product)}"
+           + (f" ({_md(s['name'])})" if s["name"] else ""),
            "", "## 1. Summary", "",
            _md_table(pd.DataFrame([dict(rows["summary"])])),
            _md_table(pd.DataFrame(rows["funnel"],
@@ -347,7 +360,8 @@ def _markdown(report: Report) -> str:
     out += ["## 2. Six-degree reach", ""]
     if r:
         out.append(f"{r['reached']:,} users within {r['hops']} hops of {r['seeds']} seed(s) "
-                   f"({', '.join(r['roles'])}), {_pct(r['coverage'])} of {r['users']:,}.\n")
+                   f"({_md(', '.join(r['roles']))}), {_pct(r['coverage'])} of "
+                   f"{r['users']:,}.\n")
         hops = pd.DataFrame({"hop": range(len(r["per_hop"])), "new users": r["per_hop"],
                              "cumulative": np.cumsum([0] + r["per_hop"][1:])})
         out.append(_md_table(hops))
@@ -366,7 +380,8 @@ def _markdown(report: Report) -> str:
     out += ["## 4. Channels and domains", "",
             f"Public share of exposures {_pct(dm['public_share']['exposures']['p'])}, of "
             f"adoptions {_pct(dm['public_share']['adoptions']['p'])}; the platform reports "
-            + ", ".join(f"{x['label']} {_pct(x['share'])}" for x in dm["references"]) + ".", ""]
+            + ", ".join(f"{_md(x['label'])} {_pct(x['share'])}" for x in dm["references"])
+            + ".", ""]
     if dm["exposures"]:
         out.append(_md_table(pd.DataFrame(dm["exposures"])))
     c = d["cascades"]["products"][0]
@@ -384,7 +399,7 @@ def _markdown(report: Report) -> str:
                                         for x in p["baselines"]]))]
     text = "\n".join(out)
     if report.compare is not None:
-        head = (f"# {report.product} and {report.compare.product} side by side\n\n"
+        head = (f"# {_md(report.product)} and {_md(report.compare.product)} side by side\n\n"
                 + _md_table(_side_by_side(report)) + "\n")
         text = head + text + "\n---\n\n" + _markdown(report.compare)
     return text

@@ -238,6 +238,29 @@ def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log)
     return nodes[:used].copy(), sizes[:multi].copy(), single
 
 
+@njit(cache=True, inline="always")
+def _above(count_a, user_a, count_b, user_b) -> bool:
+    return count_a > count_b or (count_a == count_b and user_a < user_b)
+
+
+@njit(cache=True)
+def _sift_down(heap_count, heap_user, size, at) -> None:
+    while True:
+        left = 2 * at + 1
+        if left >= size:
+            return
+        child = left
+        right = left + 1
+        if right < size and _above(heap_count[right], heap_user[right], heap_count[left],
+                                   heap_user[left]):
+            child = right
+        if not _above(heap_count[child], heap_user[child], heap_count[at], heap_user[at]):
+            return
+        heap_count[at], heap_count[child] = heap_count[child], heap_count[at]
+        heap_user[at], heap_user[child] = heap_user[child], heap_user[at]
+        at = child
+
+
 @njit(cache=True)
 def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
     """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
@@ -261,17 +284,36 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
     covered = np.zeros(theta, dtype=np.bool_)
     chosen = np.full(k, -1, dtype=np.int64)
     gains = np.zeros(k, dtype=np.int64)
+    # Lazy greedy: a max-heap of (count when pushed, user), highest count first, ties to the
+    # smaller user, as a scan of users in order would pick. Counts only fall, so a top whose
+    # pushed count is still its count is the best; a stale top is pushed again with its
+    # count. O((n + updates) log n) instead of a scan of all n users for each of k picks.
+    heap_count = np.empty(n, dtype=np.int64)
+    heap_user = np.empty(n, dtype=np.int64)
+    size = 0
+    for v in range(n):
+        if allowed[v]:
+            heap_count[size] = counts[v]
+            heap_user[size] = v
+            size += 1
+    for start in range(size // 2 - 1, -1, -1):
+        _sift_down(heap_count, heap_user, size, start)
     for j in range(k):
         best = -1
-        best_count = -1
-        for v in range(n):
-            if allowed[v] and counts[v] > best_count:
-                best = v
-                best_count = counts[v]
+        while size > 0:
+            top = heap_user[0]
+            if heap_count[0] == counts[top]:
+                best = top
+                size -= 1
+                heap_count[0], heap_user[0] = heap_count[size], heap_user[size]
+                _sift_down(heap_count, heap_user, size, 0)
+                break
+            heap_count[0] = counts[top]
+            _sift_down(heap_count, heap_user, size, 0)
         if best < 0:
             break
         chosen[j] = best
-        gains[j] = best_count
+        gains[j] = counts[best]
         allowed[best] = False
         for i in range(inv_ptr[best], inv_ptr[best + 1]):
             r = inv[i]
@@ -288,9 +330,10 @@ class _RRCollection:
     Sets of two or more users are kept; one-user sets are counted per user."""
 
     def __init__(self, graph: FriendGraph, in_weight: np.ndarray, model: int, seed: int,
-                 max_bytes: float, progress=None) -> None:
+                 max_bytes: float, progress=None, stage: str = "RR sets") -> None:
         self.g, self.w, self.model, self.seed = graph, in_weight, model, seed
-        self.max_bytes, self.progress = max_bytes, progress
+        self.max_bytes, self.progress, self.stage = max_bytes, progress, stage
+        self.target = 0
         self.parts_nodes: list[np.ndarray] = []
         self.parts_sizes: list[np.ndarray] = []
         self.single = np.zeros(graph.n_users, dtype=np.int32)
@@ -313,6 +356,7 @@ class _RRCollection:
 
     def extend_to(self, target: int) -> None:
         target = int(math.ceil(target))
+        self.target = max(self.target, target)
         if self.count == 0 and target > 0:
             self._draw(min(target, 1000))
         self._check_memory(target)
@@ -339,7 +383,7 @@ class _RRCollection:
                 self.stored_sets += len(sizes)
         self.count += count
         if self.progress:
-            self.progress(self.count)
+            self.progress(self.stage, self.count, max(self.target, self.count))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         nodes = np.concatenate(self.parts_nodes) if self.parts_nodes else np.empty(0, np.int32)
@@ -514,6 +558,12 @@ def simulate(graph: FriendGraph, seed_ids, *, model: str = "ic", p="weighted-cas
              probability_label: str | None = None) -> SimulationResult:
     if runs < 2:
         raise InputError("--runs must be at least 2", field="--runs")
+    need = runs * (MAX_STEPS + 2) * 8  # each run's spread and its curve, int64
+    if need > _half_ram():
+        raise InputError(f"{runs:,} runs would need about {need / 2**30:,.1f} GiB for their "
+                         f"results, over half of this machine's memory "
+                         f"({_half_ram() / 2**30:,.1f} GiB); use fewer runs (the standard "
+                         f"error shrinks as 1/sqrt(runs))", field="--runs")
     pos = graph.positions(seed_ids)
     if len(pos) == 0:
         raise DiffusionError("the seed set is empty")
@@ -561,7 +611,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     estimate = n * p_gains[p_chosen >= 0].sum() / pilot.count
     del pilot
     first = max(1, int(math.floor(math.log2(n / max(2 * estimate * (1 + eps_p), 1.0)))))
-    bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress)
+    bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress, "RR sets (bound)")
     lower = 1.0
     for i in range(first, max(int(math.log2(n)), first + 1)):
         x = n / 2 ** i
@@ -578,7 +628,8 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     theta = int(math.ceil(lam_star / lower))
     del bound
     # Chen (2018): the final sets are fresh, independent of those that set the bound
-    final = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress)
+    final = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
+                          "RR sets (final)")
     final.extend_to(theta)
     chosen, gains = final.greedy(k, allowed)
     keep = chosen >= 0
@@ -721,15 +772,24 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "
         raise InputError(f"unknown method {method!r}", field="--method")
     chosen = np.asarray(out["seeds"], dtype=np.int64)
     check_seed = seed + 7_777_777  # independent of the streams used to choose
+    heuristics = [name for name in ("degree", "pagerank") if name != method]
+    checks = {"done": 0, "total": 1 + bool(current) + len(heuristics)}
 
-    def forward(pos):
+    def forward(pos, stage="forward checks"):
         s = forward_spreads(graph, pos, w[0], model, check_runs, check_seed)[0]
+        if progress and stage:
+            checks["done"] += 1
+            progress(stage, checks["done"], checks["total"])
         return float(s.mean()), float(s.std(ddof=1) / math.sqrt(check_runs))
 
     spread, stderr = forward(chosen)
     gains = out.get("gains")
     if gains is None:  # heuristics: marginal gains by forward simulation of each prefix
-        prefix = [forward(chosen[: i + 1])[0] for i in range(len(chosen))]
+        prefix = []
+        for i in range(len(chosen)):
+            prefix.append(forward(chosen[: i + 1], stage=None)[0])
+            if progress:
+                progress("prefix gains", i + 1, len(chosen))
         gains = np.diff(np.concatenate([[0.0], prefix]))
     baselines = []
     if current:
@@ -738,9 +798,8 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "
         baselines.append({"name": "current promoters", "size": len(pos), "spread": m,
                           "spread_stderr": s,
                           "seeds": [str(x) for x in graph.user_ids[pos]]})
-    for name, pick in (("degree", top_degree), ("pagerank", top_pagerank)):
-        if name == method:
-            continue
+    for name in heuristics:
+        pick = top_degree if name == "degree" else top_pagerank
         pos = pick(graph, len(chosen), allowed)
         m, s = forward(pos)
         baselines.append({"name": name, "size": len(pos), "spread": m, "spread_stderr": s,

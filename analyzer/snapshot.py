@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .arrays import find_sorted
-from .errors import InputError
+from .errors import DiffusionError, InputError
 from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
 
 __all__ = [
@@ -181,15 +181,19 @@ def _table_files(root: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
     return found, clashes
 
 
-def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, Literal["line", "row"]]:
-    """Read a table as strings (CSV) or native types (Parquet). Raises InputError on damage."""
+def _read_raw(path: Path, table: Table
+              ) -> tuple[pd.DataFrame, Literal["line", "row"], np.ndarray]:
+    """Read a table as strings (CSV) or native types (Parquet), with the location of each
+    row: its physical start line (CSV; the header is line 1) or its 1-based row number
+    (Parquet). Raises InputError, located, on damage."""
     if path.suffix == ".parquet":
         try:
             frame = pq.read_table(path).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"cannot read Parquet file: {exc}", file=str(path)) from exc
-        return frame, "row"
+        return frame, "row", np.arange(1, len(frame) + 1)
     try:
+        starts = _scan_csv(path)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
                             encoding="utf-8", engine="c")
     except UnicodeDecodeError as exc:
@@ -199,7 +203,127 @@ def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, Literal["line", "
     except pd.errors.ParserError as exc:
         raise InputError(f"malformed CSV: {exc}".replace("\n", " ").strip(),
                          file=str(path)) from exc
-    return frame, "line"
+    if starts is None:
+        starts = np.arange(2, len(frame) + 2)
+    if len(starts) != len(frame):  # the scan and the parser disagree: trust neither
+        raise InputError(f"malformed CSV: {len(frame)} rows parsed but {len(starts)} records "
+                         f"found", file=str(path))
+    return frame, "line", starts
+
+
+_SCAN_CHUNK = 64 << 20
+
+
+def _scan_csv(path: Path) -> np.ndarray | None:
+    """Check every record's structure before pandas reads the file, since its parser is
+    lenient: a short row is padded with empty fields, and text after a closing quote joins
+    the field (``"u1,"18-24"`` is one id). Raises InputError at the physical line of the first
+    record with another number of fields than the header, or with broken quoting.
+
+    Returns each data record's physical start line where they are not simply 2, 3, ...
+    (blank lines, which pandas skips, or quoted fields spanning lines); else None."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SCAN_CHUNK)
+        quoted = b'"' in head
+        while not quoted:
+            block = fh.read(_SCAN_CHUNK)
+            if not block:
+                break
+            quoted = b'"' in block
+    if not head.strip():
+        raise pd.errors.EmptyDataError("empty")
+    return _scan_quoted(path) if quoted else _scan_plain(path)
+
+
+def _scan_plain(path: Path) -> np.ndarray | None:
+    """A file without quotes: a record is a line, its fields are its commas plus one."""
+    width = None
+    blank_lines: list[np.ndarray] = []
+    line0 = 1  # physical number of the first line in the current chunk
+    with open(path, "rb") as fh:
+        rest = b""
+        while True:
+            block = fh.read(_SCAN_CHUNK)
+            data = rest + block
+            if not block:
+                if not data:
+                    break
+                if not data.endswith(b"\n"):
+                    data += b"\n"
+                rest = b""
+            else:
+                cut = data.rfind(b"\n") + 1
+                data, rest = data[:cut], data[cut:]
+                if not data:
+                    continue
+            buf = np.frombuffer(data, dtype=np.uint8)
+            ends = np.flatnonzero(buf == 10)
+            begins = np.concatenate(([0], ends[:-1] + 1))
+            commas = np.searchsorted(np.flatnonzero(buf == 44), ends)
+            fields = np.diff(np.concatenate(([0], commas))) + 1
+            length = ends - begins - (buf[np.maximum(ends - 1, 0)] == 13)
+            blank = length <= 0
+            if width is None:
+                width = int(fields[0])
+                if blank[0]:
+                    raise InputError("the header row is empty", file=str(path), line=1)
+            wrong = np.flatnonzero(~blank & (fields != width))
+            if len(wrong):
+                at = int(wrong[0])
+                raise InputError(f"the row on line {line0 + at} has {int(fields[at])} "
+                                 f"field(s), the header {width}", file=str(path),
+                                 line=line0 + at)
+            if blank.any():
+                blank_lines.append(line0 + np.flatnonzero(blank))
+            line0 += len(ends)
+            if not block:
+                break
+    if not blank_lines:
+        return None
+    total = line0 - 1
+    keep = np.ones(total + 1, dtype=bool)
+    keep[:2] = False  # no line 0; line 1 is the header
+    keep[np.concatenate(blank_lines)] = False
+    return np.flatnonzero(keep)
+
+
+def _scan_quoted(path: Path) -> np.ndarray | None:
+    """A file with quotes: Python's csv reader in strict mode, which refuses text after a
+    closing quote (as neo4j-admin import does), walked once."""
+    starts: list[int] = []
+    simple = True
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise pd.errors.EmptyDataError("empty") from None
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", file=str(path), line=reader.line_num
+                             ) from exc
+        width = len(header)
+        prev_end = reader.line_num
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV on line {prev_end + 1}: {exc} (text after a "
+                                 f"closing quote, or a quote left open)", file=str(path),
+                                 line=prev_end + 1) from exc
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not record:  # a blank line: pandas skips it too
+                simple = False
+                continue
+            if len(record) != width:
+                raise InputError(f"the row on line {start} has {len(record)} field(s), the "
+                                 f"header {width}", file=str(path), line=start)
+            if prev_end != start or start != len(starts) + 2:
+                simple = False
+            starts.append(start)
+    return None if simple else np.asarray(starts, dtype=np.int64)
 
 
 def _first_bad_utf8_line(path: Path) -> int | None:
@@ -214,35 +338,6 @@ def _first_bad_utf8_line(path: Path) -> int | None:
 
 def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
-
-
-def _line_numbers(path: Path, frame: pd.DataFrame, kind: str) -> np.ndarray:
-    """Physical line number of each data row (CSV) or its 1-based row number (Parquet)."""
-    n = len(frame)
-    if kind == "row":
-        return np.arange(1, n + 1)
-    has_newline = False
-    for col in frame.columns:
-        s = frame[col]
-        if _is_text(s) and s.str.contains("[\r\n]", regex=True, na=False).any():
-            has_newline = True
-            break
-    if not has_newline:
-        return np.arange(2, n + 2)
-    # Quoted fields span lines: walk the file once to find where each record starts.
-    starts = np.empty(n, dtype=np.int64)
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        prev_end = reader.line_num
-        i = 0
-        for _ in reader:
-            if i >= n:
-                break
-            starts[i] = prev_end + 1
-            prev_end = reader.line_num
-            i += 1
-    return starts
 
 
 def _nulls(s: pd.Series) -> pd.Series:
@@ -339,7 +434,9 @@ def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.nd
         a, b = codes[table.key[0]], codes[table.key[1]]
         keys = pd.DataFrame({"lo": np.minimum(a, b), "hi": np.maximum(a, b)}, index=frame.index)
     else:
-        a, b = frame[table.key[0]].astype(object), frame[table.key[1]].astype(object)
+        # a missing endpoint (reported as missing-value) compares as empty text, not None
+        a = frame[table.key[0]].astype(object).where(frame[table.key[0]].notna(), "")
+        b = frame[table.key[1]].astype(object).where(frame[table.key[1]].notna(), "")
         lo = np.where(a.to_numpy() <= b.to_numpy(), a, b) if len(a) else a
         hi = np.where(a.to_numpy() <= b.to_numpy(), b, a) if len(a) else b
         keys = pd.DataFrame({"lo": lo, "hi": hi}, index=frame.index)
@@ -541,13 +638,12 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
     for name, file in files.items():
         table = TABLES[name]
         try:
-            raw, loc = _read_raw(file, table)
+            raw, loc, lines = _read_raw(file, table)
         except InputError as exc:
             out.add("error", "unreadable-file", name, str(file), None, str(exc).split(": ", 1)[-1],
                     [exc.line])
             continue
         report.rows[name] = len(raw)
-        lines = _line_numbers(file, raw, loc)
         missing = [c for c in table.required_columns if c not in raw.columns]
         for c in missing:
             out.add("error", "missing-column", name, str(file), c,
@@ -632,16 +728,64 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool = False) -> I
     if occupied and not overwrite:
         raise InputError("output already exists; choose a new directory or pass --overwrite",
                          file=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    if occupied:
+        _check_replaceable(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise _write_error(target, exc) from exc
     try:
         yield tmp
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _disk_full(exc):
+            raise _write_error(target, exc) from exc
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if target.exists():
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        shutil.rmtree(target)
     os.replace(tmp, target)
+
+
+#: What a snapshot folder may hold besides its tables (generate writes the ground truth).
+_SNAPSHOT_EXTRAS = {"snapshot.json", "ground_truth.json"}
+
+
+def _check_replaceable(target: Path) -> None:
+    """--overwrite replaces a snapshot, never anything else: the folder must hold a users
+    table or a snapshot.json, and only table files (.csv, .parquet) and those extras."""
+    if not target.is_dir():
+        raise InputError("--overwrite replaces a snapshot folder, and this is a file; "
+                         "nothing was changed", file=str(target))
+    entries = list(target.iterdir())
+    names = {e.name for e in entries}
+    looks = bool(names & {"snapshot.json", "users.csv", "users.parquet"})
+    strangers = sorted(e.name for e in entries
+                       if e.is_dir() or (e.name not in _SNAPSHOT_EXTRAS
+                                         and e.suffix not in (".csv", ".parquet")))
+    if not looks or strangers:
+        what = (f"it holds {', '.join(strangers[:5])}" + (" ..." if len(strangers) > 5 else "")
+                if strangers else "it has no users table and no snapshot.json")
+        raise InputError(f"--overwrite replaces only a snapshot folder, and this is not one "
+                         f"({what}); nothing was changed. Choose another OUT or empty it "
+                         f"yourself", file=str(target))
+
+
+def _disk_full(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(exc)
+
+
+def _write_error(target: Path, exc: OSError) -> DiffusionError:
+    if _disk_full(exc):
+        return DiffusionError(f"{target}: no space left on the device while writing; nothing "
+                              f"was written (free some space and run it again)")
+    return DiffusionError(f"{target}: cannot write ({exc.strerror or exc}); nothing was "
+                          f"written")
 
 
 def write_snapshot(tables: dict[str, pd.DataFrame], out: str | os.PathLike, *,

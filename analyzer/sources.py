@@ -30,7 +30,7 @@ import pandas as pd
 from numba import njit
 
 from .arrays import factorize_sorted, find_sorted, joined_text, text_ranks, unique_sorted
-from .errors import DiffusionError, InputError
+from .errors import CHANGED, DatabaseChanged, DiffusionError, InputError
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 
@@ -407,6 +407,7 @@ class Neo4jSource(Source):
     _key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self.runner.refuse_during_load()
         if self.procedures is None:
             names = self.runner.run("admin/procedures")[0]["names"]
             self.procedures = PROCEDURES <= set(names)
@@ -472,8 +473,7 @@ class Neo4jSource(Source):
         if self._key is None:
             self._key = key
         elif key != self._key:
-            raise DiffusionError(f"the database changed while diffusion read it (projection "
-                                 f"{self._key}, then {key}); run the analysis again")
+            raise DatabaseChanged(f"{CHANGED} (projection {self._key}, then {key})")
 
     @property
     def _ids(self) -> "ServerIds":
@@ -986,7 +986,10 @@ class SnapshotSource(Source):
         def buyer_of(key: np.ndarray) -> np.ndarray:
             """Row of ``first`` with this (product, user) key, -1 for none."""
             hit = find_sorted(sorted_keys, key)
-            return np.where(hit >= 0, by_key[np.maximum(hit, 0)], -1)
+            out = np.full(len(hit), -1, dtype=np.int64)
+            found = hit >= 0  # np.where would index by_key even where nothing was found
+            out[found] = by_key[hit[found]]
+            return out
 
         touch_channel = np.full(len(first), None, dtype=object)
         touch_domain = np.full(len(first), None, dtype=object)
