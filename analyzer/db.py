@@ -186,25 +186,28 @@ class Runner:
                 # autocommit: schema changes and CALL {..} IN TRANSACTIONS need an implicit tx
                 return [dict(r) for r in session.run(Query(text, timeout=self.settings.timeout),
                                                       params)]
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise _unreachable(self.uri, exc) from exc
-        except ClientError as exc:
+        except (ServiceUnavailable, SessionExpired, Neo4jError) as exc:
+            raise self._failure(mod, exc) from exc
+
+    def _failure(self, mod: CypherModule, exc: Exception) -> DiffusionError:
+        """The library's error for a driver error raised while running ``mod``."""
+        if isinstance(exc, (ServiceUnavailable, SessionExpired)):
+            return _unreachable(self.uri, exc)
+        if isinstance(exc, ClientError):
             if "diffusion projection changed" in (exc.message or ""):
-                raise DatabaseChanged(f"{CHANGED} (the server: diffusion projection "
-                                      f"changed)") from exc
+                return DatabaseChanged(f"{CHANGED} (the server: diffusion projection changed)")
             code = exc.code or ""
             # past the timeout the server reports TimedOut, or Terminated when the query was
             # waiting for a lock at the time
             if self.settings.timeout is not None and ("TransactionTimedOut" in code
                                                       or "Terminated" in code
                                                       or "LockClientStopped" in code):
-                raise QueryTimeout(f"cypher module {mod.name} ran past the timeout of "
-                                   f"{self.settings.timeout:g} s and was stopped (nothing it "
-                                   f"wrote was kept); raise --timeout") from exc
-            raise DiffusionError(f"cypher module {mod.name} failed: {exc.message}") from exc
-        except Neo4jError as exc:
-            raise DiffusionError(f"cypher module {mod.name} failed on the server: "
-                                 f"{exc.message}") from exc
+                return QueryTimeout(f"cypher module {mod.name} ran past the timeout of "
+                                    f"{self.settings.timeout:g} s and was stopped (nothing it "
+                                    f"wrote was kept); raise --timeout")
+            return DiffusionError(f"cypher module {mod.name} failed: {exc.message}")
+        return DiffusionError(f"cypher module {mod.name} failed on the server: "
+                              f"{getattr(exc, 'message', exc)}")
 
     def refuse_during_load(self) -> None:
         """Raise :class:`DatabaseChanged` at once while a diffusion load writes to the
@@ -240,10 +243,8 @@ class Runner:
                     tx.rollback()
                     raise
                 tx.commit()
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise _unreachable(self.uri, exc) from exc
-        except ClientError as exc:
-            raise DiffusionError(f"cypher module {mod.name} failed: {exc.message}") from exc
+        except (ServiceUnavailable, SessionExpired, ClientError) as exc:
+            raise self._failure(mod, exc) from exc
 
     def frame(self, module: str, /, *, slots: dict | None = None, **params: Any) -> pd.DataFrame:
         return pd.DataFrame(self.run(module, slots=slots, **params))

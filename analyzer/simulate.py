@@ -262,13 +262,11 @@ def _sift_down(heap_count, heap_user, size, at) -> None:
 
 
 @njit(cache=True)
-def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
-    """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
-    ``rr_indptr``/``rr_nodes`` are the sets of two or more users; ``single[v]`` counts the
-    one-user sets {v}, which v covers when picked and nothing else does. ``inv`` (as long
-    as ``rr_nodes``; int32 when the set numbers fit) receives the inverted index."""
+def coverage_index(rr_indptr, rr_nodes, single, inv):
+    """Each user's count of covering sets (``single`` one-user sets included) and the
+    inverted index of the stored sets: the sets of user v are ``inv[inv_ptr[v]:inv_ptr[v+1]]``
+    (``inv`` is filled in place)."""
     n = single.shape[0]
-    theta = rr_indptr.shape[0] - 1
     counts = single.astype(np.int64)
     for i in range(rr_nodes.shape[0]):
         counts[rr_nodes[i]] += 1
@@ -276,11 +274,23 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
     for v in range(n):
         inv_ptr[v + 1] = inv_ptr[v] + counts[v] - single[v]
     fill = inv_ptr[:-1].copy()
-    for r in range(theta):
+    for r in range(rr_indptr.shape[0] - 1):
         for i in range(rr_indptr[r], rr_indptr[r + 1]):
             v = rr_nodes[i]
             inv[fill[v]] = r
             fill[v] += 1
+    return counts, inv_ptr
+
+
+@njit(cache=True)
+def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
+    """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
+    ``rr_indptr``/``rr_nodes`` are the sets of two or more users; ``single[v]`` counts the
+    one-user sets {v}, which v covers when picked and nothing else does. ``inv`` (as long
+    as ``rr_nodes``; int32 when the set numbers fit) receives the inverted index."""
+    n = single.shape[0]
+    theta = rr_indptr.shape[0] - 1
+    counts, inv_ptr = coverage_index(rr_indptr, rr_nodes, single, inv)
     covered = np.zeros(theta, dtype=np.bool_)
     chosen = np.full(k, -1, dtype=np.int64)
     gains = np.zeros(k, dtype=np.int64)

@@ -4,8 +4,9 @@ that it replaced, on the same RR sets, in one process.
     python benchmarks/greedy.py --users 200000 --friendships 2000000 --k 100,1000,20000 \
         --sets 2000000 --runs 3
 
-The scan is kept here only as the peer: it is the loop the project used before, and it
-picks exactly the same seeds (tests/test_simulate.py checks that on random sets).
+The scan is kept here only as the peer: it is the pick loop the project used before (the
+inverted index both build is the project's own ``coverage_index``), and it picks exactly
+the same seeds (tests/test_simulate.py checks that on random sets).
 """
 
 from __future__ import annotations
@@ -25,18 +26,7 @@ from common import machine, random_graph
 def _scan_greedy(rr_indptr, rr_nodes, single, k, allowed, inv):
     n = single.shape[0]
     theta = rr_indptr.shape[0] - 1
-    counts = single.astype(np.int64)
-    for i in range(rr_nodes.shape[0]):
-        counts[rr_nodes[i]] += 1
-    inv_ptr = np.zeros(n + 1, dtype=np.int64)
-    for v in range(n):
-        inv_ptr[v + 1] = inv_ptr[v] + counts[v] - single[v]
-    fill = inv_ptr[:-1].copy()
-    for r in range(theta):
-        for i in range(rr_indptr[r], rr_indptr[r + 1]):
-            v = rr_nodes[i]
-            inv[fill[v]] = r
-            fill[v] += 1
+    counts, inv_ptr = S.coverage_index(rr_indptr, rr_nodes, single, inv)
     covered = np.zeros(theta, dtype=np.bool_)
     chosen = np.full(k, -1, dtype=np.int64)
     gains = np.zeros(k, dtype=np.int64)
