@@ -9,13 +9,20 @@ export DIFFUSION_HOME ?= $(CURDIR)/.diffusion
 
 .PHONY: install demo test
 
-$(BIN)/diffusion: pyproject.toml
+# The demo installs what it runs (the package and the driver's Rust extension); the
+# tests add their extras (simulators to compare with, Playwright, the notebook runner,
+# JSON Schema).
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[fast]'
 	touch $@
 
-install: $(BIN)/diffusion
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[fast,test]'
+	touch $@
+
+install: $(VENV)/.installed
 
 DEMO_SNAPSHOT ?= $(DIFFUSION_HOME)/demo-snapshot
 
@@ -23,10 +30,10 @@ demo: install
 	$(BIN)/diffusion neo4j start
 	$(BIN)/diffusion generate $(DEMO_SNAPSHOT) --users 100000 --products 10 --seed 7 --overwrite
 	$(BIN)/diffusion load $(DEMO_SNAPSHOT) --fresh
-	$(BIN)/diffusion stats --top 5
+	$(BIN)/diffusion stats --top 5 --by shares
 	$(BIN)/diffusion report --most-shared --format text --html report.html
 
 # Tests use NEO4J_URI when set; otherwise they start their own server on port
 # 7688 (home $DIFFUSION_HOME/test-neo4j) and stop it at the end.
-test: install
+test: $(VENV)/.installed-test
 	$(BIN)/pytest

@@ -1,7 +1,7 @@
 """The `diffusion` command line: each command parses options, calls the library, renders.
 
-Exit codes: 0 success, 1 bad input or analysis error, 2 usage error,
-3 database unreachable. ``--debug`` shows the traceback of an expected error.
+Exit codes: 0 success, 1 bad input or analysis error, 2 usage error (a missing
+argument, an option value it cannot take), 3 database unreachable. ``--debug`` shows the traceback of an expected error.
 """
 
 from __future__ import annotations
@@ -11,20 +11,52 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-import pandas as pd
-from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn)
 
 from . import __version__
 from .errors import DiffusionError
 
+if TYPE_CHECKING:  # pandas, numpy, numba, pyarrow and the driver load only when a command runs
+    import pandas as pd
+    from rich.console import Console
+
 FORMAT_CHOICE = click.Choice(["table", "json", "csv"])
+
+
+class Checked(click.ParamType):
+    """An option value checked by one of :mod:`analyzer.options`' parsers, so a bad value is
+    a usage error (exit 2) raised before anything loads or connects. The value is kept as
+    written: the library parses it again, with the same words."""
+
+    def __init__(self, name: str, parse: str, metavar: str) -> None:
+        self.name, self._parse, self._metavar = name, parse, metavar
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return self._metavar
+
+    def convert(self, value, param, ctx):
+        from . import options
+        from .errors import InputError
+
+        try:
+            getattr(options, self._parse)(value)
+        except InputError as exc:
+            self.fail(exc.message, param, ctx)
+        return value
+
+
+WINDOW = Checked("window", "parse_window", "DURATION")
+SIGNALS = Checked("signals", "parse_signals", "SIGNALS")
+TIME = Checked("time", "parse_time", "ISO-TIME")
+PROBABILITY = Checked("p", "parse_p", "P|weighted-cascade|history")
 _state = {"debug": False, "quiet": False, "verbose": 0, "raw_csv": False}
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
@@ -97,6 +129,9 @@ class rich_progress:
     """A per-table progress bar on stderr; silent when stderr is not a terminal."""
 
     def __init__(self) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
         self.enabled = sys.stderr.isatty() and not _state["quiet"]
         self._tasks: dict[str, int] = {}
         self._progress = Progress(
@@ -158,6 +193,8 @@ def cli(debug: bool, verbose: int, quiet: bool, raw_csv: bool) -> None:
       diffusion neo4j start && diffusion load analyzer/samples/tea-circle && diffusion stats
     """
     _state.update(debug=debug, verbose=verbose, quiet=quiet, raw_csv=raw_csv)
+    if not verbose and "logging" not in sys.modules:
+        return  # nothing has logged, nothing to quiet (and --help stays fast)
     import logging
 
     logger = logging.getLogger("diffusion")
@@ -335,7 +372,25 @@ class _ReportView:
     def to_frame(self) -> pd.DataFrame:
         return self.report.to_frame()
 
+    def lines(self) -> list[str]:
+        """One line per located problem, ``FILE:LINE:COLUMN: code: message (value)``, as
+        compilers print them (LINE is the Parquet row for Parquet files; an empty field is
+        unknown), then ``FILE::COLUMN: code: N more`` when only the first are listed."""
+        out = []
+        for p in self.report.problems:
+            column = p.column or ""
+            for line, value in p.examples or [(None, "")]:
+                shown = f" ({value})" if value not in (None, "") else ""
+                out.append(f"{p.file}:{'' if line is None else line}:{column}: {p.code}: "
+                           f"{p.message}{shown}")
+            if p.count > len(p.examples or [None]):
+                out.append(f"{p.file}::{column}: {p.code}: "
+                           f"{p.count - len(p.examples or [None]):,} more")
+        return out
+
     def tables(self):
+        import pandas as pd
+
         rows = pd.DataFrame([{"table": t, "rows": n} for t, n in self.report.rows.items()])
         problems = self.report.to_frame()
         out = [(f"Snapshot {self.report.path}", rows)]
@@ -351,13 +406,15 @@ class _ReportView:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option("--show", type=click.IntRange(1, 10_000), default=10, show_default=True,
               help="How many locations to list for each kind of problem.")
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["table", "lines", "json", "csv"]),
+              help="Output: a rich table, one FILE:LINE:COLUMN: code: message line per "
+                   "problem, JSON or CSV [default: table on a terminal, else lines].")
 def validate(snapshot, strict, show, fmt) -> None:
     """Check a snapshot's tables: columns, types, references, duplicates, timestamps.
 
     Every problem names its table, line and column; the first --show of each
     kind are listed with a total count. Errors exit 1; warnings exit 0 unless
-    --strict.
+    --strict. Piped or redirected, problems print one per line, ready for grep.
 
     \b
     Example:
@@ -366,7 +423,12 @@ def validate(snapshot, strict, show, fmt) -> None:
     from .snapshot import validate_snapshot
 
     _snap, report = validate_snapshot(snapshot, max_examples=show)
-    emit(_ReportView(report), fmt)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "lines")
+    if fmt == "lines":
+        for line in _ReportView(report).lines():
+            click.echo(line)
+    else:
+        emit(_ReportView(report), fmt)
     n_err = sum(p.count for p in report.errors)
     n_warn = sum(p.count for p in report.warnings)
     note(f"{snapshot}: {n_err} error(s), {n_warn} warning(s)")
@@ -427,10 +489,14 @@ def load(snapshot, replace, merge, batch_size, fresh, home, port, conn,
 
 @cli.command()
 @click.option("--top", type=click.IntRange(0, None), default=20, show_default=True,
-              help="Products to list, most purchased first (0 = all).")
+              help="Products to list, those with the most --by first (0 = all).")
+@click.option("--by", type=click.Choice(["purchases", "shares", "likes", "promoters", "gifts"]),
+              default="purchases", show_default=True,
+              help="Order products by this count (shares: the first is the product "
+                   "`report --most-shared` covers).")
 @connection_options
 @format_option
-def stats(top, conn, fmt) -> None:
+def stats(top, by, conn, fmt) -> None:
     """Node and relationship counts, the friendship degree distribution, per-product counts.
 
     \b
@@ -440,7 +506,7 @@ def stats(top, conn, fmt) -> None:
     from .graphdb import graph_stats
 
     with runner_from(conn) as runner:
-        result = graph_stats(runner, top=top or None)
+        result = graph_stats(runner, top=top or None, by=by)
     emit(result, fmt)
 
 
@@ -490,6 +556,8 @@ def generate(out, users, products, seed, public_share, as_format, overwrite, fmt
     Example:
       diffusion generate /tmp/wx-100k --users 100000 --products 20 --seed 7
     """
+    import pandas as pd
+
     from .generate import GeneratorParams, generate_snapshot
 
     params = GeneratorParams(users=users, products=products, seed=seed,
@@ -696,7 +764,7 @@ def snapshot_option(f: Callable) -> Callable:
 
 
 def signals_option(default: str) -> Callable:
-    return click.option("--signals", default=default, show_default=True,
+    return click.option("--signals", type=SIGNALS, default=default, show_default=True,
                         help="What counts as an endorsement: likes (a friend's ♡), shares "
                              "(a share sent to the user), or likes,shares.")
 
@@ -708,7 +776,7 @@ def adoption_option(f: Callable) -> Callable:
 
 
 def window_option(f: Callable) -> Callable:
-    return click.option("--window", default="7d", show_default=True,
+    return click.option("--window", type=WINDOW, default="7d", show_default=True,
                         help="How long before an adoption an endorsement still counts "
                              "(s, m, h, d, w).")(f)
 
@@ -716,6 +784,8 @@ def window_option(f: Callable) -> Callable:
 def _check_product_args(product, all_products) -> None:
     if product and all_products:
         raise click.UsageError("give a PRODUCT or --all, not both")
+    if not product and not all_products:
+        raise click.UsageError("give a PRODUCT or --all")
 
 
 @cli.command()
@@ -773,10 +843,7 @@ def influencers(product, all_products, window, credit, top, signals, adoption, s
       diffusion influencers p-tea --window 7d --credit first --top 10
       diffusion influencers --all --snapshot analyzer/samples/tea-circle --format json
     """
-    from .influence import parse_signals, parse_window
-
     _check_product_args(product, all_products)
-    parse_signals(signals), parse_window(window)  # bad options fail before connecting
     with _session(snapshot, conn) as s:
         result = s.influencers(product, all_products=all_products, window=window,
                                credit=credit, signals=signals, adoption=adoption, top=top)
@@ -785,7 +852,7 @@ def influencers(product, all_products, window, credit, top, signals, adoption, s
 
 @cli.command()
 @click.argument("user_id", metavar="USER")
-@click.option("--at", "at", help="Rank as of this time (ISO 8601; no offset means UTC) "
+@click.option("--at", "at", type=TIME, help="Rank as of this time (ISO 8601; no offset means UTC) "
               "[default: the end of the snapshot].")
 @click.option("--top", type=click.IntRange(1, None), default=20, show_default=True)
 @signals_option("likes")
@@ -803,9 +870,8 @@ def feed(user_id, at, top, signals, snapshot, conn, fmt) -> None:
       diffusion feed u04 --at 2024-06-02T00:00:00+08:00
       diffusion feed u04 --snapshot analyzer/samples/tea-circle --format json
     """
-    from .influence import parse_signals, parse_time
+    from .options import parse_time
 
-    parse_signals(signals)
     at_ms = parse_time(at) if at else None
     with _session(snapshot, conn) as s:
         result = s.feed(user_id, at=at_ms, top=top, signals=signals)
@@ -832,10 +898,7 @@ def domains(product, all_products, window, snapshot, conn,
       diffusion domains p-tea
       diffusion domains --all --snapshot analyzer/samples/tea-circle --format json
     """
-    from .influence import parse_window
-
     _check_product_args(product, all_products)
-    parse_window(window)
     with _session(snapshot, conn) as s:
         result = s.domains(product, all_products=all_products, window=window)
     emit(result, fmt)
@@ -887,12 +950,13 @@ def history_options(f: Callable) -> Callable:
     f = click.option("--prior-strength", type=click.FloatRange(0, None), default=20.0,
                      show_default=True, help="--p history: Beta prior weight, in "
                      "pseudo-trials, that shrinks sparse edges toward their channel.")(f)
-    return click.option("--window", default="7d", show_default=True,
+    return click.option("--window", type=WINDOW, default="7d", show_default=True,
                         help="--p history: how soon after a signal an adoption counts.")(f)
 
 
 def p_option(f: Callable) -> Callable:
-    return click.option("--p", "p", default="weighted-cascade", show_default=True,
+    return click.option("--p", "p", type=PROBABILITY, default="weighted-cascade",
+                        show_default=True,
                         help="Edge probabilities (IC) or weights (LT): a number for every "
                              "edge, weighted-cascade (1 / degree of the receiving user), or "
                              "history (learned per channel from the data; see --window).")(f)
@@ -929,9 +993,6 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
       diffusion simulate p0 --from promoters --model ic --p 0.05 --runs 2000
       diffusion simulate --users u01,u07 --model lt --snapshot analyzer/samples/tea-circle
     """
-    from .influence import parse_window
-
-    parse_window(window)
     explicit = _explicit_users(users, users_file)
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
@@ -989,9 +1050,6 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
       diffusion promoters --k 20 --product p0 --model ic --p 0.01
       diffusion promoters --k 2 --method celf --p 0.1 --snapshot analyzer/samples/tea-circle
     """
-    from .influence import parse_window
-
-    parse_window(window)
     if (exclude_current or candidates != "all") and not product:
         raise click.UsageError("--exclude-current and --candidates ROLE need --product")
     with _session(snapshot, conn) as s, rich_progress() as bar:
@@ -1019,7 +1077,7 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
 @click.option("--compare", metavar="P2", help="Put a second product side by side.")
 @click.option("--with-promoters", type=click.IntRange(1, None), metavar="K",
               help="Add K recommended promoters (IMM) against the current ones.")
-@click.option("--window", default="7d", show_default=True,
+@click.option("--window", type=WINDOW, default="7d", show_default=True,
               help="Window for endorsement credit and domains.")
 @click.option("--min-users", type=click.IntRange(1, None), default=20, show_default=True,
               help="Smallest bucket shown on the exposure curve.")
@@ -1039,9 +1097,6 @@ def report(product, most_shared, fmt, output, html_path, compare, with_promoters
       diffusion report --most-shared --html report.html
       diffusion report p-tea --compare p-jade --snapshot analyzer/samples/tea-circle
     """
-    from .influence import parse_window
-
-    parse_window(window)
     if bool(product) == most_shared:
         raise click.UsageError("give a PRODUCT or --most-shared")
     with _session(snapshot, conn) as s:
@@ -1115,6 +1170,8 @@ class _Records:
         return {"records": self.records}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(self.records)
 
 

@@ -21,7 +21,7 @@ class InputError(DiffusionError):
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  field: str | None = None) -> None:
-        self.file, self.line, self.field = file, line, field
+        self.file, self.line, self.field, self.message = file, line, field, message
         where = ":".join(str(p) for p in (file, line) if p is not None)
         if field:
             where = f"{where} [{field}]" if where else f"[{field}]"

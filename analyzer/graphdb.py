@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .db import Runner
-from .errors import DatabaseUnavailable, DiffusionError
+from .errors import DatabaseUnavailable, DiffusionError, InputError
 from .schema import TABLES
 from .snapshot import Snapshot, write_snapshot
 
@@ -446,12 +446,18 @@ class GraphStats:
                 (title, self.products)]
 
 
-def graph_stats(runner: Runner, *, top: int | None = 20) -> GraphStats:
+STATS_ORDER = ("purchases", "shares", "likes", "promoters", "gifts")
+
+
+def graph_stats(runner: Runner, *, top: int | None = 20, by: str = "purchases") -> GraphStats:
     """Counts by type, the degree distribution and per-product activity.
 
-    ``top`` limits the product list to the most-purchased products (ties by id);
-    ``None`` or 0 keeps all of them.
+    ``top`` limits the product list to the products with the most ``by`` (purchases,
+    shares, likes, promoters or gifts; ties by id); ``None`` or 0 keeps all of them.
+    With ``by="shares"`` the first product is the one ``report --most-shared`` covers.
     """
+    if by not in STATS_ORDER:
+        raise InputError(f"by must be one of {', '.join(STATS_ORDER)}", field="--by")
     counts = database_counts(runner)
     nodes = {"User": counts.pop("users"), "Product": counts.pop("products")}
     rels = {k.upper(): v for k, v in counts.items()}
@@ -462,7 +468,7 @@ def graph_stats(runner: Runner, *, top: int | None = 20) -> GraphStats:
                             columns=["product_id", "name", "category", "promoters", "shares",
                                      "likes", "purchases", "buyers", "gifts"])
     total = len(products)
-    products = products.sort_values(["purchases", "product_id"], ascending=[False, True],
+    products = products.sort_values([by, "product_id"], ascending=[False, True],
                                     kind="stable").reset_index(drop=True)
     if top:
         products = products.head(top)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,44 +25,16 @@ from numba import njit
 
 from .arrays import find_sorted, text_ranks, unique_sorted
 from .errors import InputError
+from .options import SIGNALS, parse_signals, parse_time, parse_window
 from .snapshot import timestamps_to_iso
 from .sources import distinct, obj, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
-           "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
+           "parse_signals", "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]
 
-SIGNALS = ("likes", "shares")
 NEVER = np.iinfo(np.int64).max
 #: the platform's reported public-domain share of traffic, for reference lines
 REFERENCE_PUBLIC_SHARE = (("2021 reported", 0.50), ("2023 reported", 0.67), ("ideal", 0.75))
-_UNITS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-
-
-def parse_window(text: str) -> int:
-    """'7d', '12h', '30m', '90s', '2w' -> milliseconds."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", str(text))
-    if not m:
-        raise InputError(f"window {text!r} is not a number and a unit (s, m, h, d, w), e.g. 7d",
-                         field="--window")
-    return int(round(float(m.group(1)) * _UNITS[m.group(2)]))
-
-
-def parse_time(text: str) -> int:
-    """An ISO 8601 time (no offset means UTC) -> epoch milliseconds."""
-    ts = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    if pd.isna(ts):
-        raise InputError(f"time {text!r} is not ISO 8601, e.g. 2024-06-05T12:00:00+08:00",
-                         field="--at")
-    return int(ts.value // 1_000_000)
-
-
-def parse_signals(text) -> tuple[bool, bool]:
-    items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s]
-    bad = [s for s in items if s not in SIGNALS]
-    if bad or not items:
-        raise InputError(f"signals must be likes, shares or both, got {text!r}",
-                         field="--signals")
-    return "likes" in items, "shares" in items
 
 
 def wilson(successes, trials, z: float = 1.959963984540054):

@@ -88,9 +88,13 @@ class ReachResult:
 
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         what = f"product {self.product} ({', '.join(self.roles)})" if self.product else "users"
+        table = self.to_frame()
+        # the terminal's view: hop 0 is the seeds themselves, shares read as percentages
+        table["hop"] = ["seeds", *map(str, table["hop"][1:])]
+        table["coverage"] = [f"{c:.1%}" for c in table["coverage"]]
         out = [(f"Reach of {len(self.seeds)} seed(s) from {what} within {self.hops} hops "
                 f"[{self.engine}]: {self.reached:,} users, {self.coverage:.1%} of "
-                f"{self.total_users:,}", self.to_frame())]
+                f"{self.total_users:,}", table)]
         if self.per_seed is not None:
             out.append(("Per seed", self.per_seed.head(50)))
         if self.overlap is not None and not self.overlap.empty:

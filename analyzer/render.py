@@ -64,13 +64,41 @@ def _cell(v: Any) -> str:
 
 
 def frame_table(title: str, frame: pd.DataFrame) -> Table:
+    """A rich table of ``frame``. A header never breaks inside a word: each column is at
+    least as wide as its header's longest word (:func:`print_table` widens the page when
+    they do not all fit); cells fold instead."""
     table = Table(show_lines=False)
     for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col].dtype)
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        numeric = pd.api.types.is_numeric_dtype(frame[col].dtype) or _percentages(frame[col])
+        words = str(col).split() or [""]
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold",
+                         min_width=max(len(w) for w in words))
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     return table
+
+
+def _percentages(column: pd.Series) -> bool:
+    """A text column of percentages ("41.7%"), right-aligned like the numbers it shows."""
+    return len(column) > 0 and bool(column.map(
+        lambda v: isinstance(v, str) and v.endswith("%") and v[:-1].replace(".", "", 1)
+        .lstrip("-").isdigit()).all())
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print ``table`` at the console's width, or wider when its headers need more: rich
+    would otherwise crop the columns that do not fit (a pager such as ``less -S`` shows
+    the long lines whole)."""
+    from rich.measure import Measurement
+
+    wanted = Measurement.get(console, console.options.update_width(1 << 16), table)
+    if wanted.minimum > console.width:
+        # rich lays a table out at its natural width and crops what passes the page, so
+        # the page gets the natural width (cells still fold past ten pages)
+        width = max(wanted.minimum, min(wanted.maximum, 10 * console.width))
+        console = Console(file=console.file, width=width, soft_wrap=False,
+                          force_terminal=console.is_terminal, no_color=console.no_color)
+    console.print(table)
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,6 +138,6 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
             if title:
                 console.print(f"[bold]{escape(title)}[/bold]", highlight=False)
             if len(frame.columns):
-                console.print(frame_table(title, frame))
+                print_table(console, frame_table(title, frame))
     else:
         raise ValueError(f"unknown format {fmt!r}")

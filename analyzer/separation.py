@@ -62,11 +62,15 @@ class SeparationResult:
     def tables(self) -> list[tuple[str, pd.DataFrame]]:
         summary = pd.DataFrame([{
             "users": self.users, "method": self.method, "sources": self.sources,
-            "connected pairs": self.connected, "mean distance": self.mean_distance,
+            "connected pairs": f"{self.connected:.1%}", "mean distance": self.mean_distance,
             "effective diameter (90%)": self.effective_diameter,
             "largest distance seen": self.diameter_seen}])
+        within = self.to_frame()
+        for col in ("within", "ci_low", "ci_high"):
+            if col in within:
+                within[col] = [f"{v:.1%}" for v in within[col]]
         return [("Degrees of separation", summary),
-                ("Share of user pairs within h friendship hops", self.to_frame())]
+                ("Share of user pairs within h friendship hops", within)]
 
 
 def _summaries(hist: np.ndarray, n: int) -> tuple[np.ndarray, float, float, float]:

@@ -739,23 +739,59 @@ class PromoterResult:
                 "k": self.k, "seeds": self.seeds, "gains": self.gains,
                 "spread": self.spread, "spread_stderr": self.spread_stderr,
                 "spread_ci_low": self.spread - ci, "spread_ci_high": self.spread + ci,
-                "check_runs": self.runs, "baselines": self.baselines, **self.details,
+                "check_runs": self.runs, "baselines": self.baselines,
+                "within_error": self.within_error(), "verdict": self.verdict(), **self.details,
                 "history": None if self.history is None else self.history.to_dict()}
+
+    def _sets(self) -> list[tuple[str, float, float]]:
+        return [(self.method, self.spread, self.spread_stderr)] + [
+            (b["name"], b["spread"], b["spread_stderr"]) for b in self.baselines
+            if b["size"] == len(self.seeds)]
+
+    def within_error(self) -> list[str]:
+        """The seed sets of the same size whose spread is within error of the best one's: the
+        difference is under 1.96 standard errors of a difference, sqrt(se_a² + se_b²). The
+        forward checks share one random stream, so this is conservative."""
+        sets = self._sets()
+        best = max(sets, key=lambda t: t[1])
+        return [name for name, m, se in sets
+                if best[1] - m <= 1.959963984540054 * math.hypot(se, best[2])]
+
+    def verdict(self) -> str:
+        """One sentence: which seed set of this size reaches the most, or that several are
+        within error of each other (then none is crowned)."""
+        sets = self._sets()
+        tied = self.within_error()
+        if len(sets) == 1:
+            return f"{self.method} reaches {self.spread:,.1f} users (± {self.spread_stderr:.2g})"
+        if len(tied) > 1:
+            names = ", ".join(tied[:-1]) + f" and {tied[-1]}"
+            spreads = [m for name, m, _ in sets if name in tied]
+            return (f"{names} are within error of each other ({min(spreads):,.1f} to "
+                    f"{max(spreads):,.1f} users); the forward checks cannot tell them apart")
+        (leader,) = tied
+        best = next(t for t in sets if t[0] == leader)
+        runner_up = max((t for t in sets if t[0] != leader), key=lambda t: t[1])
+        diff, se = best[1] - runner_up[1], math.hypot(best[2], runner_up[2])
+        return (f"{leader} reaches the most: {best[1]:,.1f} users against {runner_up[1]:,.1f} "
+                f"for {runner_up[0]} (difference {diff:,.1f} ± {1.959963984540054 * se:.2g})")
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"pick": np.arange(1, len(self.seeds) + 1), "user_id": self.seeds,
                              "marginal_gain": self.gains})
 
     def tables(self):
-        rows = [{"seed set": f"{self.method} (recommended)", "size": len(self.seeds),
+        alone = self.within_error() == [self.method]
+        rows = [{"seed set": f"{self.method} ({'recommended' if alone else 'picked'})",
+                 "size": len(self.seeds),
                  "spread": self.spread, "stderr": self.spread_stderr}]
         rows += [{"seed set": b["name"], "size": b["size"], "spread": b["spread"],
                   "stderr": b["spread_stderr"]} for b in self.baselines]
         return ([self.history.table()] if self.history is not None else []) + [
                 (f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
                  f"k = {self.k}", self.to_frame()),
-                (f"Expected spread, re-estimated by {self.runs:,} independent forward runs",
-                 pd.DataFrame(rows))]
+                (f"Expected spread, re-estimated by {self.runs:,} independent forward runs: "
+                 f"{self.verdict()}", pd.DataFrame(rows))]
 
 
 def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "ic",

@@ -70,3 +70,30 @@ def test_exit_codes(offline_cli, free_port):
     assert offline_cli("reach", "--users", "x", "--snapshot", "/nonexistent").exit_code == 1
     res = offline_cli("stats", "--uri", f"bolt://127.0.0.1:{free_port}")
     assert res.exit_code == 3 and "Traceback" not in res.output
+
+
+HEAVY = ("pandas", "numpy", "numba", "pyarrow", "neo4j", "networkx")
+_PROBE = """
+import sys
+from analyzer.cli import cli
+for path in sys.argv[1:]:
+    try:
+        cli.main(args=[*path.split(), "--help"], prog_name="diffusion", standalone_mode=False)
+    except SystemExit:
+        pass
+print("LOADED:" + " ".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+def test_help_imports_no_heavy_library():
+    """`--help` of any command loads none of pandas, numpy, numba, pyarrow, the driver or
+    networkx: they cost most of the start-up time, and help needs none of them."""
+    import subprocess
+    import sys
+
+    paths = ["", *(" ".join(path) for path, _ in COMMANDS)]
+    probe = _PROBE.format(heavy=HEAVY)
+    out = subprocess.run([sys.executable, "-c", probe, *paths], capture_output=True,
+                         text=True, check=True)
+    loaded = out.stdout.rsplit("LOADED:", 1)[1].strip()
+    assert loaded == "", f"--help imported {loaded}"

@@ -144,6 +144,27 @@ def test_cli_stats_json_is_stable(cli_run, runner):
     assert csv[0] == "product_id,name,category,promoters,shares,likes,purchases,buyers,gifts"
 
 
+def test_stats_by_shares_leads_with_the_product_the_demo_reports(cli_run, runner, tmp_path):
+    """The demo prints `stats --top 5 --by shares`, then `report --most-shared`: the table's
+    first product is the reported one. In this snapshot the most-purchased product (p0) is
+    not the most-shared one (p2), so ordering by purchases would not show it first."""
+    import analyzer
+
+    snap = tmp_path / "snap"
+    assert cli_run("generate", str(snap), "--users", "400", "--products", "5",
+                   "--seed", "1").exit_code == 0
+    assert cli_run("load", str(snap), "--replace").exit_code == 0
+    by_shares = json.loads(cli_run("stats", "--top", "5", "--by", "shares",
+                                   "--format", "json").stdout)["products"]
+    by_purchases = json.loads(cli_run("stats", "--format", "json").stdout)["products"]
+    shares = [p["shares"] for p in by_shares]
+    assert shares == sorted(shares, reverse=True)
+    with analyzer.open_snapshot(snap) as s:
+        most_shared = s.most_shared_product()
+    assert by_shares[0]["product_id"] == most_shared == "p2"
+    assert by_purchases[0]["product_id"] == "p0"
+
+
 def test_query_runs_a_named_module(cli_run, runner):
     cli_run("load", str(SAMPLE))
     result = cli_run("query", "stats/degrees", "--format", "json")

@@ -642,18 +642,26 @@ def test_cli_both_engines_print_the_same_json(cli_run, runner, hand):
         assert a == b
 
 
-@pytest.mark.parametrize("args, message", [
-    (["endorsements", "NOPE"], "unknown product(s): 'NOPE'"),
-    (["endorsements"], "give a PRODUCT or --all"),
-    (["endorsements", "X", "--signals", "hugs"], "signals must be likes, shares or both"),
-    (["influencers", "X", "--window", "a week"], "window 'a week' is not a number and a unit"),
-    (["feed", "nobody"], "unknown user 'nobody'"),
-    (["feed", "d", "--at", "yesterday"], "time 'yesterday' is not ISO 8601"),
-    (["cascades", "X", "--compare", "NOPE"], "unknown product(s): 'NOPE'"),
+# exit 1: the data has no such product or user; exit 2: the command line itself is wrong
+# (a missing PRODUCT, a value an option cannot take), as Click reports usage errors
+@pytest.mark.parametrize("args, message, code", [
+    (["endorsements", "NOPE"], "unknown product(s): 'NOPE'", 1),
+    (["endorsements"], "give a PRODUCT or --all", 2),
+    (["influencers"], "give a PRODUCT or --all", 2),
+    (["cascades"], "give a PRODUCT or --all", 2),
+    (["domains"], "give a PRODUCT or --all", 2),
+    (["endorsements", "X", "--signals", "hugs"], "signals must be likes, shares or both", 2),
+    (["influencers", "X", "--window", "a week"], "window 'a week' is not a number and a unit",
+     2),
+    (["domains", "X", "--window", "7x"], "window '7x' is not a number and a unit", 2),
+    (["feed", "nobody"], "unknown user 'nobody'", 1),
+    (["feed", "d", "--at", "yesterday"], "time 'yesterday' is not ISO 8601", 2),
+    (["feed", "d", "--signals", "hearts"], "signals must be likes, shares or both", 2),
+    (["cascades", "X", "--compare", "NOPE"], "unknown product(s): 'NOPE'", 1),
 ])
-def test_bad_input_is_one_clear_line(offline_cli, hand, args, message):
+def test_bad_input_is_one_clear_line(offline_cli, hand, args, message, code):
     res = offline_cli(*args, "--snapshot", str(hand))
-    assert res.exit_code == 1
+    assert res.exit_code == code
     assert message in res.output
     assert "Traceback" not in res.output
 

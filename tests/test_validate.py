@@ -291,6 +291,26 @@ def test_cli_validate_lists_location_and_exits_1(tmp_path, offline_cli):
         "users", "user_id", 5)
 
 
+def test_cli_validate_piped_prints_one_greppable_line_per_problem(tmp_path, offline_cli):
+    """Not on a terminal (CliRunner's stdout is not one), problems print as
+    FILE:LINE:COLUMN: code: message (value), the first --show of each kind, then a count."""
+    import re
+
+    rows = "".join(f"a,p1,day{i}\n" for i in range(5))
+    write_tables(tmp_path, users="user_id\na\nb\nc\nb\n", products="product_id\np1\n",
+                 likes="user_id,product_id,at\n" + rows)
+    result = offline_cli("validate", str(tmp_path), "--show", "2")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    users, likes = tmp_path / "users.csv", tmp_path / "likes.csv"
+    assert lines[0].startswith(f"{users}:5:user_id: duplicate-id: duplicate id")
+    stamp = [ln for ln in lines if ":bad-timestamp:" in ln.replace(" ", "")]
+    assert [ln.split(":")[1] for ln in stamp] == ["2", "3", ""]
+    assert stamp[0].startswith(f"{likes}:2:at: bad-timestamp: ") and stamp[0].endswith("(day0)")
+    assert stamp[2] == f"{likes}::at: bad-timestamp: 3 more"
+    assert all(re.match(r"^[^:]+:\d*:[a-z_,]*: [a-z-]+: ", ln) for ln in lines)
+
+
 def test_cli_validate_missing_directory(tmp_path, offline_cli):
     result = offline_cli("validate", str(tmp_path / "nope"))
     assert result.exit_code == 1

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, SAMPLE
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -38,3 +38,11 @@ def test_wheel_installs_and_runs_a_cypher_module(tmp_path, neo4j_uri, runner):
     where = subprocess.run([str(py), "-c", "import analyzer.cypher as c; print(c.cypher_root())"],
                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert str(env_dir) in where
+    # the plain install (what `make demo` gets, less the Rust extension) holds none of the
+    # test extras, yet reads and checks a snapshot
+    extras = subprocess.run([str(py), "-m", "pip", "show", "playwright", "hypothesis"],
+                            capture_output=True, text=True)
+    assert extras.returncode != 0 and "Name:" not in extras.stdout
+    checked = subprocess.run([str(exe), "validate", str(SAMPLE), "--format", "json"],
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True
