@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pandas, numpy, numba, pyarrow and the driver load only when
     import pandas as pd
     from rich.console import Console
 
-FORMAT_CHOICE = click.Choice(["table", "json", "csv"])
+FORMAT_CHOICE = click.Choice(["table", "json", "ndjson", "csv"])
 
 
 class Checked(click.ParamType):
@@ -65,9 +65,25 @@ def note(message: str) -> None:
         stderr_console().print(message, markup=False)
 
 
+def _keep_output(ctx: click.Context, _param, value):
+    ctx.meta["diffusion.output"] = value
+    return value
+
+
+def output_option(f: Callable) -> Callable:
+    """-o/--output, kept in the context for :func:`emit` (commands do not see it)."""
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                        expose_value=False, callback=_keep_output,
+                        help="Write to this file instead of standard output (atomically: "
+                             "the whole output or nothing).")(f)
+
+
 def format_option(f: Callable) -> Callable:
+    """--format and -o/--output."""
+    f = output_option(f)
     return click.option("--format", "fmt", type=FORMAT_CHOICE, default="table",
-                        show_default=True, help="Output: a rich table, JSON or CSV.")(f)
+                        show_default=True, help="Output: a rich table, JSON, one JSON "
+                        "object per row (ndjson, the rows CSV prints) or CSV.")(f)
 
 
 class Connection:
@@ -120,9 +136,30 @@ def runner_from(conn: Connection, home=None):
 
 
 def emit(result, fmt: str) -> None:
+    import io
+
     from .render import emit as _emit
 
-    _emit(result, fmt, raw_csv=_state["raw_csv"])
+    if _output_path() is None:
+        _emit(result, fmt, raw_csv=_state["raw_csv"])
+        return
+    buffer = io.StringIO()  # rendered whole first: a failure leaves no partial file
+    _emit(result, fmt, out=buffer, raw_csv=_state["raw_csv"])
+    deliver(buffer.getvalue())
+
+
+def _output_path() -> Path | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("diffusion.output") if ctx is not None else None
+
+
+def deliver(text: str) -> None:
+    """``text`` to -o FILE (atomically) when given, else to standard output."""
+    path = _output_path()
+    if path is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(path, text, "the output")
 
 
 class rich_progress:
@@ -406,9 +443,10 @@ class _ReportView:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option("--show", type=click.IntRange(1, 10_000), default=10, show_default=True,
               help="How many locations to list for each kind of problem.")
-@click.option("--format", "fmt", type=click.Choice(["table", "lines", "json", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(["table", "lines", "json", "ndjson", "csv"]),
               help="Output: a rich table, one FILE:LINE:COLUMN: code: message line per "
-                   "problem, JSON or CSV [default: table on a terminal, else lines].")
+                   "problem, JSON, ndjson or CSV [default: table on a terminal, else lines].")
+@output_option
 def validate(snapshot, strict, show, fmt) -> None:
     """Check a snapshot's tables: columns, types, references, duplicates, timestamps.
 
@@ -423,10 +461,9 @@ def validate(snapshot, strict, show, fmt) -> None:
     from .snapshot import validate_snapshot
 
     _snap, report = validate_snapshot(snapshot, max_examples=show)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "lines")
+    fmt = fmt or ("table" if sys.stdout.isatty() and _output_path() is None else "lines")
     if fmt == "lines":
-        for line in _ReportView(report).lines():
-            click.echo(line)
+        deliver("".join(f"{line}\n" for line in _ReportView(report).lines()))
     else:
         emit(_ReportView(report), fmt)
     n_err = sum(p.count for p in report.errors)
@@ -1113,7 +1150,7 @@ def report(product, most_shared, fmt, output, html_path, compare, with_promoters
         _write_atomically(output, text)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str, what: str = "the report") -> None:
     tmp = path.with_name(f".{path.name}.part")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -1122,7 +1159,7 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
         from .errors import InputError
 
-        raise InputError(f"cannot write the report: {exc.strerror}", file=str(path)) from exc
+        raise InputError(f"cannot write {what}: {exc.strerror}", file=str(path)) from exc
     note(f"Wrote {path}")
 
 

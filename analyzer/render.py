@@ -1,4 +1,4 @@
-"""Turn analysis results into a rich table, JSON or CSV. Renderers never query.
+"""Turn analysis results into a rich table, JSON, ndjson or CSV. Renderers never query.
 
 A result is anything with ``to_dict()`` (the stable JSON document),
 ``to_frame()`` (the one table CSV prints) and optionally ``tables()`` (titled
@@ -20,7 +20,7 @@ from rich.table import Table
 
 __all__ = ["Result", "emit", "to_json", "spreadsheet_safe", "FORMATS"]
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "ndjson", "csv")
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
 FORMULA_START = r"[=+\-@\t\r]"
 
@@ -126,6 +126,11 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
     out = out or sys.stdout
     if fmt == "json":
         out.write(to_json(result.to_dict()) + "\n")
+    elif fmt == "ndjson":
+        frame = result.to_frame()
+        if len(frame):
+            out.write(frame.to_json(orient="records", lines=True, force_ascii=False,
+                                    date_format="iso", date_unit="ms").rstrip("\n") + "\n")
     elif fmt == "csv":
         frame = result.to_frame()
         (frame if raw_csv else spreadsheet_safe(frame)).to_csv(out, index=False,

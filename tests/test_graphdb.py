@@ -224,3 +224,20 @@ def test_event_loads_expand_between_users_not_scan_the_product_index(runner, mod
     operators = runner.explain(module, **params)
     assert any(op.startswith("Expand(Into)") for op in operators), operators
     assert not any("RelationshipIndexSeek" in op for op in operators), operators
+
+
+def test_connect_takes_the_drivers_auth_tuple(neo4j_uri, runner):
+    """`analyzer.connect(uri, auth=(user, password))` works, a wrong password is refused,
+    and auth with user/password together is a clear error."""
+    import analyzer
+    from analyzer.errors import DiffusionError, InputError
+
+    good = runner.settings.resolved()
+    with analyzer.connect(neo4j_uri, auth=(good.user, good.password or "")) as s:
+        assert s.runner.run("admin/node_count")[0] == {"users": 0, "products": 0}
+    if good.password:  # the server runs with auth: a wrong password does not get in
+        with pytest.raises(DiffusionError):
+            with analyzer.connect(neo4j_uri, auth=(good.user, good.password + "x")) as s:
+                s.runner.run("admin/node_count")
+    with pytest.raises(InputError, match="not both"):
+        analyzer.connect(neo4j_uri, user="neo4j", auth=("neo4j", "x"))

@@ -88,3 +88,51 @@ def test_promoters_name_a_clear_winner():
     assert r.verdict() == ("imm reaches the most: 10.0 users against 9.0 for pagerank "
                            "(difference 1.0 ± 0.55)")
     assert r.tables()[-1][1]["seed set"].iloc[0] == "imm (recommended)"
+
+
+OFFLINE = [
+    ["reach", "p-tea"], ["degrees"], ["endorsements", "p-tea", "--min-users", "1"],
+    ["influencers", "p-tea"], ["feed", "u05"], ["domains", "p-tea"], ["cascades", "p-tea"],
+    ["simulate", "p-tea", "--runs", "200"], ["promoters", "--k", "2", "--runs", "200"],
+]
+
+
+@pytest.mark.parametrize("args", OFFLINE, ids=lambda a: a[0])
+def test_ndjson_is_the_csv_rows_as_json_and_o_writes_what_stdout_would(offline_cli, tmp_path,
+                                                                       args):
+    import json
+
+    from .conftest import SAMPLE
+
+    run = [*args, "--snapshot", str(SAMPLE)]
+    csv = offline_cli(*run, "--format", "csv")
+    nd = offline_cli(*run, "--format", "ndjson")
+    assert csv.exit_code == 0 and nd.exit_code == 0, nd.output
+    frame = pd.read_csv(io.StringIO(csv.stdout), keep_default_na=False)
+    rows = [json.loads(line) for line in nd.stdout.splitlines()]
+    assert len(rows) == len(frame) and all(list(r) == list(frame.columns) for r in rows)
+    out = tmp_path / "out.json"
+    to_file = offline_cli(*run, "--format", "json", "-o", str(out))
+    assert to_file.exit_code == 0 and to_file.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
+        offline_cli(*run, "--format", "json").stdout)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary left behind
+
+
+def test_o_into_a_missing_folder_fails_cleanly_and_writes_nothing(offline_cli, tmp_path):
+    from .conftest import SAMPLE
+
+    target = tmp_path / "missing" / "reach.csv"
+    res = offline_cli("reach", "p-tea", "--snapshot", str(SAMPLE), "--format", "csv",
+                      "-o", str(target))
+    assert res.exit_code == 1
+    assert f"{target}: cannot write the output: No such file or directory" in res.output
+    assert not target.parent.exists()
+
+
+def test_o_is_not_written_when_the_analysis_fails(offline_cli, tmp_path):
+    from .conftest import SAMPLE
+
+    target = tmp_path / "reach.json"
+    res = offline_cli("reach", "p-none", "--snapshot", str(SAMPLE), "-o", str(target))
+    assert res.exit_code == 1 and not target.exists()
