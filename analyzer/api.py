@@ -244,13 +244,14 @@ class Session:
 
     def simulate(self, product: str | None = None, *, roles=None, users=None,
                  model: str = "ic", p="weighted-cascade", runs: int = 1000, seed: int = 0,
-                 window="7d", prior_strength: float = 20.0):
+                 window="7d", prior_strength: float = 20.0, progress=None):
+        """``progress(stage, done, total)``, if given, follows the runs."""
         from .simulate import simulate as run
 
         seeds = self._seeds(product, roles, users)
         weights, learned = self._weights(p, model, window, prior_strength)
         result = run(self.graph, seeds, model=model, p=p, runs=runs, seed=seed,
-                     weights=weights[0])
+                     weights=weights[0], progress=progress)
         result.history = learned
         return result
 

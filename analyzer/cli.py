@@ -61,8 +61,9 @@ def stderr_console() -> Console:
 
 
 def note(message: str) -> None:
-    if not _state["quiet"]:
-        stderr_console().print(message, markup=False)
+    if not _state["quiet"]:  # through the bars' console, so a note never garbles them
+        bar = _state.get("bar")
+        (bar.console if bar is not None else stderr_console()).print(message, markup=False)
 
 
 def _keep_output(ctx: click.Context, _param, value):
@@ -162,34 +163,57 @@ def deliver(text: str) -> None:
         _write_atomically(path, text, "the output")
 
 
-class rich_progress:
-    """A per-table progress bar on stderr; silent when stderr is not a terminal."""
+class _Bar:
+    """The progress bars of one command on stderr, one per stage, shown once the first
+    stage reports; silent when stderr is not a terminal or with --quiet. A stage with an
+    unknown total shows as running with its elapsed time."""
 
     def __init__(self) -> None:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
-
-        self.enabled = sys.stderr.isatty() and not _state["quiet"]
         self._tasks: dict[str, int] = {}
-        self._progress = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>10} rows/s"), TimeElapsedColumn(),
-            console=stderr_console(), disable=not self.enabled)
+        self._progress = None  # made on the first report: --help never imports rich.progress
+
+    @property
+    def enabled(self) -> bool:  # read when used: --quiet is parsed after the bar is made
+        return sys.stderr.isatty() and not _state["quiet"]
+
+    @property
+    def console(self):
+        return self._progress.console if self._progress is not None else stderr_console()
 
     def __enter__(self):
-        self._progress.__enter__()
         return self
 
     def __exit__(self, *exc):
-        return self._progress.__exit__(*exc)
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+            self._progress = None
+        return False
 
-    def __call__(self, table: str, done: int, total: int) -> None:
-        if table not in self._tasks:
-            self._tasks[table] = self._progress.add_task(table, total=total, rate="")
-        task = self._tasks[table]
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        if self._progress is None:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn)
+
+            self._progress = Progress(
+                TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]:>14}"), TimeElapsedColumn(),
+                console=stderr_console())
+            self._progress.__enter__()
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total, rate="")
+        task = self._tasks[stage]
         elapsed = self._progress.tasks[task].elapsed or 0
-        rate = f"{done / elapsed:,.0f}" if elapsed > 0 else ""
-        self._progress.update(task, completed=done, rate=rate)
+        rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and total and done < total else ""
+        self._progress.update(task, total=total, completed=done, rate=rate)
+
+
+def rich_progress():
+    """The command's progress sink (see :class:`_Bar`), for library calls that take one."""
+    import contextlib
+
+    return contextlib.nullcontext(_state["bar"]) if _state.get("bar") else _Bar()
 
 
 # --------------------------------------------------------------------------- root
@@ -199,8 +223,13 @@ class DiffusionGroup(click.Group):
     """Turns expected errors into one line on stderr and the documented exit code."""
 
     def invoke(self, ctx: click.Context):
+        from .progress import reporting
+
+        bar = _Bar()
         try:
-            return super().invoke(ctx)
+            with bar, reporting(bar):
+                _state["bar"] = bar
+                return super().invoke(ctx)
         except DiffusionError as exc:
             if _state["debug"]:
                 raise
@@ -209,6 +238,8 @@ class DiffusionGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        finally:
+            _state["bar"] = None
 
 
 @click.group(cls=DiffusionGroup, context_settings={"help_option_names": ["-h", "--help"],
@@ -643,12 +674,20 @@ def import_(kind, sources, directed, as_kind, overwrite, fmt) -> None:
     from . import importers as I
     from .errors import InputError
 
+    from .progress import step
+
     if len(sources) < 2:
         raise click.UsageError("give the source file(s) and then OUT")
     *inputs, out = sources
     for path in inputs:
         if not path.exists():
             raise InputError("input does not exist", file=str(path))
+    with step(f"import {kind}"):
+        summary = _import(I, kind, inputs, out, directed, as_kind, overwrite)
+    emit(summary, fmt)
+
+
+def _import(I, kind, inputs, out, directed, as_kind, overwrite):  # noqa: N803 -- a module
     if kind == "edgelist":
         summary = I.import_edgelist(inputs, out, directed=directed, overwrite=overwrite)
     elif kind == "cascades":
@@ -664,7 +703,7 @@ def import_(kind, sources, directed, as_kind, overwrite, fmt) -> None:
         if len(inputs) != 1:
             raise click.UsageError("networkx takes one .json or .graphml file, then OUT")
         summary = I.import_networkx(inputs[0], out, overwrite=overwrite)
-    emit(summary, fmt)
+    return summary
 
 
 # --------------------------------------------------------------------------- reach
@@ -773,7 +812,11 @@ class _session:
 
     def __enter__(self):
         from .api import Session
+        from .progress import kernels_cached
 
+        if not kernels_cached():
+            note("First run: numba compiles the analysis kernels this command needs, once "
+                 "(up to about 90 s; cached afterwards).")
         snapshot, conn = self.args
         if snapshot is not None:
             from .snapshot import read_snapshot
@@ -1033,9 +1076,10 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
     explicit = _explicit_users(users, users_file)
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
-    with _session(snapshot, conn) as s:
+    with _session(snapshot, conn) as s, rich_progress() as bar:
         result = s.simulate(product, roles=roles, users=explicit, model=model, p=p, runs=runs,
-                            seed=seed, window=window, prior_strength=prior_strength)
+                            seed=seed, window=window, prior_strength=prior_strength,
+                            progress=bar)
     if not result.to_dict()["enough_runs"]:
         note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
              f"{result.runs_needed:,} runs are needed")

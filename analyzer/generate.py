@@ -30,6 +30,8 @@ from numba import njit
 from .arrays import first_occurrences, unique_sorted
 from .errors import InputError
 from .graph import csr_from_pairs
+from .progress import report as _report
+from .progress import step as _step
 from .schema import FORMAT_VERSION
 from .snapshot import atomic_directory
 from .textcols import iso_utc_ms, padded_ids, repeated
@@ -435,8 +437,9 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
     n = p.users
     width = len(str(n - 1))
     uid = lambda idx: padded_ids("u", idx, width)  # noqa: E731
-    lo, hi = _friendships(p, rng)
-    indptr, indices = csr_from_pairs(n, lo, hi, ascending=False)
+    with _step("generate friendships"):
+        lo, hi = _friendships(p, rng)
+        indptr, indices = csr_from_pairs(n, lo, hi, ascending=False)
     ext = "csv" if fmt == "csv" else "parquet"
     counts: dict[str, int] = {}
     with atomic_directory(out, overwrite=overwrite) as tmp:
@@ -502,8 +505,7 @@ def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",
                         w, uid, pids[pi], promoter_users[mine], promo_ch, promo_time[mine], rows)
                     totals["exposures_public"] += public
                     totals["exposures_private"] += private
-                    if progress:
-                        progress(pi + 1, p.products)
+                    (progress or _report)("generate products", pi + 1, p.products)
         finally:
             for writer in w.values():
                 writer.close()

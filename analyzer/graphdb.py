@@ -24,6 +24,7 @@ import pandas as pd
 
 from .db import Runner
 from .errors import DatabaseUnavailable, DiffusionError, InputError
+from .progress import report, step
 from .schema import TABLES
 from .snapshot import Snapshot, write_snapshot
 
@@ -80,6 +81,7 @@ def wipe(runner: Runner, *, progress: Progress | None = None,
     """Empty the database: relationships first, then nodes, ``batch`` at a time, so that no
     transaction holds a dense node's millions of relationships at once. Returns how many
     nodes and relationships were deleted. The load lock's node stays."""
+    progress = progress or report
     totals = runner.run("admin/totals")[0]
     total = int(totals["nodes"]) + int(totals["relationships"])
     done = 0
@@ -242,6 +244,7 @@ def _load_tables(runner: Runner, snap: Snapshot, *, batch_size: int,
                  progress: Progress | None) -> LoadResult:
     from .cypher import load_module
 
+    progress = progress or report
     ensure_schema(runner)
     counts = database_counts(runner)
     result = LoadResult(snapshot=snap.name, uri=runner.uri)
@@ -346,7 +349,8 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="diffusion-import-") as tmp:
         nodes, rels, multiline = [], [], False
         started = time.perf_counter()
-        for table, frame in snap.tables.items():
+        for i, (table, frame) in enumerate(snap.tables.items()):
+            report("prepare import", i, len(snap.tables))
             if table in _IMPORT_NODES:
                 label, headers = _IMPORT_NODES[table]
                 path = Path(tmp) / f"{table}.csv"
@@ -357,6 +361,7 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
                 path = Path(tmp) / f"{table}.csv"
                 multiline |= _import_file(table, frame, headers, path)
                 rels.append((rtype, path))
+        report("prepare import", len(snap.tables), len(snap.tables))
         prepared = time.perf_counter() - started
         was_running = stop(cfg)
         t = time.perf_counter()
@@ -365,7 +370,8 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
     st, _ = start(cfg, echo=echo)
     with Runner(ConnectionSettings(uri=st.uri, home=cfg.home)) as runner:
         t = time.perf_counter()
-        ensure_schema(runner)
+        with step("indexes"):
+            ensure_schema(runner)
         schema = time.perf_counter() - t
         result.counts = database_counts(runner)
         runner.run("admin/identity_set", names=[snap.name], fingerprints=[fingerprint(snap)])

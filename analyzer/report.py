@@ -96,10 +96,15 @@ class Report:
 def build_report(session, product: str, *, compare: str | None = None,
                  with_promoters: int | None = None, hops: int = 6, seed: int = 0,
                  window: str = "7d", min_users: int = 20, top: int = 10) -> Report:
+    from .progress import report as progress
+
+    stage, total = f"report {product}", 6 + bool(with_promoters)
     source = session.source()
     source.check_products([product] + ([compare] if compare else []))
     notes: list[str] = []
+    progress(stage, 0, total)
     sections: dict = {"summary": _summary(session, product)}
+    progress(stage, 1, total)
     roles = ["promoters"]
     if not session.product_users(product, roles):
         roles = ["promoters", "sharers", "endorsers", "buyers"]
@@ -110,16 +115,22 @@ def build_report(session, product: str, *, compare: str | None = None,
         sections["reach"] = session.reach(product, roles=roles, hops=hops, engine="memory")
     else:
         notes.append("the product has no users in any role; no reach")
+    progress(stage, 2, total)
     # computed in the order their reads arrive on Neo4j (the cascades' and domains' are
     # quick, the endorsement rows the slowest), shown in the usual order
     cascades = session.cascades(product, top=top, compare=compare)
+    progress(stage, 3, total)
     domains = session.domains(product, window=window)
+    progress(stage, 4, total)
     sections["endorsements"] = session.endorsements(product, min_users=min_users)
+    progress(stage, 5, total)
     sections["influencers"] = session.influencers(product, window=window, top=top)
+    progress(stage, 6, total)
     sections["domains"] = domains
     sections["cascades"] = cascades
     if with_promoters:
         sections["promoters"] = session.promoters(with_promoters, product=product, seed=seed)
+        progress(stage, 7, total)
     other = None
     if compare:
         other = build_report(session, compare, hops=hops, seed=seed, window=window,

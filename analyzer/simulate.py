@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from . import progress as _progress
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
 
@@ -104,9 +105,11 @@ def _ic_arcs(indptr, indices, prob, uniform_log, v, state, seen, mark, out, size
 
 
 @njit(parallel=True, cache=True)
-def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_log):
+def _forward(indptr, indices, weight, seeds, run0, runs, seed, model, chunks, uniform_log):
     """model 0: IC with arc probabilities ``weight``; 1: LT with arc weights ``weight``
-    (weight[e] of arc u->v is what u adds to v). Returns spread and new users per step.
+    (weight[e] of arc u->v is what u adds to v). Returns spread and new users per step of
+    runs run0 .. run0 + runs - 1 (run r draws from stream (seed, r), so any split of the
+    runs into calls gives the same numbers).
 
     ``uniform_log`` = log(1 - p) when IC has the same p < 0.5 on every arc, else 1.0: the
     kernel then jumps over failed arcs with one geometric draw per success instead of
@@ -124,7 +127,7 @@ def _forward(indptr, indices, weight, seeds, runs, seed, model, chunks, uniform_
         nxt = np.empty(n, dtype=np.int32)
         for r in range(c * runs // chunks, (c + 1) * runs // chunks):
             mark = r + 1
-            state = _stream(seed, r)
+            state = _stream(seed, run0 + r)
             cnt = 0
             for i in range(seeds.shape[0]):
                 s = seeds[i]
@@ -558,14 +561,32 @@ def _uniform_log(weight: np.ndarray, model) -> float:
 
 
 def forward_spreads(graph: FriendGraph, seed_pos: np.ndarray, weight: np.ndarray, model: str,
-                    runs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return _forward(graph.indptr, graph.indices, weight, np.asarray(seed_pos, np.int64),
-                    runs, seed, _model_code(model), _chunks(runs), _uniform_log(weight, model))
+                    runs: int, seed: int, progress=None,
+                    stage: str = "simulate") -> tuple[np.ndarray, np.ndarray]:
+    """Spread and new users per step of ``runs`` forward runs. With ``progress``, the runs
+    go in about 20 blocks and ``progress(stage, done, runs)`` follows each; the numbers
+    are the same either way."""
+    seeds = np.asarray(seed_pos, np.int64)
+    args = (_model_code(model), _chunks(runs), _uniform_log(weight, model))
+    if progress is None:
+        return _forward(graph.indptr, graph.indices, weight, seeds, 0, runs, seed, *args)
+    block = max(args[1], -(-runs // 20))
+    spreads, curves = [], []
+    progress(stage, 0, runs)
+    for run0 in range(0, runs, block):
+        n = min(block, runs - run0)
+        s, c = _forward(graph.indptr, graph.indices, weight, seeds, run0, n, seed, *args)
+        spreads.append(s)
+        curves.append(c)
+        progress(stage, run0 + n, runs)
+    return np.concatenate(spreads), np.concatenate(curves)
 
 
 def simulate(graph: FriendGraph, seed_ids, *, model: str = "ic", p="weighted-cascade",
              runs: int = 1000, seed: int = 0, weights: np.ndarray | None = None,
-             probability_label: str | None = None) -> SimulationResult:
+             probability_label: str | None = None, progress=None) -> SimulationResult:
+    """Monte Carlo spread of ``seed_ids``; ``progress(stage, done, total)`` follows the
+    runs when given."""
     if runs < 2:
         raise InputError("--runs must be at least 2", field="--runs")
     need = runs * (MAX_STEPS + 2) * 8  # each run's spread and its curve, int64
@@ -578,7 +599,8 @@ def simulate(graph: FriendGraph, seed_ids, *, model: str = "ic", p="weighted-cas
     if len(pos) == 0:
         raise DiffusionError("the seed set is empty")
     forward = weights if weights is not None else edge_probabilities(graph, p, model)[0]
-    spreads, curve = forward_spreads(graph, pos, forward, model, runs, seed)
+    spreads, curve = forward_spreads(graph, pos, forward, model, runs, seed,
+                                     progress or _progress.sink())
     return SimulationResult(model, probability_label or str(p), runs, seed,
                             [str(x) for x in graph.user_ids[pos]], spreads, curve,
                             graph.n_users)
@@ -800,6 +822,7 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "
               check_runs: int = 1000, max_bytes: float | None = None, weights=None,
               probability_label: str | None = None, progress=None,
               celf_runs: int = 200) -> PromoterResult:
+    progress = progress or _progress.sink()
     w = weights if weights is not None else edge_probabilities(graph, p, model)
     details: dict = {}
     if method == "imm":

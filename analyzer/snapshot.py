@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import progress
 from .arrays import find_sorted
 from .errors import DiffusionError, InputError
 from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
@@ -635,8 +636,11 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
     meta: dict[str, tuple[str, np.ndarray, Literal["line", "row"]]] = {}
     refs: dict[tuple[str, str], np.ndarray] = {}
     indexes: dict[tuple[str, str], pd.Index] = {}
+    total, done = len(files), 0
+    progress.report("check tables", 0, total)
     for name, file in files.items():
         table = TABLES[name]
+        done += 1
         try:
             raw, loc, lines = _read_raw(file, table)
         except InputError as exc:
@@ -669,6 +673,8 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
                            if (name, k) in refs and (refs[(name, k)] >= 0).all()})
         if name == "friendships":
             _check_self_friendships(frame, str(file), lines, out, loc)
+        progress.report("check tables", done, total)
+    progress.report("check tables", total, total)
     _check_references(typed, meta, out, refs, indexes)
     _check_purchase_exposure(typed, meta, out, refs)
     report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import progress
 from ..errors import ServerError
 
 __all__ = ["ServerConfig", "ServerStatus", "NEO4J_VERSION", "start", "stop", "status",
@@ -190,12 +191,14 @@ def ensure_jars(cfg: ServerConfig, *, echo=print) -> None:
     marker = cfg.lib_dir / ".complete"
     if not marker.exists():
         mvn = _require_tool("mvn")
-        echo(f"Resolving Neo4j {NEO4J_VERSION} jars from Maven Central into {cfg.lib_dir} ...")
+        echo(f"Resolving Neo4j {NEO4J_VERSION} jars from Maven Central into {cfg.lib_dir} "
+             f"(once, about 125 MB) ...")
         cfg.lib_dir.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(
-            [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-             f"-DoutputDirectory={cfg.lib_dir}", "-DincludeScope=runtime"],
-            capture_output=True, text=True)
+        with progress.step("Maven download"):
+            proc = subprocess.run(
+                [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+                 f"-DoutputDirectory={cfg.lib_dir}", "-DincludeScope=runtime"],
+                capture_output=True, text=True)
         if proc.returncode != 0:
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
             raise ServerError("Maven could not resolve the Neo4j jars:\n" + "\n".join(tail))
@@ -500,15 +503,16 @@ def start(cfg: ServerConfig, *, timeout: float = 180.0, echo=print) -> tuple[Ser
     cfg.registry_file.write_text(json.dumps({"home": str(cfg.home.resolve()), "pid": proc.pid}))
     auth = ("neo4j", _password(cfg) or "") if cfg.auth else None
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            cfg.pid_file.unlink(missing_ok=True)
-            tail = cfg.log_file.read_text(errors="replace").strip().splitlines()[-20:]
-            raise ServerError(f"Neo4j exited during start-up (code {proc.returncode}); "
-                              f"log {cfg.log_file}:\n" + "\n".join(tail))
-        if _port_open(cfg.port) and _bolt_answers(cfg.uri, auth):
-            return status(cfg), True
-        time.sleep(0.5)
+    with progress.step("Neo4j start-up"):
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                cfg.pid_file.unlink(missing_ok=True)
+                tail = cfg.log_file.read_text(errors="replace").strip().splitlines()[-20:]
+                raise ServerError(f"Neo4j exited during start-up (code {proc.returncode}); "
+                                  f"log {cfg.log_file}:\n" + "\n".join(tail))
+            if _port_open(cfg.port) and _bolt_answers(cfg.uri, auth):
+                return status(cfg), True
+            time.sleep(0.5)
     raise ServerError(f"Neo4j did not answer on {cfg.uri} within {timeout:.0f} s; "
                       f"see {cfg.log_file}")
 
@@ -562,7 +566,8 @@ def bulk_import(cfg: ServerConfig, nodes: list[tuple[str, Path]], relationships:
     cmd += [f"--relationships={rtype}={path}" for rtype, path in relationships]
     env = {**os.environ, "NEO4J_HOME": str(cfg.data_dir), "NEO4J_CONF": str(conf)}
     (cfg.home / "logs").mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    with progress.step("bulk import"):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     (cfg.home / "logs" / "import.log").write_text(output)
     if proc.returncode != 0:
