@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["connect", "open_snapshot", "__version__"]
+__all__ = ["connect", "open_snapshot", "write_snapshot", "__version__"]
 
 
 def connect(uri=None, user=None, password=None, database=None, *, auth=None, timeout=None,
@@ -19,8 +19,17 @@ def connect(uri=None, user=None, password=None, database=None, *, auth=None, tim
     return _connect(uri, user, password, database, auth=auth, timeout=timeout, home=home)
 
 
-def open_snapshot(path):
-    """A :class:`analyzer.api.Session` on a snapshot directory."""
+def open_snapshot(data):
+    """A :class:`analyzer.api.Session` on a snapshot directory, a networkx graph or a mapping
+    of table names to pandas, Arrow or polars tables; see :func:`analyzer.api.open_snapshot`."""
     from .api import open_snapshot as _open
 
-    return _open(path)
+    return _open(data)
+
+
+def write_snapshot(data, out, *, fmt="csv", overwrite=False):
+    """Validate in-memory tables or a networkx graph and write them as a snapshot directory;
+    see :func:`analyzer.api.write_snapshot`."""
+    from .api import write_snapshot as _write
+
+    return _write(data, out, fmt=fmt, overwrite=overwrite)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import DiffusionError, InputError
 
-__all__ = ["Session", "connect", "open_snapshot"]
+__all__ = ["Session", "connect", "open_snapshot", "write_snapshot"]
 
 
 def _ids(value) -> list[str] | None:
@@ -303,21 +303,55 @@ class Session:
                                               window_ms=_window(options.get("window", "7d"))))
             return build_report(self, product, **options)
 
-    def to_networkx(self, product: str | None = None):
-        """The friendship graph as a networkx Graph; with ``product``, only the product's
-        users (promoters, sharers, endorsers, buyers, gift senders and recipients) and
-        their friendships, plus the product's shares and gifts as a DiGraph in
-        ``graph.graph["cascade"]``."""
-        import networkx as nx
+    def _people_tables(self):
+        """The users and friendships tables (the snapshot's, or exported from Neo4j)."""
+        import pandas as pd
 
-        g = self.graph.to_networkx()
+        if self.runner is None:
+            return self.snap["users"], self.snap["friendships"]
+        return (pd.DataFrame(self.runner.run("export/users")),
+                pd.DataFrame(self.runner.run("export/friendships")))
+
+    def to_networkx(self, product: str | None = None):
+        """The friendship graph as a networkx Graph with attributes: each node its user's
+        columns (``name``, ``age_group``, ``region``, ``joined_at`` as a UTC
+        ``pandas.Timestamp``), each edge its ``since`` and ``probability`` where the data
+        has them. With ``product``, only the product's users (promoters, sharers,
+        endorsers, buyers, gift senders and recipients) and their friendships; each node
+        then also has ``roles`` (its roles for the product, a sorted list), and the
+        product's shares and gifts form a DiGraph in ``graph.graph["cascade"]``."""
+        import networkx as nx
+        import pandas as pd
+
+        from . import reach as R
+
+        users, friendships = self._people_tables()
+        g = nx.Graph()
+        g.add_nodes_from(self.graph.user_ids)
+        for col in users.columns:
+            if col == "user_id":
+                continue
+            values = users[col]
+            if col.endswith("_at"):
+                values = pd.to_datetime(values.astype("Float64"), unit="ms", utc=True)
+            nx.set_node_attributes(g, {u: v for u, v in zip(users["user_id"], values)
+                                       if not pd.isna(v)}, col)
+        kept = [c for c in ("since", "probability") if c in friendships.columns]
+        attrs = {c: (pd.to_datetime(friendships[c].astype("Float64"), unit="ms", utc=True)
+                     if c == "since" else friendships[c]) for c in kept}
+        for i, (a, b) in enumerate(zip(friendships["user_a"], friendships["user_b"])):
+            g.add_edge(a, b, **{c: attrs[c].iloc[i] for c in kept
+                                if not pd.isna(attrs[c].iloc[i])})
         if product is None:
             return g
         source = self.source()
         source.check_products([product])
         members = source.members([product])
-        people = set(self.product_users(product, "all")) | set(members["user_id"])
+        roles = {r: set(self.product_users(product, [r])) for r in R.ROLES}
+        people = set().union(*roles.values()) | set(members["user_id"])
         sub = g.subgraph(people).copy()
+        for u in sub.nodes:
+            sub.nodes[u]["roles"] = sorted(r for r, who in roles.items() if u in who)
         cascade = nx.DiGraph()
         edges = source.tree_edges([product])
         cascade.add_nodes_from(members["user_id"])
@@ -352,8 +386,27 @@ def connect(uri: str | None = None, user: str | None = None, password: str | Non
         uri, user, password, database, home=Path(home) if home else None, timeout=timeout)))
 
 
-def open_snapshot(path) -> Session:
-    """A session on a snapshot directory, validated and read into memory."""
-    from .snapshot import read_snapshot
+def open_snapshot(data) -> Session:
+    """A session on a snapshot: a directory, or data in memory (a networkx graph, or a
+    mapping such as ``{"users": df, "friendships": df, "likes": ...}`` of pandas, Arrow or
+    polars tables; see :func:`analyzer.tables.snapshot_from`). Validated, held in memory."""
+    import os
 
-    return Session(snapshot=read_snapshot(Path(path)))
+    if isinstance(data, (str, os.PathLike)):
+        from .snapshot import read_snapshot
+
+        return Session(snapshot=read_snapshot(Path(data)))
+    from .tables import snapshot_from
+
+    return Session(snapshot=snapshot_from(data))
+
+
+def write_snapshot(data, out, *, fmt: str = "csv", overwrite: bool = False) -> Path:
+    """Write in-memory ``data`` (as :func:`open_snapshot` takes it) to a snapshot directory,
+    after the same validation; the directory appears whole or not at all."""
+    from .snapshot import write_snapshot as write
+    from .tables import snapshot_from
+
+    snap = snapshot_from(data, name=Path(out).name)
+    return write(snap.tables, out, fmt=fmt, overwrite=overwrite,  # type: ignore[arg-type]
+                 manifest={"name": Path(out).name})

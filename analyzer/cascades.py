@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from .display import Displayable, tidy
 from .errors import InputError
 from .sources import CascadeInput, distinct, obj, prefetch
 
@@ -127,8 +128,8 @@ TREE_COLUMNS = ["product_id", "root", "root_role", "size", "depth", "max_breadth
                 "structural_virality"]
 
 
-@dataclass
-class CascadeResult:
+@dataclass(repr=False)
+class CascadeResult(Displayable):
     engine: str
     products: list[str]
     trees: pd.DataFrame  #: one row per cascade, by product, largest first
@@ -162,6 +163,13 @@ class CascadeResult:
     def breadth(self, i: int) -> list[int]:
         return self.breadth_counts[self.breadth_start[i]:self.breadth_start[i + 1]].tolist()
 
+    def plot(self, ax=None, **options):
+        """The cascade-size CCDF on log-log axes, one line per product;
+        see :func:`analyzer.charts.cascade_ccdf`. Needs matplotlib; returns the Axes."""
+        from .charts import cascade_ccdf
+
+        return cascade_ccdf(self.to_dict(), ax, **options)
+
     def to_dict(self) -> dict:
         products = []
         size = self.trees["size"].to_numpy()
@@ -192,7 +200,7 @@ class CascadeResult:
         rows = np.concatenate([np.arange(r.start, r.stop) for r in
                                (self._rows(j) for j in range(len(self.products)))] or
                               [np.empty(0, dtype=np.int64)])
-        return self.trees.iloc[rows].reset_index(drop=True)
+        return tidy(self.trees.iloc[rows].reset_index(drop=True))
 
     def tables(self):
         out = [(f"Cascades [{self.engine}]", self.summary)]

@@ -1,7 +1,8 @@
 """The `diffusion` command line: each command parses options, calls the library, renders.
 
 Exit codes: 0 success, 1 bad input or analysis error, 2 usage error (a missing
-argument, an option value it cannot take), 3 database unreachable. ``--debug`` shows the traceback of an expected error.
+argument, an option value it cannot take), 3 database unreachable. ``--debug`` shows
+the traceback of an expected error.
 """
 
 from __future__ import annotations

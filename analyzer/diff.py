@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from .display import Displayable
 from .errors import InputError
 
 __all__ = ["diff_snapshots", "clustering", "DiffResult"]
@@ -77,8 +78,8 @@ def _pairs(snap, ids: pd.Index) -> np.ndarray:
     return np.minimum(a, b) * len(ids) + np.maximum(a, b)
 
 
-@dataclass
-class DiffResult:
+@dataclass(repr=False)
+class DiffResult(Displayable):
     a: str
     b: str
     users: dict

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .db import Runner
+from .display import Displayable
 from .errors import DatabaseUnavailable, DiffusionError, InputError
 from .progress import report, step
 from .schema import TABLES
@@ -45,8 +46,8 @@ NODE_OF_TABLE = {"users": "users", "products": "products"}
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
 
 
-@dataclass
-class LoadResult:
+@dataclass(repr=False)
+class LoadResult(Displayable):
     snapshot: str
     uri: str
     rows: dict[str, int] = field(default_factory=dict)
@@ -424,8 +425,8 @@ def export_snapshot(runner: Runner, out: str | Path, *, fmt: str = "csv",
 # --------------------------------------------------------------------------- stats
 
 
-@dataclass
-class GraphStats:
+@dataclass(repr=False)
+class GraphStats(Displayable):
     nodes: dict[str, int]
     relationships: dict[str, int]
     degrees: dict[str, float | int | None]

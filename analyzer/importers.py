@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .display import Displayable
 from .errors import InputError
 from .snapshot import write_snapshot
 
@@ -28,8 +29,8 @@ EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 TWITTER_BASE = pd.Timestamp("2015-01-01", tz="UTC")
 
 
-@dataclass
-class ImportSummary:
+@dataclass(repr=False)
+class ImportSummary(Displayable):
     kind: str
     out: str
     #: problems as found in the input, counted on its raw lines
@@ -437,6 +438,32 @@ def import_retweet_trees(source: Path, out: Path, *, overwrite: bool = False) ->
 # --------------------------------------------------------------------------- networkx
 
 
+def networkx_tables(g, summary: ImportSummary | None = None) -> dict[str, pd.DataFrame]:
+    """A networkx graph as users and friendships tables: node ids (as text) are user ids,
+    with the node attributes ``name``, ``age_group``, ``region`` and ``joined_at``; each
+    edge a friendship with its ``since`` (the earliest of merged arcs) and ``probability``
+    (merged arcs combine as 1 - prod(1 - p)) when every edge has one. Self-loops go."""
+    summary = summary or ImportSummary("networkx", "")
+    users = pd.DataFrame({"user_id": [str(n) for n in g.nodes]})
+    for attr in ("name", "age_group", "region", "joined_at"):
+        values = [g.nodes[n].get(attr) for n in g.nodes]
+        if any(v is not None for v in values):
+            users[attr] = values if attr == "joined_at" else \
+                [None if v is None else str(v) for v in values]
+    a = np.array([str(u) for u, _ in g.edges()], dtype=object)
+    b = np.array([str(v) for _, v in g.edges()], dtype=object)
+    probs = [d.get("probability") for _, _, d in g.edges(data=True)]
+    p = np.array(probs, dtype="float64") if probs and all(x is not None for x in probs) else None
+    pairs = _undirected_pairs(a, b, p, summary)
+    since = [d.get("since") for _, _, d in g.edges(data=True)]
+    if since and any(s is not None for s in since):
+        arcs = pd.DataFrame({"user_a": np.where(a <= b, a, b), "user_b": np.where(a <= b, b, a),
+                             "since": pd.to_datetime(pd.Series(since, dtype=object), utc=True)})
+        first = arcs.groupby(["user_a", "user_b"], sort=False)["since"].min().reset_index()
+        pairs = pairs.merge(first, on=["user_a", "user_b"], how="left")
+    return {"users": users, "friendships": pairs}
+
+
 def import_networkx(source: Path, out: Path, *, overwrite: bool = False) -> ImportSummary:
     """A node-link JSON or GraphML file: nodes become users, edges friendships."""
     import networkx as nx
@@ -456,16 +483,8 @@ def import_networkx(source: Path, out: Path, *, overwrite: bool = False) -> Impo
         raise InputError(f"not a networkx graph: {exc}", file=str(source)) from exc
     if g.is_directed():
         summary.notes.append("directed graph: a->b and b->a become one undirected friendship")
-    users = pd.DataFrame({"user_id": [str(n) for n in g.nodes]})
-    for attr in ("name", "age_group", "region"):
-        values = [g.nodes[n].get(attr) for n in g.nodes]
-        if any(v is not None for v in values):
-            users[attr] = [None if v is None else str(v) for v in values]
-    a = np.array([str(u) for u, _ in g.edges()], dtype=object)
-    b = np.array([str(v) for _, v in g.edges()], dtype=object)
-    probs = [d.get("probability") for _, _, d in g.edges(data=True)]
-    p = np.array(probs, dtype="float64") if probs and all(x is not None for x in probs) else None
-    pairs = _undirected_pairs(a, b, p, summary)
+    tables = networkx_tables(g, summary)
+    users, pairs = tables["users"], tables["friendships"]
     summary.kept["users"] = len(users)
     summary.kept["friendships"] = len(pairs)
     write_snapshot({"users": users, "friendships": pairs}, out, overwrite=overwrite,

@@ -15,7 +15,6 @@ each definition, including how ties in time are treated.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import pandas as pd
 from numba import njit
 
 from .arrays import find_sorted, text_ranks, unique_sorted
+from .display import Displayable, tidy
 from .errors import InputError
 from .options import SIGNALS, parse_signals, parse_time, parse_window
 from .snapshot import timestamps_to_iso
@@ -65,8 +65,8 @@ def _iso(ms) -> str | None:
 # --------------------------------------------------------------------------- exposure curve
 
 
-@dataclass
-class EndorsementResult:
+@dataclass(repr=False)
+class EndorsementResult(Displayable):
     engine: str
     products: list[str]
     signals: list[str]
@@ -78,6 +78,13 @@ class EndorsementResult:
     diversity: pd.DataFrame
     stickiness: float | None
     persistence: float | None
+
+    def plot(self, ax=None, **options):
+        """The exposure curve p(k) with its band and the baseline p(0);
+        see :func:`analyzer.charts.exposure_curve`. Needs matplotlib; returns the Axes."""
+        from .charts import exposure_curve
+
+        return exposure_curve(self.to_dict(), ax, **options)
 
     def to_dict(self) -> dict:
         return {"engine": self.engine, "products": self.products, "signals": self.signals,
@@ -280,8 +287,8 @@ def _diversity(source, e: pd.DataFrame, max_k: int, E, endorsers: np.ndarray) ->
 # --------------------------------------------------------------------------- influencers
 
 
-@dataclass
-class InfluencerResult:
+@dataclass(repr=False)
+class InfluencerResult(Displayable):
     engine: str
     products: list[str]
     credit_rule: str
@@ -298,7 +305,7 @@ class InfluencerResult:
                 "influencers": self.ranking.head(self.top).to_dict(orient="records")}
 
     def to_frame(self) -> pd.DataFrame:
-        return self.ranking.head(self.top)
+        return tidy(self.ranking.head(self.top))
 
     def tables(self):
         what = self.products[0] if len(self.products) == 1 else f"{len(self.products)} products"
@@ -397,8 +404,8 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
 # --------------------------------------------------------------------------- feed
 
 
-@dataclass
-class FeedResult:
+@dataclass(repr=False)
+class FeedResult(Displayable):
     engine: str
     user_id: str
     at: int | None
@@ -410,21 +417,24 @@ class FeedResult:
                 "items": items}
 
     def to_frame(self) -> pd.DataFrame:
-        """For CSV: endorsers as a JSON array, so ids with commas stay intact."""
-        f = self._items()
-        f["endorsers"] = [json.dumps(list(e), ensure_ascii=False) for e in f["endorsers"]]
+        """``latest`` is a UTC timestamp and ``endorsers`` a list of ids (CSV prints it as a
+        JSON array, so ids with commas stay intact)."""
+        f = self.items.copy()
+        f.insert(0, "rank", np.arange(1, len(f) + 1))
+        f["latest"] = pd.to_datetime(pd.Series(f["latest"], dtype="Int64").astype("Float64"),
+                                     unit="ms", utc=True).dt.as_unit("ms")
+        f["endorsers"] = pd.Series([list(map(str, e)) for e in f["endorsers"]], index=f.index,
+                                   dtype=object)
         return f
 
     def _items(self) -> pd.DataFrame:
-        f = self.items.copy()
-        f.insert(0, "rank", np.arange(1, len(f) + 1))
-        f["latest"] = timestamps_to_iso(pd.Series(f["latest"], dtype="Int64")).to_numpy() \
-            if len(f) else pd.Series(dtype=object)
-        return f
+        from .render import as_text
+
+        return as_text(self.to_frame(), lists="keep")
 
     def tables(self):
         when = _iso(self.at) or "the end of the snapshot"
-        return [(f"Friend-♡ feed of {self.user_id} at {when} [{self.engine}]", self._items())]
+        return [(f"Friend-♡ feed of {self.user_id} at {when} [{self.engine}]", self.to_frame())]
 
 
 def feed(source, user_id: str, *, at: int | None = None, likes: bool = True,
@@ -438,8 +448,8 @@ def feed(source, user_id: str, *, at: int | None = None, likes: bool = True,
 # --------------------------------------------------------------------------- domains
 
 
-@dataclass
-class DomainResult:
+@dataclass(repr=False)
+class DomainResult(Displayable):
     engine: str
     products: list[str]
     window_ms: int
@@ -448,6 +458,13 @@ class DomainResult:
     share_rates: pd.DataFrame
     public_share: dict
     references: list[dict] = field(default_factory=list)
+
+    def plot(self, fig=None, **options):
+        """Public-domain shares against the platform's figures, and exposures by channel;
+        see :func:`analyzer.charts.mix`. Needs matplotlib; returns the Figure."""
+        from .charts import mix
+
+        return mix(self.to_dict(), fig, **options)
 
     def to_dict(self) -> dict:
         return {"engine": self.engine, "products": self.products, "window_ms": self.window_ms,

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .arrays import find_sorted, unique_sorted
+from .display import Displayable
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph, csr_from_pairs
 from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
@@ -47,8 +48,8 @@ CYPHER_PARTS = 2
 CYPHER_SPLIT_MIN = 10_000
 
 
-@dataclass
-class ReachResult:
+@dataclass(repr=False)
+class ReachResult(Displayable):
     engine: str
     hops: int
     seeds: list[str]
@@ -75,6 +76,13 @@ class ReachResult:
             "cumulative": np.concatenate([[0], cumulative]).astype(int),
             "coverage": np.concatenate([[0.0], cumulative / max(self.total_users, 1)]),
         })
+
+    def plot(self, ax=None, **options):
+        """Reach by hop (bars) and cumulative reach (line);
+        see :func:`analyzer.charts.reach`. Needs matplotlib; returns the Axes."""
+        from .charts import reach
+
+        return reach(self.to_dict(), ax, **options)
 
     def to_dict(self) -> dict:
         return {

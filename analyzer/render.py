@@ -53,6 +53,28 @@ def to_json(doc: dict) -> str:
     return json.dumps(_plain(doc), ensure_ascii=False, indent=2, sort_keys=False)
 
 
+def as_text(frame: pd.DataFrame, *, lists: str = "json") -> pd.DataFrame:
+    """``frame`` with its time columns as ISO 8601 UTC text (``2024-06-01T04:00:00Z``, as
+    snapshots write them) and, with ``lists="json"``, its list cells as JSON arrays: the
+    text CSV and ndjson print. Other columns are untouched."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+            from .snapshot import timestamps_to_iso
+
+            epoch = s.dt.as_unit("ms").astype("int64").astype("Int64").where(s.notna())
+            text = timestamps_to_iso(epoch)
+            out = out.copy() if out is frame else out
+            out[col] = text
+        elif lists == "json" and s.dtype == object and s.map(
+                lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+            out = out.copy() if out is frame else out
+            out[col] = s.map(lambda v: json.dumps([_plain(x) for x in v], ensure_ascii=False)
+                             if isinstance(v, (list, tuple, np.ndarray)) else v)
+    return out
+
+
 def _cell(v: Any) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -127,12 +149,12 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
     if fmt == "json":
         out.write(to_json(result.to_dict()) + "\n")
     elif fmt == "ndjson":
-        frame = result.to_frame()
+        frame = as_text(result.to_frame(), lists="keep")
         if len(frame):
-            out.write(frame.to_json(orient="records", lines=True, force_ascii=False,
-                                    date_format="iso", date_unit="ms").rstrip("\n") + "\n")
+            out.write(frame.to_json(orient="records", lines=True, force_ascii=False)
+                      .rstrip("\n") + "\n")
     elif fmt == "csv":
-        frame = result.to_frame()
+        frame = as_text(result.to_frame())
         (frame if raw_csv else spreadsheet_safe(frame)).to_csv(out, index=False,
                                                                 lineterminator="\n")
     elif fmt == "table":
@@ -140,6 +162,7 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
                                      width=None if getattr(out, "isatty", lambda: False)() else 120)
         sections = result.tables() if hasattr(result, "tables") else [("", result.to_frame())]
         for title, frame in sections:
+            frame = as_text(frame, lists="keep")
             if title:
                 console.print(f"[bold]{escape(title)}[/bold]", highlight=False)
             if len(frame.columns):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import charts
 from .render import to_json
 
 __all__ = ["build_report", "Report", "FORMATS"]
@@ -46,7 +47,7 @@ def _summary(session, product: str) -> dict:
                        "bought_share": buyers / exposed_n if exposed_n else None}}
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     product: str
     sections: dict  #: name -> result object (or dict for the summary)
@@ -78,6 +79,19 @@ class Report:
         d = self.to_dict()
         return pd.DataFrame([{"product": d["product"], **{k: v for k, v in d["summary"].items()
                                                           if not isinstance(v, dict)}}])
+
+    def __repr__(self) -> str:
+        other = f" and {self.compare.product}" if self.compare is not None else ""
+        return (f"<Report: {self.product}{other}, sections "
+                f"{', '.join(k for k, v in self.sections.items() if v is not None)}>")
+
+    def _repr_html_(self) -> str:
+        """The HTML report in an iframe: its styles stay inside and never restyle the
+        notebook around it."""
+        page = html.escape(self.render("html"), quote=True)
+        return (f'<iframe class="diffusion-report" srcdoc="{page}" title="diffusion report '
+                f'{html.escape(self.product)}" style="width:100%;height:900px;border:1px solid '
+                f'#ddd" sandbox="allow-scripts"></iframe>')
 
     # ------------------------------------------------------------------ text and Markdown
 
@@ -136,6 +150,106 @@ def build_report(session, product: str, *, compare: str | None = None,
         other = build_report(session, compare, hops=hops, seed=seed, window=window,
                              min_users=min_users, top=top)
     return Report(product, sections, other, notes)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _share(v) -> str:
+    return "–" if v is None else f"{100 * v:.1f}%"
+
+
+def findings(doc: dict) -> dict[str, str]:
+    """One sentence per section, computed from the report's numbers: what the section
+    found, with its uncertainty where it has one. docs/report.md states each rule."""
+    out = {}
+    r = doc.get("reach")
+    if r:
+        new = r["per_hop"][1:]
+        total, reached, h90 = 0, r["reached"], None
+        for h, n in enumerate(new, start=1):
+            total += n
+            if h90 is None and reached and total >= 0.9 * reached:
+                h90 = h
+        peak = max(range(len(new)), key=lambda i: new[i]) + 1 if new else 0
+        out["reach"] = (f"The {r['seeds']:,} seed(s) reach {_share(r['coverage'])} of users "
+                        f"within {r['hops']} hops" + (
+                            f"; 90% of that reach comes within {h90} hop(s), and hop {peak} "
+                            f"brings the most new users ({new[peak - 1]:,})." if h90 else "."))
+    e = doc["endorsements"]
+    b = e["baseline"]
+    if not e["curve"] or b.get("p") is None:
+        out["endorsements"] = (f"Too little data for an exposure curve: no k has "
+                               f"{e['min_users']} users.")
+    else:
+        c = e["curve"][0]
+        if c["ci_low"] > b["ci_high"]:
+            how = (f"lifts adoption from p(0) = {_share(b['p'])} to p({c['k']}) = "
+                   f"{_share(c['p'])}, {c['lift']:.1f}× (95% intervals "
+                   f"{_share(b['ci_low'])}–{_share(b['ci_high'])} and "
+                   f"{_share(c['ci_low'])}–{_share(c['ci_high'])} do not overlap)")
+            out["endorsements"] = f"A friend's endorsement {how}."
+        elif c["ci_high"] < b["ci_low"]:
+            out["endorsements"] = (f"Users with one endorsing friend adopt less than the "
+                                   f"baseline: p({c['k']}) = {_share(c['p'])} against p(0) = "
+                                   f"{_share(b['p'])}, beyond error.")
+        else:
+            out["endorsements"] = (f"p({c['k']}) = {_share(c['p'])} is within error of the "
+                                   f"baseline p(0) = {_share(b['p'])} (95% intervals overlap): "
+                                   f"one endorsement is not shown to move people here.")
+    sd = [x for x in e["structural_diversity"] if x["users"] >= e["min_users"]]
+    ks = sorted({x["k"] for x in sd if x["k"] >= 2})
+    best = None
+    for k in ks:
+        rows = [x for x in sd if x["k"] == k]
+        if len(rows) >= 2:
+            best = rows
+            break
+    if best:
+        one = min(best, key=lambda x: x["components"])
+        many = max(best, key=lambda x: x["components"])
+        apart = many["ci_low"] > one["ci_high"] or many["ci_high"] < one["ci_low"]
+        out["diversity"] = (f"With {one['k']} endorsing friends, those from "
+                            f"{many['components']} separate groups lead to {_share(many['p'])} "
+                            f"adoption against {_share(one['p'])} from {one['components']} "
+                            f"group(s)" + ("." if apart else ", within error of each other."))
+    else:
+        out["diversity"] = ("Too few users to compare endorsing friends by how many groups "
+                            "they form.")
+    dm = doc["domains"]
+    conv = charts.conversion_by_domain(dm)
+    pub = dm["public_share"]["exposures"]["p"]
+    if conv is None:
+        out["domains"] = (f"Public channels carry {_share(pub)} of exposures; too few adoptions "
+                          f"in one of the domains to compare how they convert.")
+    else:
+        ratio, lo, hi = conv["ratio"], conv["ci_low"], conv["ci_high"]
+        interval = f"95% CI {lo:.1f}–{hi:.1f}×"
+        if lo > 1 or hi < 1:
+            word = "better" if ratio > 1 else "worse"
+            times = ratio if ratio > 1 else 1 / ratio
+            out["domains"] = (f"Private channels convert {times:.1f}× {word} than public ones "
+                              f"per exposure ({interval}); public channels carry "
+                              f"{_share(pub)} of exposures.")
+        else:
+            out["domains"] = (f"Private and public channels convert within error of each "
+                              f"other per exposure (private/public {ratio:.2f}×, {interval}); "
+                              f"public channels carry {_share(pub)} of exposures.")
+    c = doc["cascades"]["products"][0]
+    if c["cascade_count"]:
+        v = c["mean_virality"]
+        shape = "" if v is None else (
+            "; trees are broadcast-like (mean structural virality under 2.5)" if v < 2.5
+            else "; trees spread person to person (mean structural virality 2.5 or more)")
+        out["cascades"] = (f"{_share(c['size_1_share'])} of the {c['cascade_count']:,} "
+                           f"cascades stop at their root; the largest reaches "
+                           f"{c['max_size']:,} users and {c['max_depth']} hop(s) deep{shape}.")
+    else:
+        out["cascades"] = "The product has no cascades."
+    pr = doc.get("promoters")
+    if pr:
+        out["promoters"] = pr.get("verdict") or ""
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -255,6 +369,12 @@ def _table(con, title: str, frame: pd.DataFrame, columns: list[str] | None = Non
 
 def _text_one(con, report: Report) -> None:
     d = report.to_dict()
+    found = findings(d)
+
+    def lead(key: str) -> None:
+        if found.get(key):
+            con.print("   " + found[key], markup=False, highlight=False)
+
     s = d["summary"]
     con.rule(f"diffusion report: {report.product}" + (f" ({s['name']})" if s["name"] else ""))
     con.print("[bold]1. Summary[/bold]")
@@ -265,6 +385,7 @@ def _text_one(con, report: Report) -> None:
         con.print(f"   {label:<36} {_fmt(n):>10}  {_bar(n, top, 30)} {_pct(share)}")
     r = d["reach"]
     con.print("\n[bold]2. Six-degree reach[/bold]")
+    lead("reach")
     if r:
         con.print(f"   from {r['seeds']} seed(s) ({', '.join(r['roles'])}): {r['reached']:,} "
                   f"users within {r['hops']} hops, {_pct(r['coverage'])} of {r['users']:,}")
@@ -282,6 +403,7 @@ def _text_one(con, report: Report) -> None:
         con.print("   " + "; ".join(report.notes))
     e = d["endorsements"]
     con.print("\n[bold]3. Friend-endorsement influence[/bold]")
+    lead("endorsements")
     b = e["baseline"]
     con.print(f"   baseline p(0) = {_fmt(b['p'])} ({b['adopters']:,} of {b['users']:,}); "
               f"stickiness {_fmt(e['stickiness'])}, persistence {_fmt(e['persistence'])}")
@@ -294,6 +416,7 @@ def _text_one(con, report: Report) -> None:
     else:
         con.print(f"   no k has {e['min_users']} users: too little data for a curve")
     sd = [x for x in e["structural_diversity"] if x["users"] >= e["min_users"]]
+    lead("diversity")
     if sd:
         _table(con, "   Structural diversity (groups the endorsing friends form)",
                pd.DataFrame(sd)[["k", "components", "users", "adopters", "p"]])
@@ -305,6 +428,7 @@ def _text_one(con, report: Report) -> None:
                ["rank", "user_id", "role", "credit", "audience", "conversion"])
     dm = d["domains"]
     con.print("\n[bold]4. Channels and domains[/bold]")
+    lead("domains")
     ps = dm["public_share"]
     for what in ("exposures", "adoptions"):
         x = ps[what]
@@ -318,6 +442,7 @@ def _text_one(con, report: Report) -> None:
                ["channel", "domain", "exposures", "share"])
     c = d["cascades"]["products"][0]
     con.print("\n[bold]5. Cascades[/bold]")
+    lead("cascades")
     con.print(f"   {c['cascade_count']:,} cascades, {c['users']:,} users; size 1: "
               f"{_pct(c['size_1_share'])}; depth mean {_fmt(c['mean_depth'])}, max "
               f"{c['max_depth']}; structural virality mean {_fmt(c['mean_virality'])}")
@@ -327,6 +452,7 @@ def _text_one(con, report: Report) -> None:
     p = d.get("promoters")
     if p:
         con.print(f"\n[bold]6. Recommended promoters ({p['method']}, k = {p['k']})[/bold]")
+        lead("promoters")
         rows = [{"seed set": "recommended", "spread": p["spread"],
                  "stderr": p["spread_stderr"]}] + [
             {"seed set": x["name"], "spread": x["spread"], "stderr": x["spread_stderr"]}
@@ -359,6 +485,11 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 def _markdown(report: Report) -> str:
     d = report.to_dict()
+    found = findings(d)
+
+    def lead(key: str) -> list[str]:
+        return [f"**{_md(found[key])}**", ""] if found.get(key) else []
+
     s = d["summary"]
     rows = _rows(report)
     out = [f"# diffusion report: {_md(report.product)}"
@@ -368,7 +499,7 @@ def _markdown(report: Report) -> str:
            _md_table(pd.DataFrame(rows["funnel"],
                                   columns=["stage", "users", "share of exposed"]))]
     r = d["reach"]
-    out += ["## 2. Six-degree reach", ""]
+    out += ["## 2. Six-degree reach", "", *lead("reach")]
     if r:
         out.append(f"{r['reached']:,} users within {r['hops']} hops of {r['seeds']} seed(s) "
                    f"({_md(', '.join(r['roles']))}), {_pct(r['coverage'])} of "
@@ -379,7 +510,7 @@ def _markdown(report: Report) -> str:
         if r["per_seed"]:
             out.append(_md_table(pd.DataFrame(r["per_seed"]).head(10)))
     e = d["endorsements"]
-    out += ["## 3. Friend-endorsement influence", "",
+    out += ["## 3. Friend-endorsement influence", "", *lead("endorsements"),
             f"Baseline p(0) = {_fmt(e['baseline']['p'])}; stickiness "
             f"{_fmt(e['stickiness'])}; persistence {_fmt(e['persistence'])}.", ""]
     if e["curve"]:
@@ -388,7 +519,7 @@ def _markdown(report: Report) -> str:
     if inf["influencers"]:
         out.append(_md_table(pd.DataFrame(inf["influencers"]).head(10)))
     dm = d["domains"]
-    out += ["## 4. Channels and domains", "",
+    out += ["## 4. Channels and domains", "", *lead("domains"),
             f"Public share of exposures {_pct(dm['public_share']['exposures']['p'])}, of "
             f"adoptions {_pct(dm['public_share']['adoptions']['p'])}; the platform reports "
             + ", ".join(f"{_md(x['label'])} {_pct(x['share'])}" for x in dm["references"])
@@ -396,7 +527,7 @@ def _markdown(report: Report) -> str:
     if dm["exposures"]:
         out.append(_md_table(pd.DataFrame(dm["exposures"])))
     c = d["cascades"]["products"][0]
-    out += ["## 5. Cascades", "",
+    out += ["## 5. Cascades", "", *lead("cascades"),
             f"{c['cascade_count']:,} cascades; mean depth {_fmt(c['mean_depth'])}; mean "
             f"structural virality {_fmt(c['mean_virality'])}.", ""]
     if c["cascades"]:
@@ -404,7 +535,7 @@ def _markdown(report: Report) -> str:
             ["root", "root_role", "size", "depth", "max_breadth", "structural_virality"]]))
     p = d.get("promoters")
     if p:
-        out += ["## 6. Recommended promoters", "",
+        out += ["## 6. Recommended promoters", "", *lead("promoters"),
                 _md_table(pd.DataFrame([{"seed set": "recommended", "spread": p["spread"]}] +
                                        [{"seed set": x["name"], "spread": x["spread"]}
                                         for x in p["baselines"]]))]
@@ -423,118 +554,21 @@ def _k(path: str, value) -> str:
     return f'<span data-key="{html.escape(path)}">{html.escape(_fmt(value))}</span>'
 
 
-def _svg_frame(w: int, h: int, body: str, label: str) -> str:
-    return (f'<svg class="chart" role="img" aria-label="{html.escape(label)}" '
-            f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-            f'xmlns="http://www.w3.org/2000/svg"><rect width="{w}" height="{h}" '
-            f'fill="#ffffff"/>{body}</svg>')
-
-
-def _axes(w, h, m, x_label, y_label) -> str:
-    return (f'<line x1="{m}" y1="{h - m}" x2="{w - 10}" y2="{h - m}" stroke="#333"/>'
-            f'<line x1="{m}" y1="10" x2="{m}" y2="{h - m}" stroke="#333"/>'
-            f'<text x="{w / 2}" y="{h - 8}" font-size="12" text-anchor="middle">'
-            f'{html.escape(x_label)}</text>'
-            f'<text x="14" y="{h / 2}" font-size="12" text-anchor="middle" '
-            f'transform="rotate(-90 14 {h / 2})">{html.escape(y_label)}</text>')
-
-
-def _bar_chart(values: list[float], labels: list[str], title: str) -> str:
-    w, h, m = 560, 260, 48
-    top = max(values or [1]) or 1
-    n = max(len(values), 1)
-    bw = (w - m - 20) / n
-    body = _axes(w, h, m, "hop", "new users")
-    for i, (v, lab) in enumerate(zip(values, labels)):
-        bh = (h - m - 20) * v / top
-        x = m + 4 + i * bw
-        body += (f'<rect x="{x:.1f}" y="{h - m - bh:.1f}" width="{bw - 8:.1f}" '
-                 f'height="{bh:.1f}" fill="#2b7bb9"><title>{lab}: {v:,.0f}</title></rect>'
-                 f'<text x="{x + (bw - 8) / 2:.1f}" y="{h - m + 14}" font-size="11" '
-                 f'text-anchor="middle">{html.escape(lab)}</text>')
-    body += (f'<text x="{m + 4}" y="22" font-size="11">max {top:,.0f}</text>')
-    return _svg_frame(w, h, body, title)
-
-
-def _curve_chart(curve: list[dict], title: str) -> str:
-    w, h, m = 560, 260, 48
-    if not curve:
-        return _svg_frame(w, h, _axes(w, h, m, "k", "p(k)") + '<text x="280" y="130" '
-                          'font-size="13" text-anchor="middle">too little data</text>', title)
-    top = max(c["ci_high"] for c in curve) or 1
-    kmax = max(c["k"] for c in curve)
-
-    def xy(k, p):
-        x = m + (w - m - 20) * (k - 0.5) / kmax
-        y = h - m - (h - m - 20) * p / top
-        return x, y
-
-    band = [xy(c["k"], c["ci_high"]) for c in curve] + \
-        [xy(c["k"], c["ci_low"]) for c in reversed(curve)]
-    line = [xy(c["k"], c["p"]) for c in curve]
-    body = _axes(w, h, m, "k: endorsing friends", "p(k)")
-    body += ('<polygon fill="#9ecae1" fill-opacity="0.6" stroke="none" points="'
-             + " ".join(f"{x:.1f},{y:.1f}" for x, y in band) + '"/>')
-    body += ('<polyline fill="none" stroke="#08519c" stroke-width="2.5" points="'
-             + " ".join(f"{x:.1f},{y:.1f}" for x, y in line) + '"/>')
-    for c, (x, y) in zip(curve, line):
-        body += (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#08519c"><title>k={c["k"]}'
-                 f': {c["p"]:.4f}</title></circle><text x="{x:.1f}" y="{h - m + 14}" '
-                 f'font-size="11" text-anchor="middle">{c["k"]}</text>')
-    body += f'<text x="{m + 4}" y="22" font-size="11">max {top:.3g}</text>'
-    return _svg_frame(w, h, body, title)
-
-
-def _ccdf_chart(dist: list[dict], title: str) -> str:
-    w, h, m = 560, 260, 48
-    body = _axes(w, h, m, "cascade size (log)", "share at least this large (log)")
-    if not dist:
-        return _svg_frame(w, h, body, title)
-    smax = max(d["size"] for d in dist)
-    cmin = min(d["ccdf"] for d in dist)
-    lx = math.log10(max(smax, 10))
-    ly = math.log10(min(cmin, 0.1))
-
-    def xy(s, c):
-        x = m + (w - m - 20) * math.log10(s) / lx
-        y = 10 + (h - m - 10) * math.log10(c) / ly
-        return x, y
-
-    pts = [xy(d["size"], d["ccdf"]) for d in dist]
-    body += ('<polyline fill="none" stroke="#d94801" stroke-width="2.5" points="'
-             + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
-    for d, (x, y) in zip(dist, pts):
-        body += (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#d94801"><title>size '
-                 f'{d["size"]}: {d["ccdf"]:.4f}</title></circle>')
-    for dec in range(0, int(math.ceil(lx)) + 1):
-        x, _ = xy(10 ** dec, 1)
-        body += (f'<text x="{x:.1f}" y="{h - m + 14}" font-size="11" '
-                 f'text-anchor="middle">{10 ** dec:g}</text>')
-    return _svg_frame(w, h, body, title)
-
-
-def _mix_chart(rows: list[tuple[str, float, str]], title: str) -> str:
-    w, m = 640, 210
-    h = 30 + 26 * max(len(rows), 1)
-    body = ""
-    for i, (label, value, color) in enumerate(rows):
-        y = 14 + 26 * i
-        bw = (w - m - 60) * (value or 0)
-        body += (f'<text x="{m - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
-                 f'{html.escape(label)}</text><rect x="{m}" y="{y}" width="{bw:.1f}" '
-                 f'height="18" fill="{color}"/><text x="{m + bw + 6:.1f}" y="{y + 14}" '
-                 f'font-size="12">{_pct(value)}</text>')
-    return _svg_frame(w, h, body, title)
-
-
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;
-max-width:1100px;color:#222} h1{font-size:24px} h2{font-size:19px;margin-top:32px;
-border-bottom:1px solid #ddd} table{border-collapse:collapse;margin:8px 0;font-size:13px}
-td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f3f3f3}
-td.l,th.l{text-align:left} .how{color:#555;font-size:13px;max-width:760px} .kpi{display:flex;
-gap:18px;flex-wrap:wrap} .kpi div{background:#f5f8fb;padding:8px 14px;border-radius:6px}
-.kpi b{display:block;font-size:20px} svg.chart{border:1px solid #eee;margin:6px 0}
+.diffusion-report{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;
+margin:24px;max-width:1100px;color:#222}
+.diffusion-report h1{font-size:24px}
+.diffusion-report h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}
+.diffusion-report table{border-collapse:collapse;margin:8px 0;font-size:13px}
+.diffusion-report td,.diffusion-report th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+.diffusion-report th{background:#f3f3f3}
+.diffusion-report td.l,.diffusion-report th.l{text-align:left}
+.diffusion-report .how{color:#555;font-size:13px;max-width:760px}
+.diffusion-report .finding{font-size:15px;font-weight:600;max-width:820px}
+.diffusion-report .kpi{display:flex;gap:18px;flex-wrap:wrap}
+.diffusion-report .kpi div{background:#f5f8fb;padding:8px 14px;border-radius:6px}
+.diffusion-report .kpi b{display:block;font-size:20px}
+.diffusion-report svg.chart{border:1px solid #eee;margin:6px 0;max-width:100%;height:auto}
 """
 
 
@@ -552,8 +586,13 @@ def _html_table(frame: pd.DataFrame, key: str | None = None) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _finding(text: str | None) -> str:
+    return f"<p class='finding'>{html.escape(text)}</p>" if text else ""
+
+
 def _html_one(report: Report, prefix: str = "") -> str:
     d = report.to_dict()
+    found = findings(d)
     s = d["summary"]
     p = prefix
     parts = [f"<h1>diffusion report: {html.escape(report.product)}"
@@ -568,14 +607,13 @@ def _html_one(report: Report, prefix: str = "") -> str:
                  + " → bought " + _k(p + "summary.funnel.bought", f["bought"]) + ".</p>")
     r = d["reach"]
     parts.append("<h2>2. Six-degree reach</h2>")
+    parts.append(_finding(found.get("reach")))
     if r:
         parts.append(f"<p>{_k(p + 'reach.reached', r['reached'])} users within "
                      f"{r['hops']} hops of {_k(p + 'reach.seeds', r['seeds'])} seed(s) "
                      f"({html.escape(', '.join(r['roles']))}), "
                      f"{html.escape(_pct(r['coverage']))} of {r['users']:,} users.</p>")
-        parts.append(_bar_chart(r["per_hop"][1:], [str(i) for i in
-                                                   range(1, len(r["per_hop"]))],
-                                "Reach by hop"))
+        parts.append(charts.svg(charts.reach, r, "Reach by hop"))
         parts.append("<p class='how'>How to read this: each bar is the number of users first "
                      "reached at that many friendship hops from the seeds. A tall bar at hop 2 "
                      "or 3 and little after means the product's circles are reached quickly; "
@@ -587,10 +625,11 @@ def _html_one(report: Report, prefix: str = "") -> str:
     e = d["endorsements"]
     b = e["baseline"]
     parts.append("<h2>3. Friend-endorsement influence</h2>")
+    parts.append(_finding(found["endorsements"]))
     parts.append(f"<p>Baseline p(0) = {_k(p + 'endorsements.baseline.p', b['p'])}; "
                  f"stickiness {_k(p + 'endorsements.stickiness', e['stickiness'])}; persistence "
                  f"{_k(p + 'endorsements.persistence', e['persistence'])}.</p>")
-    parts.append(_curve_chart(e["curve"], "Exposure curve p(k) with 95% interval"))
+    parts.append(charts.svg(charts.exposure_curve, e, "Exposure curve p(k) with 95% interval"))
     parts.append("<p class='how'>How to read this: p(k) is the chance of buying between the "
                  "k-th and the (k+1)-th friend who endorsed the product (♡ or share), among "
                  "users who reached k without buying. The band is the 95% Wilson interval. "
@@ -598,33 +637,41 @@ def _html_one(report: Report, prefix: str = "") -> str:
                  "endorsement moves people.</p>")
     if e["curve"]:
         parts.append(_html_table(pd.DataFrame(e["curve"]), p + "endorsements.curve"))
+    parts.append("<h3>Structural diversity</h3>" + _finding(found["diversity"]))
+    sd = [x for x in e["structural_diversity"] if x["users"] >= e["min_users"]]
+    if sd:
+        parts.append(_html_table(pd.DataFrame(sd)[["k", "components", "users", "adopters",
+                                                   "p", "ci_low", "ci_high"]]))
+    parts.append("<p class='how'>How to read this: users with the same number k of endorsing "
+                 "friends, split by how many separate groups (connected components of "
+                 "friendship) those friends form. Ugander et al. (PNAS 2012) found that "
+                 "friends from more groups move people more than the same number from one "
+                 "group.</p>")
     inf = d["influencers"]
     if inf["influencers"]:
         parts.append("<h3>Top endorsers</h3>" + _html_table(
             pd.DataFrame(inf["influencers"]).head(10), p + "influencers.influencers"))
     dm = d["domains"]
     parts.append("<h2>4. Channels and domains</h2>")
+    parts.append(_finding(found["domains"]))
     ps = dm["public_share"]
     parts.append(f"<p>Public share of exposures {_k(p + 'domains.public_share.exposures.p', ps['exposures']['p'])}"
                  f", of adoptions {_k(p + 'domains.public_share.adoptions.p', ps['adoptions']['p'])}.</p>")
-    rows = [("exposures: public", ps["exposures"]["p"] or 0, "#2b7bb9"),
-            ("adoptions: public", ps["adoptions"]["p"] or 0, "#6baed6")]
-    rows += [(f"reference {x['label']}", x["share"], "#bbbbbb") for x in dm["references"]]
-    total = sum(x["exposures"] for x in dm["exposures"]) or 1
-    rows += [(f"{x['channel']} ({x['domain']})", x["exposures"] / total, "#74c476")
-             for x in sorted(dm["exposures"], key=lambda x: -x["exposures"])]
-    parts.append(_mix_chart(rows, "Channel and domain mix"))
-    parts.append("<p class='how'>How to read this: the top bars are the public-domain share "
-                 "(feed and search) of exposures and of purchases, next to the platform's "
-                 "reported 50% (2021), 67% (2023) and 75% (called ideal). The green bars split "
-                 "exposures by channel.</p>")
+    parts.append(charts.svg(charts.mix, dm, "Channel and domain mix", size=(6.4, 5.2)))
+    parts.append("<p class='how'>How to read this: the top panel is the public-domain share "
+                 "(feed and search) of exposures and of purchases with 95% intervals, against "
+                 "the platform's reported 50% (2021), 67% (2023) and 75% (called ideal), drawn "
+                 "as dotted lines. The lower panel splits exposures by channel, green for "
+                 "private channels and blue for public ones.</p>")
     c = d["cascades"]["products"][0]
     parts.append("<h2>5. Cascades</h2>")
+    parts.append(_finding(found["cascades"]))
     parts.append(f"<p>{_k(p + 'cascades.products.0.cascade_count', c['cascade_count'])} "
                  f"cascades; mean depth {_k(p + 'cascades.products.0.mean_depth', c['mean_depth'])}"
                  f"; mean structural virality "
                  f"{_k(p + 'cascades.products.0.mean_virality', c['mean_virality'])}.</p>")
-    parts.append(_ccdf_chart(c["size_distribution"], "Cascade size CCDF (log-log)"))
+    parts.append(charts.svg(charts.cascade_ccdf, {"products": [c]},
+                            "Cascade size CCDF (log-log)"))
     parts.append("<p class='how'>How to read this: for each size s, the share of cascades with "
                  "at least s users, on log-log axes. A straight, slowly falling line is a heavy "
                  "tail: a few cascades carry most of the spread. Structural virality is the "
@@ -637,6 +684,7 @@ def _html_one(report: Report, prefix: str = "") -> str:
     pr = d.get("promoters")
     if pr:
         parts.append("<h2>6. Recommended promoters</h2>")
+        parts.append(_finding(found.get("promoters")))
         parts.append(f"<p>Expected spread of the {pr['k']} recommended promoters: "
                      f"{_k(p + 'promoters.spread', pr['spread'])}.</p>")
         parts.append(_html_table(pd.DataFrame(
@@ -664,7 +712,7 @@ def _html(report: Report) -> str:
                 + _html_one(report.compare, prefix="compare."))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
             f"<title>diffusion report: {html.escape(report.product)}</title>"
-            f"<style>{CSS}</style></head><body>{body}"
+            f"<style>{CSS}</style></head><body><div class='diffusion-report'>{body}</div>"
             "<script type='application/json' id='report-json'>"
             + json.dumps(report.to_dict(), ensure_ascii=False).replace("</", "<\\/")
             + "</script></body></html>\n")

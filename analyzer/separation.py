@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .display import Displayable
 from .errors import InputError
 from .graph import FriendGraph
 from .kernels import distance_histograms
@@ -22,8 +23,8 @@ __all__ = ["SeparationResult", "degrees_of_separation"]
 FULL_DEPTH = 250  # BFS depth cap for distances; real friendship graphs are far shallower
 
 
-@dataclass
-class SeparationResult:
+@dataclass(repr=False)
+class SeparationResult(Displayable):
     users: int
     method: str  # "exact" or "sampled"
     sources: int

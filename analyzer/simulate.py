@@ -29,6 +29,7 @@ import pandas as pd
 from numba import njit, prange
 
 from . import progress as _progress
+from .display import Displayable
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
 
@@ -465,8 +466,8 @@ def _is_float(text: str) -> bool:
 # --------------------------------------------------------------------------- simulate
 
 
-@dataclass
-class SimulationResult:
+@dataclass(repr=False)
+class SimulationResult(Displayable):
     model: str
     probability: str
     runs: int
@@ -494,6 +495,13 @@ class SimulationResult:
     @property
     def runs_needed(self) -> int:
         return int(math.ceil(self.runs * (self.rse / self.target_rse) ** 2))
+
+    def plot(self, ax=None, **options):
+        """Mean cumulative activations by step;
+        see :func:`analyzer.charts.activation`. Needs matplotlib; returns the Axes."""
+        from .charts import activation
+
+        return activation(self.to_dict(), ax, **options)
 
     def to_dict(self) -> dict:
         q = np.quantile(self.spreads, [0.05, 0.25, 0.5, 0.75, 0.95])
@@ -740,8 +748,8 @@ def top_pagerank(graph: FriendGraph, k: int, allowed: np.ndarray | None = None) 
     return np.lexsort((np.arange(graph.n_users), -pr))[:k]
 
 
-@dataclass
-class PromoterResult:
+@dataclass(repr=False)
+class PromoterResult(Displayable):
     method: str
     model: str
     probability: str
@@ -754,6 +762,13 @@ class PromoterResult:
     baselines: list[dict]
     details: dict = field(default_factory=dict)
     history: object = None  #: a HistoryEstimate when --p history
+
+    def plot(self, ax=None, **options):
+        """Expected spread against k: the pick's estimate by pick, its forward check and the baselines;
+        see :func:`analyzer.charts.promoters`. Needs matplotlib; returns the Axes."""
+        from .charts import promoters
+
+        return promoters(self.to_dict(), ax, **options)
 
     def to_dict(self) -> dict:
         ci = 1.959963984540054 * self.spread_stderr

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from . import progress
 from .arrays import find_sorted
+from .display import Displayable
 from .errors import DiffusionError, InputError
 from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
 
@@ -67,8 +68,8 @@ class Problem:
         }
 
 
-@dataclass
-class ValidationReport:
+@dataclass(repr=False)
+class ValidationReport(Displayable):
     path: str
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
@@ -717,9 +718,27 @@ def _for_disk(table: Table, frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
         if not col.required and s.isna().all():
             continue  # optional columns with no values are left out
         if col.kind == "timestamp":
-            s = timestamps_to_iso(s)
+            s = timestamps_to_iso(epoch_ms(s, f"{table.name}.{col.name}"))
         out[col.name] = s
     return out
+
+
+def epoch_ms(s: pd.Series, what: str = "time") -> pd.Series:
+    """Times as nullable epoch milliseconds: from epoch-ms integers (as validation makes
+    them), ``datetime64`` (naive is UTC), ``pandas.Timestamp``/``datetime`` values or ISO
+    8601 text. Raises InputError naming ``what`` for anything else."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("Int64")
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        try:
+            s = pd.to_datetime(s, utc=True, format="ISO8601") if s.map(
+                lambda v: isinstance(v, str)).any() else pd.to_datetime(s, utc=True)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{what}: not times ({exc})", field=what) from exc
+    elif s.dt.tz is None:
+        s = s.dt.tz_localize("UTC")
+    ms = s.dt.tz_convert("UTC").dt.as_unit("ms").astype("int64")
+    return pd.Series(ms, index=s.index).astype("Int64").where(s.notna())
 
 
 @contextmanager

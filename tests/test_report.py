@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -106,6 +105,14 @@ def test_html_in_headless_chromium(reports):
             chart.screenshot(path=str(path))
             dark = sum(Image.open(path).convert("L").histogram()[:200])
             assert dark > 200, f"chart {i} looks blank ({dark} dark pixels)"
+            # axes with labelled ticks: at least two tick labels on x and on y, each drawn
+            # (a box the browser laid out) and not empty
+            for axis in ("xtick", "ytick"):
+                labels = chart.eval_on_selector_all(
+                    f"g[id^='{axis}_'] text",
+                    "els => els.map(e => [e.textContent.trim(), e.getBBox().width])")
+                shown = [t for t, w in labels if t and w > 0]
+                assert len(shown) >= 2, f"chart {i}: {axis} labels {labels}"
         keys = page.eval_on_selector_all(
             "[data-key]", "els => els.map(e => [e.dataset.key, e.textContent])")
         assert len(keys) > 30
