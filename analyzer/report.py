@@ -243,7 +243,8 @@ def findings(doc: dict) -> dict[str, str]:
             else "; trees spread person to person (mean structural virality 2.5 or more)")
         out["cascades"] = (f"{_share(c['size_1_share'])} of the {c['cascade_count']:,} "
                            f"cascades stop at their root; the largest reaches "
-                           f"{c['max_size']:,} users and {c['max_depth']} hop(s) deep{shape}.")
+                           f"{c['max_size']:,} users, the deepest {c['max_depth']} hop(s)"
+                           f"{shape}.")
     else:
         out["cascades"] = "The product has no cascades."
     pr = doc.get("promoters")
