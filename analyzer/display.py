@@ -16,7 +16,22 @@ HEAD_ROWS = 10
 
 
 class Displayable:
-    """Mixed into result dataclasses (declared with ``repr=False``, so this repr stays)."""
+    """Mixed into result dataclasses (declared with ``repr=False``, so this repr stays).
+    Each subclass's ``to_frame()`` passes through :func:`tidy`, so text columns have one
+    dtype in every result."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("to_frame")
+        if own is not None and not getattr(own, "_tidied", False):
+            import functools
+
+            @functools.wraps(own)
+            def to_frame(self, *args, **kw):
+                return tidy(own(self, *args, **kw))
+
+            to_frame._tidied = True  # type: ignore[attr-defined]
+            cls.to_frame = to_frame
 
     def _sections(self):
         return self.tables() if hasattr(self, "tables") else [("", self.to_frame())]

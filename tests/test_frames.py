@@ -128,11 +128,15 @@ def test_frames_are_typed(s):
     feed = s.feed("u05").to_frame()
     assert str(feed["latest"].dtype) == "datetime64[ms, UTC]"
     assert feed["endorsers"].iloc[0] == ["u02"]
-    for r in (s.influencers("p-tea"), s.cascades("p-tea")):
+    from analyzer.diff import diff_snapshots
+
+    others = [diff_snapshots(s, s, product="p-tea")]
+    for r in [*_results(s).values(), *others]:
         frame = r.to_frame()
-        text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        assert text and all(pd.api.types.is_string_dtype(frame[c]) and frame[c].dtype != object
-                            for c in text)
+        for c in frame.columns:
+            values = frame[c].dropna()
+            if len(values) and values.map(lambda v: isinstance(v, str)).all():
+                assert frame[c].dtype != object, (type(r).__name__, c)  # pandas' text dtype
 
 
 def test_each_plot_draws_labelled_axes(s):
