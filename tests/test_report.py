@@ -176,3 +176,52 @@ def test_compare_html_puts_both_products_side_by_side(offline_cli, tmp_path):
                       "--min-users", "1")
     assert "side by side" in res.stdout
     assert max(len(line) for line in res.stdout.splitlines()) <= 100
+
+
+def _doc(curve, baseline, exposures, adoptions):
+    return {"reach": None,
+            "endorsements": {"curve": curve, "baseline": baseline, "min_users": 20,
+                             "structural_diversity": []},
+            "domains": {"exposures": exposures, "adoptions": adoptions,
+                        "public_share": {"exposures": {"p": 0.6}}},
+            "cascades": {"products": [{"cascade_count": 0}]}}
+
+
+def test_findings_state_a_lift_only_beyond_error():
+    from analyzer.report import findings
+
+    base = {"p": 0.01, "ci_low": 0.008, "ci_high": 0.012}
+    clear = [{"k": 1, "p": 0.05, "ci_low": 0.04, "ci_high": 0.06, "lift": 5.0}]
+    vague = [{"k": 1, "p": 0.013, "ci_low": 0.005, "ci_high": 0.03, "lift": 1.3}]
+    exp = [{"channel": "moments", "domain": "private", "exposures": 1000},
+           {"channel": "feed", "domain": "public", "exposures": 1000}]
+    strong = [{"channel": "moments", "domain": "private", "adoptions": 100},
+              {"channel": "feed", "domain": "public", "adoptions": 20}]
+    even = [{"channel": "moments", "domain": "private", "adoptions": 21},
+            {"channel": "feed", "domain": "public", "adoptions": 20}]
+    f = findings(_doc(clear, base, exp, strong))
+    assert f["endorsements"].startswith("A friend's endorsement lifts adoption from p(0) = "
+                                        "1.0% to p(1) = 5.0%, 5.0×")
+    assert f["domains"].startswith("Private channels convert 5.0× better than public ones")
+    assert "95% CI 3.1–8.0×" in f["domains"]  # Katz: se = sqrt(.01 - .001 + .05 - .001)
+    f = findings(_doc(vague, base, exp, even))
+    assert "is within error of the baseline" in f["endorsements"]
+    assert f["domains"].startswith("Private and public channels convert within error")
+    f = findings(_doc([], base, exp, [even[0]]))
+    assert f["endorsements"].startswith("Too little data")
+    assert "too few adoptions in one of the domains" in f["domains"]
+    assert f["cascades"] == "The product has no cascades."
+
+
+def test_every_format_leads_sections_with_the_findings(reports):
+    from analyzer.report import findings
+
+    _, docs = reports
+    found = findings(json.loads(docs["json"]))
+    assert set(found) >= {"reach", "endorsements", "diversity", "domains", "cascades",
+                          "promoters"}
+    import html as H
+
+    for key, sentence in found.items():
+        assert H.escape(sentence) in docs["html"], key
+        assert sentence.split(";")[0][:60] in " ".join(docs["text"].split()), key
