@@ -286,6 +286,19 @@ def coverage_index(rr_indptr, rr_nodes, single, inv):
     return counts, inv_ptr
 
 
+@njit(inline="always")
+def cover(best, inv_ptr, inv, covered, rr_indptr, rr_nodes, counts):
+    """Mark the RR sets ``best`` is in as covered and take each newly covered set off the
+    counts of its users: the update after every greedy pick."""
+    for i in range(inv_ptr[best], inv_ptr[best + 1]):
+        r = inv[i]
+        if covered[r]:
+            continue
+        covered[r] = True
+        for t in range(rr_indptr[r], rr_indptr[r + 1]):
+            counts[rr_nodes[t]] -= 1
+
+
 @njit(cache=True)
 def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
     """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
@@ -329,13 +342,7 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
         chosen[j] = best
         gains[j] = counts[best]
         allowed[best] = False
-        for i in range(inv_ptr[best], inv_ptr[best + 1]):
-            r = inv[i]
-            if covered[r]:
-                continue
-            covered[r] = True
-            for t in range(rr_indptr[r], rr_indptr[r + 1]):
-                counts[rr_nodes[t]] -= 1
+        cover(best, inv_ptr, inv, covered, rr_indptr, rr_nodes, counts)
     return chosen, gains
 
 

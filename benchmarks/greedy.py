@@ -42,13 +42,7 @@ def _scan_greedy(rr_indptr, rr_nodes, single, k, allowed, inv):
         chosen[j] = best
         gains[j] = best_count
         allowed[best] = False
-        for i in range(inv_ptr[best], inv_ptr[best + 1]):
-            r = inv[i]
-            if covered[r]:
-                continue
-            covered[r] = True
-            for t in range(rr_indptr[r], rr_indptr[r + 1]):
-                counts[rr_nodes[t]] -= 1
+        S.cover(best, inv_ptr, inv, covered, rr_indptr, rr_nodes, counts)
     return chosen, gains
 
 
