@@ -324,21 +324,20 @@ class Session:
         import pandas as pd
 
         from . import reach as R
+        from .snapshot import utc_times
 
         users, friendships = self._people_tables()
         g = nx.Graph()
-        g.add_nodes_from(self.graph.user_ids)
+        g.add_nodes_from(sorted(users["user_id"]))  # in id order, as the projection numbers them
         for col in users.columns:
             if col == "user_id":
                 continue
-            values = users[col]
-            if col.endswith("_at"):
-                values = pd.to_datetime(values.astype("Float64"), unit="ms", utc=True)
+            values = utc_times(users[col]) if col.endswith("_at") else users[col]
             nx.set_node_attributes(g, {u: v for u, v in zip(users["user_id"], values)
                                        if not pd.isna(v)}, col)
         kept = [c for c in ("since", "probability") if c in friendships.columns]
-        attrs = {c: (pd.to_datetime(friendships[c].astype("Float64"), unit="ms", utc=True)
-                     if c == "since" else friendships[c]) for c in kept}
+        attrs = {c: utc_times(friendships[c]) if c == "since" else friendships[c]
+                 for c in kept}
         for i, (a, b) in enumerate(zip(friendships["user_a"], friendships["user_b"])):
             g.add_edge(a, b, **{c: attrs[c].iloc[i] for c in kept
                                 if not pd.isna(attrs[c].iloc[i])})
@@ -347,7 +346,8 @@ class Session:
         source = self.source()
         source.check_products([product])
         members = source.members([product])
-        roles = {r: set(self.product_users(product, [r])) for r in R.ROLES}
+        with self.shared_rows():  # every role from one read
+            roles = {r: set(self.product_users(product, [r])) for r in R.ROLES}
         people = set().union(*roles.values()) | set(members["user_id"])
         sub = g.subgraph(people).copy()
         for u in sub.nodes:

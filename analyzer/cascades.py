@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .display import Displayable, tidy
+from .display import Displayable
 from .errors import InputError
 from .sources import CascadeInput, distinct, obj, prefetch
 
@@ -200,7 +200,7 @@ class CascadeResult(Displayable):
         rows = np.concatenate([np.arange(r.start, r.stop) for r in
                                (self._rows(j) for j in range(len(self.products)))] or
                               [np.empty(0, dtype=np.int64)])
-        return tidy(self.trees.iloc[rows].reset_index(drop=True))
+        return self.trees.iloc[rows].reset_index(drop=True)
 
     def tables(self):
         out = [(f"Cascades [{self.engine}]", self.summary)]

@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import click
@@ -208,13 +207,6 @@ class _Bar:
         elapsed = self._progress.tasks[task].elapsed or 0
         rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and total and done < total else ""
         self._progress.update(task, total=total, completed=done, rate=rate)
-
-
-def rich_progress():
-    """The command's progress sink (see :class:`_Bar`), for library calls that take one."""
-    import contextlib
-
-    return contextlib.nullcontext(_state["bar"]) if _state.get("bar") else _Bar()
 
 
 # --------------------------------------------------------------------------- root
@@ -448,13 +440,13 @@ class _ReportView:
         out = []
         for p in self.report.problems:
             column = p.column or ""
-            for line, value in p.examples or [(None, "")]:
+            listed = p.examples or [(None, "")]
+            for line, value in listed:
                 shown = f" ({value})" if value not in (None, "") else ""
                 out.append(f"{p.file}:{'' if line is None else line}:{column}: {p.code}: "
                            f"{p.message}{shown}")
-            if p.count > len(p.examples or [None]):
-                out.append(f"{p.file}::{column}: {p.code}: "
-                           f"{p.count - len(p.examples or [None]):,} more")
+            if p.count > len(listed):
+                out.append(f"{p.file}::{column}: {p.code}: {p.count - len(listed):,} more")
         return out
 
     def tables(self):
@@ -550,9 +542,9 @@ def load(snapshot, replace, merge, batch_size, fresh, home, port, conn,
                                  cfg.auth)
         emit(load_fresh(cfg, snap, echo=note), fmt)
         return
-    with runner_from(conn) as runner, rich_progress() as bar:
+    with runner_from(conn) as runner:  # progress: the command's bars (DiffusionGroup)
         result = load_snapshot(runner, snap, replace=replace, merge=merge,
-                               batch_size=batch_size, progress=bar, echo=note)
+                               batch_size=batch_size, echo=note)
     emit(result, fmt)
 
 
@@ -674,7 +666,6 @@ def import_(kind, sources, directed, as_kind, overwrite, fmt) -> None:
     """
     from . import importers as I
     from .errors import InputError
-
     from .progress import step
 
     if len(sources) < 2:
@@ -1077,10 +1068,9 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
     explicit = _explicit_users(users, users_file)
     if explicit is None and not product:
         raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
-    with _session(snapshot, conn) as s, rich_progress() as bar:
+    with _session(snapshot, conn) as s:
         result = s.simulate(product, roles=roles, users=explicit, model=model, p=p, runs=runs,
-                            seed=seed, window=window, prior_strength=prior_strength,
-                            progress=bar)
+                            seed=seed, window=window, prior_strength=prior_strength)
     if not result.to_dict()["enough_runs"]:
         note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
              f"{result.runs_needed:,} runs are needed")
@@ -1134,11 +1124,11 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
     """
     if (exclude_current or candidates != "all") and not product:
         raise click.UsageError("--exclude-current and --candidates ROLE need --product")
-    with _session(snapshot, conn) as s, rich_progress() as bar:
+    with _session(snapshot, conn) as s:
         result = s.promoters(k, product=product, model=model, p=p, method=method, eps=eps,
                              ell=ell, exclude_current=exclude_current, candidates=candidates,
                              runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
-                             prior_strength=prior_strength, progress=bar)
+                             prior_strength=prior_strength)
     emit(result, fmt)
 
 

@@ -33,21 +33,19 @@ class Displayable:
             to_frame._tidied = True  # type: ignore[attr-defined]
             cls.to_frame = to_frame
 
-    def _sections(self):
-        return self.tables() if hasattr(self, "tables") else [("", self.to_frame())]
-
     def __repr__(self) -> str:
-        sections = self._sections()
-        title = next((t for t, _ in sections if t), "")
+        from .render import sections
+
+        title = next((t for t, _ in sections(self) if t), "")
         rows = len(self.to_frame())
         head = f"{title} " if title else ""
         return f"<{type(self).__name__}: {head}({rows:,} rows in to_frame())>"
 
     def _repr_html_(self) -> str:
-        from .render import as_text
+        from .render import as_text, sections
 
         parts = ["<div class='diffusion-result'>"]
-        for title, frame in self._sections():
+        for title, frame in sections(self):
             if title:
                 parts.append(f"<p><b>{html.escape(title)}</b></p>")
             if len(frame.columns):

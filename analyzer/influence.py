@@ -23,10 +23,10 @@ import pandas as pd
 from numba import njit
 
 from .arrays import find_sorted, text_ranks, unique_sorted
-from .display import Displayable, tidy
+from .display import Displayable
 from .errors import InputError
 from .options import SIGNALS, parse_signals, parse_time, parse_window
-from .snapshot import timestamps_to_iso
+from .snapshot import timestamps_to_iso, utc_times
 from .sources import distinct, obj, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
@@ -305,7 +305,7 @@ class InfluencerResult(Displayable):
                 "influencers": self.ranking.head(self.top).to_dict(orient="records")}
 
     def to_frame(self) -> pd.DataFrame:
-        return tidy(self.ranking.head(self.top))
+        return self.ranking.head(self.top)
 
     def tables(self):
         what = self.products[0] if len(self.products) == 1 else f"{len(self.products)} products"
@@ -421,8 +421,7 @@ class FeedResult(Displayable):
         JSON array, so ids with commas stay intact)."""
         f = self.items.copy()
         f.insert(0, "rank", np.arange(1, len(f) + 1))
-        f["latest"] = pd.to_datetime(pd.Series(f["latest"], dtype="Int64").astype("Float64"),
-                                     unit="ms", utc=True).dt.as_unit("ms")
+        f["latest"] = utc_times(f["latest"])
         f["endorsers"] = pd.Series([list(map(str, e)) for e in f["endorsers"]], index=f.index,
                                    dtype=object)
         return f

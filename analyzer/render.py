@@ -60,19 +60,23 @@ def as_text(frame: pd.DataFrame, *, lists: str = "json") -> pd.DataFrame:
     out = frame
     for col in frame.columns:
         s = frame[col]
-        if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
-            from .snapshot import timestamps_to_iso
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            from .snapshot import epoch_ms, timestamps_to_iso
 
-            epoch = s.dt.as_unit("ms").astype("int64").astype("Int64").where(s.notna())
-            text = timestamps_to_iso(epoch)
             out = out.copy() if out is frame else out
-            out[col] = text
+            out[col] = timestamps_to_iso(epoch_ms(s))
         elif lists == "json" and s.dtype == object and s.map(
                 lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
             out = out.copy() if out is frame else out
             out[col] = s.map(lambda v: json.dumps([_plain(x) for x in v], ensure_ascii=False)
                              if isinstance(v, (list, tuple, np.ndarray)) else v)
     return out
+
+
+def sections(result) -> list[tuple[str, pd.DataFrame]]:
+    """A result's titled tables for people: ``tables()`` when it has them, else its one
+    ``to_frame()``, untitled."""
+    return result.tables() if hasattr(result, "tables") else [("", result.to_frame())]
 
 
 def _cell(v: Any) -> str:
@@ -160,8 +164,7 @@ def emit(result: Result, fmt: str, *, console: Console | None = None, out=None,
     elif fmt == "table":
         console = console or Console(file=out, soft_wrap=False,
                                      width=None if getattr(out, "isatty", lambda: False)() else 120)
-        sections = result.tables() if hasattr(result, "tables") else [("", result.to_frame())]
-        for title, frame in sections:
+        for title, frame in sections(result):
             frame = as_text(frame, lists="keep")
             if title:
                 console.print(f"[bold]{escape(title)}[/bold]", highlight=False)

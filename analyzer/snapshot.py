@@ -700,9 +700,15 @@ def read_snapshot(path: str | os.PathLike) -> Snapshot:
 # --------------------------------------------------------------------------- writing
 
 
+def utc_times(ms) -> pd.Series:
+    """int64 epoch milliseconds (nullable) to ``datetime64[ms, UTC]``, missing as NaT."""
+    return pd.to_datetime(pd.Series(ms, dtype="Int64").astype("Float64"), unit="ms",
+                          utc=True).dt.as_unit("ms")
+
+
 def timestamps_to_iso(ms: pd.Series) -> pd.Series:
     """int64 epoch milliseconds (nullable) to ISO 8601 UTC text, e.g. ``2024-05-01T04:30:00Z``."""
-    ts = pd.to_datetime(ms.astype("Float64"), unit="ms", utc=True)
+    ts = utc_times(ms)
     text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.replace(r"\.(\d{3})\d{3}Z$", r".\1Z",
                                                                   regex=True)
     text = text.str.replace(".000Z", "Z", regex=False)

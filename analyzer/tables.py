@@ -46,9 +46,7 @@ def raw_tables(data) -> dict[str, pd.DataFrame]:
 def _frame(name: str, table) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         return table.reset_index(drop=True)
-    if hasattr(table, "to_arrow") and not hasattr(table, "to_pandas_dataframe"):  # polars
-        table = table.to_arrow()
-    if hasattr(table, "to_pandas"):  # pyarrow Table or RecordBatch
+    if hasattr(table, "to_pandas"):  # a pyarrow Table or RecordBatch, a polars DataFrame
         return table.to_pandas()
     raise InputError(f"table {name} is a {type(table).__name__}; give a pandas DataFrame, a "
                      f"pyarrow Table or a polars DataFrame", field=name)

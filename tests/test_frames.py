@@ -172,3 +172,13 @@ def test_edge_probabilities_travel_to_networkx():
     g.add_edge("b", "c", probability=0.5)
     back = analyzer.open_snapshot(g).to_networkx()
     assert back.edges["a", "b"]["probability"] == pytest.approx(0.25)
+
+
+def test_write_snapshot_names_a_column_that_holds_no_times(tmp_path):
+    from analyzer.snapshot import write_snapshot
+
+    users = pd.DataFrame({"user_id": ["a"], "joined_at": [complex(1, 2)]})
+    with pytest.raises(InputError, match=r"\[users.joined_at\]: users.joined_at: not times"):
+        write_snapshot({"users": users, "friendships": _tables()["friendships"].iloc[:0]},
+                       tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
