@@ -218,9 +218,11 @@ class DiffusionGroup(click.Group):
     def invoke(self, ctx: click.Context):
         from .progress import reporting
 
+        import contextlib
+
         bar = _Bar()
-        try:
-            with bar, reporting(bar):
+        try:  # no sink when no one can see the bars: then no step splits its work for them
+            with bar, reporting(bar) if bar.enabled else contextlib.nullcontext():
                 _state["bar"] = bar
                 return super().invoke(ctx)
         except DiffusionError as exc:

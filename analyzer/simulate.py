@@ -575,25 +575,37 @@ def _uniform_log(weight: np.ndarray, model) -> float:
     return 1.0
 
 
+#: about how long one block of watched forward runs takes, seconds (see forward_spreads)
+BLOCK_SECONDS = 0.5
+
+
 def forward_spreads(graph: FriendGraph, seed_pos: np.ndarray, weight: np.ndarray, model: str,
                     runs: int, seed: int, progress=None,
                     stage: str = "simulate") -> tuple[np.ndarray, np.ndarray]:
     """Spread and new users per step of ``runs`` forward runs. With ``progress``, the runs
-    go in about 20 blocks and ``progress(stage, done, runs)`` follows each; the numbers
-    are the same either way."""
+    go in blocks of about :data:`BLOCK_SECONDS` each (the first, small one sets the pace),
+    at least ten of them, and ``progress(stage, done, runs)`` follows each; the numbers are the same either way
+    (run r draws from stream (seed, r) in any block)."""
+    import time
+
     seeds = np.asarray(seed_pos, np.int64)
     args = (_model_code(model), _chunks(runs), _uniform_log(weight, model))
     if progress is None:
         return _forward(graph.indptr, graph.indices, weight, seeds, 0, runs, seed, *args)
-    block = max(args[1], -(-runs // 20))
-    spreads, curves = [], []
+    tenth = max(args[1], -(-runs // 10))
+    block = min(tenth, 8 * args[1])
+    spreads, curves, run0 = [], [], 0
     progress(stage, 0, runs)
-    for run0 in range(0, runs, block):
+    while run0 < runs:
         n = min(block, runs - run0)
+        t = time.perf_counter()
         s, c = _forward(graph.indptr, graph.indices, weight, seeds, run0, n, seed, *args)
+        took = time.perf_counter() - t
         spreads.append(s)
         curves.append(c)
-        progress(stage, run0 + n, runs)
+        run0 += n
+        progress(stage, run0, runs)
+        block = max(args[1], min(tenth, int(n * BLOCK_SECONDS / max(took, 1e-3))))
     return np.concatenate(spreads), np.concatenate(curves)
 
 
