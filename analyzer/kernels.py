@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms"]
+__all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
+           "same_hash"]
 
 
 @njit(inline="always")
@@ -298,3 +299,72 @@ def distance_histograms(indptr, indices, sources, max_hops):
             frontier, nxt = nxt, frontier
             size = nsize
     return hist
+
+
+@njit(cache=True)
+def _same_hash_in_part(hashes, p, parts, size_p, rows, firsts):
+    """For the rows of one part (``hashes % parts == p``, ``size_p`` of them): each row
+    whose hash an earlier row has, and that earlier row. Fills ``rows``/``firsts`` from
+    the front and returns how many it found."""
+    n = hashes.shape[0]
+    size = 1
+    while size < 2 * size_p + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slots = np.full(size, -1, dtype=np.int32)  # row numbers: a table has < 2**31 rows
+    found = 0
+    up = np.uint64(parts)
+    for i in range(n):
+        h = hashes[i]
+        if np.int64(h % up) != p:
+            continue
+        s = np.int64((h >> np.uint64(8)) & mask)
+        while True:
+            j = slots[s]
+            if j < 0:
+                slots[s] = np.int32(i)
+                break
+            if hashes[j] == h:
+                rows[found] = i
+                firsts[found] = j
+                found += 1
+                break
+            s = (s + 1) & np.int64(mask)
+    return found
+
+
+@njit(cache=True, parallel=True)
+def same_hash(hashes):
+    """Rows whose 64-bit hash an earlier row has, and the first row with that hash:
+    ``(rows, firsts)``, ascending in ``rows``. Rows are split by hash into four parts,
+    one open-addressing table each, in parallel; the answer does not depend on the
+    number of threads."""
+    parts = 4
+    n = hashes.shape[0]
+    sizes = np.zeros(parts, dtype=np.int64)
+    for i in range(n):
+        sizes[np.int64(hashes[i] % np.uint64(parts))] += 1
+    # a part finds at most as many rows as it has: its slice of the buffers
+    bounds = np.zeros(parts + 1, dtype=np.int64)
+    for p in range(parts):
+        bounds[p + 1] = bounds[p] + sizes[p]
+    buf_rows = np.empty(n, dtype=np.int32)
+    buf_firsts = np.empty(n, dtype=np.int32)
+    counts = np.zeros(parts, dtype=np.int64)
+    for p in prange(parts):
+        counts[p] = _same_hash_in_part(hashes, p, parts, sizes[p],
+                                       buf_rows[bounds[p]:bounds[p + 1]],
+                                       buf_firsts[bounds[p]:bounds[p + 1]])
+    total = 0
+    for p in range(parts):
+        total += counts[p]
+    out_rows = np.empty(total, dtype=np.int64)
+    out_firsts = np.empty(total, dtype=np.int64)
+    at = 0
+    for p in range(parts):
+        c = counts[p]
+        out_rows[at:at + c] = buf_rows[bounds[p]:bounds[p] + c]
+        out_firsts[at:at + c] = buf_firsts[bounds[p]:bounds[p] + c]
+        at += c
+    order = np.argsort(out_rows)
+    return out_rows[order], out_firsts[order]

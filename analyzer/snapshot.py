@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import progress
-from .arrays import find_sorted
+from . import columns, progress
 from .display import Displayable
 from .errors import DiffusionError, InputError
-from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Column, Table
+from .keys import first_duplicates
+from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Table
 
 __all__ = [
     "Problem", "ValidationReport", "Snapshot", "read_snapshot", "validate_snapshot",
@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
 
 
 @dataclass
@@ -104,27 +102,57 @@ class ValidationReport(Displayable):
                                            "value", "message", "count"])
 
 
-@dataclass
 class Snapshot:
-    """Typed tables of a valid snapshot. Only tables present on disk are in ``tables``."""
+    """A valid snapshot: its tables as integer-coded Arrow columns (``columns``, see
+    :mod:`analyzer.columns`), and as typed pandas frames (``tables``, ``snap[name]``),
+    built from the columns on first use.
 
-    path: Path
-    tables: dict[str, pd.DataFrame]
-    manifest: dict
-    files: dict[str, Path]
-    #: (table, column) of a reference column -> row positions in the referenced table
-    refs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    In a frame, ids are the text as written (the rows of a reference column share the
+    referenced table's string objects), timestamps nullable int64 epoch milliseconds,
+    channels and domains text, numbers float64, booleans nullable. Only tables present on
+    disk are there."""
+
+    def __init__(self, path: Path, columns: dict[str, pa.Table], manifest: dict,
+                 files: dict[str, Path]) -> None:
+        self.path = path
+        self.columns = columns
+        self.manifest = manifest
+        self.files = files
+        self.tables = _Frames(self)
+        #: (table, column) of a reference column -> row positions in the referenced table
+        self.refs = _References(self)
+        self._ids: dict[str, np.ndarray] = {}
 
     def codes(self, table: str, column: str) -> np.ndarray:
         """Row position in the referenced table (``users`` or ``products``) of every value of
-        a reference column such as ``shares.sharer_id``; -1 for a null. Validation computes
-        them while it checks the references, so analyses can work on integers."""
-        key = (table, column)
-        if key not in self.refs:
-            rt, rc = TABLES[table].column(column).references
-            self.refs[key] = _positions(_id_index(self.tables[rt], rc),
-                                        self.tables[table][column])
-        return self.refs[key]
+        a reference column such as ``shares.sharer_id``; -1 for a null. A numpy view of the
+        coded column validation made (no copy, no id lookups)."""
+        col = self.columns[table].column(column)
+        return (col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()).to_numpy()
+
+    def values(self, table: str, column: str) -> np.ndarray:
+        """A coded column as numpy, without building the frame: int64 epoch ms for times
+        (:data:`~analyzer.columns.NULL_MS` for none), int8 positions in CHANNELS/DOMAINS
+        for channels and domains (-1 for none), int32 codes for references."""
+        col = self.columns[table].column(column)
+        arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        return (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy()
+
+    def has(self, table: str) -> bool:
+        """Whether the snapshot holds ``table``."""
+        return table in self.columns
+
+    def rows(self, table: str) -> int:
+        """How many rows ``table`` has (0 when absent)."""
+        return self.columns[table].num_rows if table in self.columns else 0
+
+    def ids(self, table: str) -> np.ndarray:
+        """The id column of ``users`` or ``products`` as Python strings, in row order: the
+        dictionary the codes index. One object per id, shared by every frame."""
+        if table not in self._ids:
+            key = TABLES[table].key[0]
+            self._ids[table] = self.columns[table].column(key).to_numpy(zero_copy_only=False)
+        return self._ids[table]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -132,9 +160,96 @@ class Snapshot:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{n}={t.num_rows}" for n, t in self.columns.items())
+        return f"Snapshot({str(self.path)!r}, {rows})"
+
     @property
     def name(self) -> str:
         return str(self.manifest.get("name") or self.path.name)
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        table, coded = TABLES[name], self.columns[name]
+        frame = pd.DataFrame(index=pd.RangeIndex(coded.num_rows))
+        for col in table.columns:
+            if col.name not in coded.column_names:
+                continue
+            arr = coded.column(col.name).combine_chunks()
+            if col.references is not None:
+                frame[col.name] = _shared(self.ids(col.references[0]), arr.to_numpy(),
+                                          frame.index)
+            elif col.name == columns.own_id(table):
+                frame[col.name] = pd.Series(self.ids(name), index=frame.index, dtype=object)
+            elif col.kind in ("channel", "domain"):
+                names = np.asarray(CHANNELS if col.kind == "channel" else DOMAINS, dtype=object)
+                frame[col.name] = _shared(names, arr.to_numpy().astype(np.int64), frame.index)
+            elif col.kind == "timestamp":
+                mask = arr.is_null().to_numpy(zero_copy_only=False)
+                values = arr.fill_null(0).to_numpy()
+                frame[col.name] = pd.arrays.IntegerArray(values.astype(np.int64), mask)
+            elif col.kind == "bool":
+                frame[col.name] = pd.Series(arr.to_pandas(), index=frame.index).astype("boolean")
+            elif col.kind in ("float", "probability"):
+                frame[col.name] = arr.to_numpy(zero_copy_only=False).astype(np.float64)
+            else:
+                frame[col.name] = pd.Series(arr.to_numpy(zero_copy_only=False),
+                                            index=frame.index, dtype=object)
+        return frame
+
+
+class _Frames(Mapping):
+    """A snapshot's pandas frames, each built from its columns on first use. Assigning a
+    frame replaces what that table's frame reads as (the columns stay as validated)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+        self._built: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            if name not in self._snap.columns:
+                raise KeyError(name)
+            self._built[name] = self._snap._frame(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        self._built[name] = frame
+
+    def __iter__(self):
+        return iter(self._snap.columns)
+
+    def __len__(self) -> int:
+        return len(self._snap.columns)
+
+
+class _References(Mapping):
+    """(table, column) -> codes, for every reference column of the snapshot."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+        self._keys = [(name, col.name) for name, coded in snap.columns.items()
+                      for col in TABLES[name].columns
+                      if col.references and col.name in coded.column_names]
+
+    def __getitem__(self, key: tuple[str, str]) -> np.ndarray:
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._snap.codes(*key)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _shared(values: np.ndarray, pos: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[pos]`` (None where pos < 0) as an object column whose rows share the string
+    objects of ``values``: 8 bytes a row instead of a string object each."""
+    out = np.full(len(pos), None, dtype=object)
+    hit = pos >= 0
+    out[hit] = values[pos[hit]]
+    return pd.Series(out, index=index, dtype=object)
 
 
 class _Collector:
@@ -181,36 +296,6 @@ def _table_files(root: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
         if present:
             found[name] = present[0]
     return found, clashes
-
-
-def _read_raw(path: Path, table: Table
-              ) -> tuple[pd.DataFrame, Literal["line", "row"], np.ndarray]:
-    """Read a table as strings (CSV) or native types (Parquet), with the location of each
-    row: its physical start line (CSV; the header is line 1) or its 1-based row number
-    (Parquet). Raises InputError, located, on damage."""
-    if path.suffix == ".parquet":
-        try:
-            frame = pq.read_table(path).to_pandas()
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"cannot read Parquet file: {exc}", file=str(path)) from exc
-        return frame, "row", np.arange(1, len(frame) + 1)
-    try:
-        starts = _scan_csv(path)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
-                            encoding="utf-8", engine="c")
-    except UnicodeDecodeError as exc:
-        raise InputError("not valid UTF-8", file=str(path), line=_first_bad_utf8_line(path)) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise InputError("file is empty; a header row is required", file=str(path), line=1) from exc
-    except pd.errors.ParserError as exc:
-        raise InputError(f"malformed CSV: {exc}".replace("\n", " ").strip(),
-                         file=str(path)) from exc
-    if starts is None:
-        starts = np.arange(2, len(frame) + 2)
-    if len(starts) != len(frame):  # the scan and the parser disagree: trust neither
-        raise InputError(f"malformed CSV: {len(frame)} rows parsed but {len(starts)} records "
-                         f"found", file=str(path))
-    return frame, "line", starts
 
 
 _SCAN_CHUNK = 64 << 20
@@ -328,255 +413,6 @@ def _scan_quoted(path: Path) -> np.ndarray | None:
     return None if simple else np.asarray(starts, dtype=np.int64)
 
 
-def _first_bad_utf8_line(path: Path) -> int | None:
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return None
-
-
-def _is_text(s: pd.Series) -> bool:
-    return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
-
-
-def _nulls(s: pd.Series) -> pd.Series:
-    if _is_text(s):
-        return s.isna() | (s.astype("string").str.len() == 0)
-    return s.isna()
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    if s.dtype == object:
-        return s
-    return s.astype("string").astype(object)
-
-
-def _shared(values: np.ndarray, pos: np.ndarray, index: pd.Index) -> pd.Series:
-    """``values[pos]`` (None where pos < 0) as an object column whose rows share the string
-    objects of ``values``: 8 bytes a row instead of a string object each (a 1M-user snapshot
-    has 24M exposure rows, each with three ids, a channel and a domain)."""
-    out = np.full(len(pos), None, dtype=object)
-    hit = pos >= 0
-    out[hit] = values[pos[hit]]
-    return pd.Series(out, index=index, dtype=object)
-
-
-def _convert_column(col: Column, raw: pd.Series, table: Table, file: str, lines: np.ndarray,
-                    out: _Collector, loc: Literal["line", "row"]) -> pd.Series:
-    null = _nulls(raw).to_numpy()
-    if col.required and null.any():
-        idx = np.flatnonzero(null)
-        out.add("error", "missing-value", table.name, file, col.name,
-                "required value is empty", lines[idx], location_kind=loc)
-    kind = col.kind
-    present = ~null
-
-    def bad(mask: np.ndarray, code: str, message: str) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            vals = _as_text(raw.iloc[idx[: out.max_examples]]).tolist()
-            out.add("error", code, table.name, file, col.name, message, lines[idx], vals,
-                    location_kind=loc)
-
-    if kind in ("id", "text"):
-        s = _as_text(raw).where(present, None)
-        return s
-    if kind in ("float", "probability"):
-        num = pd.to_numeric(raw.where(present, None), errors="coerce").astype("float64")
-        bad(present & num.isna().to_numpy(), "bad-number", "not a number")
-        if kind == "probability":
-            bad(present & ((num < 0) | (num > 1)).to_numpy(), "bad-probability",
-                "probability must be between 0 and 1")
-        else:
-            bad(present & (num < 0).to_numpy(), "negative-number", "must not be negative")
-        return num
-    if kind == "timestamp":
-        if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-            ts = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-        else:
-            text = _as_text(raw).where(present, None)
-            ts = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-        bad(present & ts.isna().to_numpy(), "bad-timestamp",
-            "not an ISO 8601 timestamp (e.g. 2024-05-01T12:30:00+08:00)")
-        ms = ts.astype("datetime64[ms, UTC]").astype("int64")
-        return pd.Series(ms, index=raw.index).where(~ts.isna(), None).astype("Int64")
-    if kind in ("channel", "domain"):
-        allowed = CHANNELS if kind == "channel" else DOMAINS
-        s = _as_text(raw)
-        bad(present & ~s.isin(allowed).to_numpy(), f"unknown-{kind}",
-            f"unknown {kind}; expected one of: {', '.join(allowed)}")
-        codes, uniques = pd.factorize(s.where(present, None))
-        return _shared(np.asarray(uniques, dtype=object), codes, raw.index)
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(raw.dtype):
-            return raw.astype("boolean")
-        low = _as_text(raw).str.lower()
-        ok_t, ok_f = low.isin(_TRUE), low.isin(_FALSE)
-        bad(present & ~(ok_t | ok_f).to_numpy(), "bad-bool", "expected true or false")
-        return pd.Series(np.where(ok_t, True, np.where(ok_f, False, None)),
-                         index=raw.index).astype("boolean")
-    raise AssertionError(kind)
-
-
-def _check_duplicates(table: Table, frame: pd.DataFrame, file: str, lines: np.ndarray,
-                      out: _Collector, loc: Literal["line", "row"],
-                      codes: dict[str, np.ndarray] | None = None) -> None:
-    """``codes``: row positions already found for some key columns (all resolved); equal
-    ids have equal positions, so the test runs on integers instead of id text."""
-    if not table.key or any(k not in frame.columns for k in table.key):
-        return
-    codes = codes or {}
-    if not table.undirected:
-        keys = pd.DataFrame({k: codes[k] if k in codes else frame[k] for k in table.key},
-                            index=frame.index)
-    elif all(k in codes for k in table.key):
-        a, b = codes[table.key[0]], codes[table.key[1]]
-        keys = pd.DataFrame({"lo": np.minimum(a, b), "hi": np.maximum(a, b)}, index=frame.index)
-    else:
-        # a missing endpoint (reported as missing-value) compares as empty text, not None
-        a = frame[table.key[0]].astype(object).where(frame[table.key[0]].notna(), "")
-        b = frame[table.key[1]].astype(object).where(frame[table.key[1]].notna(), "")
-        lo = np.where(a.to_numpy() <= b.to_numpy(), a, b) if len(a) else a
-        hi = np.where(a.to_numpy() <= b.to_numpy(), b, a) if len(a) else b
-        keys = pd.DataFrame({"lo": lo, "hi": hi}, index=frame.index)
-    dup = keys.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return
-    group = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first_pos = pd.Series(np.arange(len(keys))).groupby(group).transform("min").to_numpy()
-    idx = np.flatnonzero(dup)
-    what = "pair" if table.undirected else ("id" if len(table.key) == 1 else "row")
-    values = [f"duplicate of line {lines[first_pos[i]]}" for i in idx[: out.max_examples]]
-    cols = ",".join(table.key)
-    out.add("error", f"duplicate-{what}", table.name, file, cols,
-            f"duplicate {what} ({cols})" + (" in either order" if table.undirected else ""),
-            lines[idx], values, location_kind=loc)
-
-
-def _id_index(frame: pd.DataFrame, column: str) -> pd.Index:
-    """A table's ids as an index of Python objects (pandas 3 would infer Arrow strings,
-    whose lookups by Python strings convert the whole index on every call)."""
-    return pd.Index(frame[column].to_numpy(dtype=object), dtype=object)
-
-
-def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """Position of each value in a unique index (-1 when absent or null), as int32 when it fits."""
-    pos = index.get_indexer(values.to_numpy(dtype=object))
-    return pos.astype(np.int32) if len(index) < 2**31 else pos
-
-
-def _resolve_references(name: str, frame: pd.DataFrame, typed: dict, refs: dict,
-                        indexes: dict) -> None:
-    """Row positions of a table's reference columns, when the referenced table (read
-    before it: users and products come first) has unique ids; -1 for unknown or null.
-    ``indexes`` keeps each referenced id index, so its hash table is built once."""
-    for col in TABLES[name].columns:
-        if col.references is None or col.name not in frame.columns or (name, col.name) in refs:
-            continue
-        rt, rc = col.references
-        ref = typed.get(rt)
-        if ref is None or rc not in ref.columns:
-            continue
-        if (rt, rc) not in indexes:
-            indexes[(rt, rc)] = _id_index(ref, rc)
-        index = indexes[(rt, rc)]
-        if index.is_unique and not index.hasnans:
-            pos = _positions(index, frame[col.name])
-            refs[(name, col.name)] = pos
-            if frame[col.name].notna().sum() == (pos >= 0).sum():  # every id known: share
-                frame[col.name] = _shared(index.to_numpy(), pos, frame.index)  # the strings
-
-
-def _check_references(snap_tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
-                      refs: dict, indexes: dict) -> None:
-    """Dangling references are errors. Columns are checked on their row positions
-    (``_resolve_references``, mostly done as each table was read); where the referenced
-    ids are not unique, or their table is absent, on the ids themselves."""
-    for name, frame in snap_tables.items():
-        table = TABLES[name]
-        file, lines, loc = meta[name]
-        _resolve_references(name, frame, snap_tables, refs, indexes)
-        for col in table.columns:
-            if col.references is None or col.name not in frame.columns:
-                continue
-            rt, rc = col.references
-            s = frame[col.name]
-            if (name, col.name) in refs:
-                dangling = s.notna().to_numpy() & (refs[(name, col.name)] < 0)
-            else:
-                index = indexes.get((rt, rc), pd.Index([], dtype=object))
-                dangling = (s.notna() & ~s.isin(index.dropna())).to_numpy()
-            if dangling.any():
-                idx = np.flatnonzero(dangling)
-                target = f"{rt}.{rc}" if rt in snap_tables else f"{rt}.{rc} ({rt} table is absent)"
-                out.add("error", "dangling-reference", name, file, col.name,
-                        f"unknown id, not in {target}", lines[idx],
-                        s.iloc[idx[: out.max_examples]].tolist(), location_kind=loc)
-
-
-def _check_self_friendships(frame: pd.DataFrame, file: str, lines: np.ndarray, out: _Collector,
-                            loc: Literal["line", "row"]) -> None:
-    if not {"user_a", "user_b"} <= set(frame.columns):
-        return
-    selfie = (frame["user_a"] == frame["user_b"]).to_numpy()
-    if selfie.any():
-        idx = np.flatnonzero(selfie)
-        out.add("error", "self-friendship", "friendships", file, "user_b",
-                "a user cannot be their own friend", lines[idx],
-                frame["user_a"].iloc[idx[: out.max_examples]].tolist(), location_kind=loc)
-
-
-def _early_purchases_by_codes(tables: dict[str, pd.DataFrame], refs: dict) -> np.ndarray | None:
-    """The purchase-before-exposure test on the row positions validation found (integers
-    instead of id text); None when some id did not resolve or an exposure has no time."""
-    keys = [("purchases", "user_id"), ("purchases", "product_id"), ("exposures", "user_id"),
-            ("exposures", "product_id")]
-    if any(k not in refs or (refs[k] < 0).any() for k in keys) or tables["exposures"][
-            "at"].isna().any():
-        return None
-    n_users = max(len(tables["users"]), 1)
-    ek = refs[("exposures", "product_id")].astype(np.int64) * n_users + refs[
-        ("exposures", "user_id")]
-    pk = refs[("purchases", "product_id")].astype(np.int64) * n_users + refs[
-        ("purchases", "user_id")]
-    order = np.argsort(ek, kind="stable")
-    ek = ek[order]
-    at = tables["exposures"]["at"].to_numpy(dtype=np.int64)[order]
-    if len(ek) == 0:
-        return np.ones(len(pk), dtype=bool)
-    starts = np.flatnonzero(np.r_[True, ek[1:] != ek[:-1]])
-    first = np.minimum.reduceat(at, starts)
-    pos = find_sorted(ek[starts], pk)
-    bought = tables["purchases"]["at"].to_numpy(dtype=float, na_value=np.nan)
-    return (pos < 0) | (first[np.maximum(pos, 0)] > bought)
-
-
-def _check_purchase_exposure(tables: dict[str, pd.DataFrame], meta: dict, out: _Collector,
-                             refs: dict | None = None) -> None:
-    """Warn where a purchase has no exposure of that user to that product at or before it."""
-    pur, exp = tables.get("purchases"), tables.get("exposures")
-    if pur is None or exp is None or pur.empty:
-        return
-    early = _early_purchases_by_codes(tables, refs or {})
-    if early is None:  # ids not all resolved, or times missing: compare the ids themselves
-        first = exp.groupby(["user_id", "product_id"], sort=False)["at"].min().rename(
-            "first_exposure")
-        merged = pur.join(first, on=["user_id", "product_id"])
-        early = (merged["first_exposure"].isna() | (merged["first_exposure"] > merged["at"]))
-        early = early.fillna(False).to_numpy(dtype=bool)
-    if early.any():
-        file, lines, loc = meta["purchases"]
-        idx = np.flatnonzero(early)
-        vals = [f"{u}/{p}" for u, p in pur[["user_id", "product_id"]].iloc[idx[:out.max_examples]]
-                .itertuples(index=False)]
-        out.add("warning", "purchase-before-exposure", "purchases", file, "at",
-                "purchase with no exposure of this user to this product at or before it",
-                lines[idx], vals, location_kind=loc)
-
-
 def _read_manifest(root: Path, out: _Collector) -> dict:
     path = root / "snapshot.json"
     if not path.is_file():
@@ -605,9 +441,9 @@ def _read_manifest(root: Path, out: _Collector) -> dict:
 
 def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
                       ) -> tuple[Snapshot | None, ValidationReport]:
-    """Read and check a snapshot directory.
+    """Read and check a snapshot directory (DuckDB reads the files and runs the checks).
 
-    Returns the typed snapshot (``None`` when there are errors) and the report.
+    Returns the snapshot (``None`` when there are errors) and the report.
     Never raises for problems in the data; raises :class:`InputError` only when
     ``path`` is not a directory.
     """
@@ -633,56 +469,180 @@ def validate_snapshot(path: str | os.PathLike, *, max_examples: int = 10
             out.add("warning", "unknown-table", entry.stem, str(entry), None,
                     "not a table of the snapshot contract; ignored", [None])
 
-    typed: dict[str, pd.DataFrame] = {}
-    meta: dict[str, tuple[str, np.ndarray, Literal["line", "row"]]] = {}
-    refs: dict[tuple[str, str], np.ndarray] = {}
-    indexes: dict[tuple[str, str], pd.Index] = {}
-    total, done = len(files), 0
+    con = columns.connect()
+    try:
+        coded = _check_tables(con, files, out, report, max_examples)
+    finally:
+        con.close()
+    report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
+                                        if p.table in TABLES else -1))
+    if not report.ok:
+        return None, report
+    return Snapshot(root, coded, manifest, files), report
+
+
+def _scan_checked(path: Path) -> np.ndarray | None:
+    try:
+        return _scan_csv(path)
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("file is empty; a header row is required", file=str(path),
+                         line=1) from exc
+
+
+def _check_tables(con, files: dict[str, Path], out: _Collector, report: ValidationReport,
+                  max_examples: int) -> dict[str, pa.Table]:
+    """Every table's value checks, duplicates and references; the coded columns."""
+    dictionaries: dict[str, str | None] = {"users": None, "products": None}
+    coded: dict[str, pa.Table] = {}
+    sources: dict[str, columns.TableSource] = {}
+    dangling: list[tuple[str, str, np.ndarray, list[str], int]] = []
+    total = len(files)
     progress.report("check tables", 0, total)
-    for name, file in files.items():
+    for done, (name, file) in enumerate(files.items(), start=1):
         table = TABLES[name]
-        done += 1
         try:
-            raw, loc, lines = _read_raw(file, table)
+            src = columns.open_source(con, name, file, _scan_checked)
         except InputError as exc:
             out.add("error", "unreadable-file", name, str(file), None, str(exc).split(": ", 1)[-1],
                     [exc.line])
             continue
-        report.rows[name] = len(raw)
-        missing = [c for c in table.required_columns if c not in raw.columns]
+        loc = src.location_kind
+        report.rows[name] = src.rows
+        missing = [c for c in table.required_columns if c not in src.types]
         for c in missing:
             out.add("error", "missing-column", name, str(file), c,
-                    f"required column {c!r} is missing from the header", [1 if loc == "line" else None],
-                    location_kind=loc)
-        for c in raw.columns:
+                    f"required column {c!r} is missing from the header",
+                    [1 if loc == "line" else None], location_kind=loc)
+        for c in src.types:
             if c not in table.column_names:
                 out.add("warning", "unknown-column", name, str(file), str(c),
                         "not a column of this table; ignored", [1 if loc == "line" else None],
                         location_kind=loc)
         if missing:
             continue
-        frame = pd.DataFrame(index=raw.index)
-        for col in table.columns:
-            if col.name in raw.columns:
-                frame[col.name] = _convert_column(col, raw[col.name], table, str(file), lines,
-                                                  out, loc)
-        typed[name] = frame
-        meta[name] = (str(file), lines, loc)
-        _resolve_references(name, frame, typed, refs, indexes)
-        _check_duplicates(table, frame, str(file), lines, out, loc,
-                          {k: refs[(name, k)] for k in table.key
-                           if (name, k) in refs and (refs[(name, k)] >= 0).all()})
+        found = columns.check_table(con, src, table, dictionaries, max_examples)
+        for f in found.findings:
+            out.add("error", f.code, name, str(file), f.column, f.message, src.lines(f.rows),
+                    f.values, count=f.count, location_kind=loc)
+        if name in dictionaries:
+            dictionaries[name] = f"ids_{name}"
+        cols = found.columns
+        _check_duplicates(con, table, src, cols, out)
         if name == "friendships":
-            _check_self_friendships(frame, str(file), lines, out, loc)
+            _check_self_friendships(con, src, cols, out)
+        for col_name, (rows, values, count) in found.dangling.items():
+            dangling.append((name, col_name, rows, values, count))
+        coded[name] = cols
+        sources[name] = src
         progress.report("check tables", done, total)
     progress.report("check tables", total, total)
-    _check_references(typed, meta, out, refs, indexes)
-    _check_purchase_exposure(typed, meta, out, refs)
-    report.problems.sort(key=lambda p: (p.severity != "error", list(TABLES).index(p.table)
-                                        if p.table in TABLES else -1))
-    if not report.ok:
-        return None, report
-    return Snapshot(root, typed, manifest, files, refs), report
+    for name, col_name, rows, values, count in dangling:
+        rt, rc = TABLES[name].column(col_name).references
+        target = f"{rt}.{rc}" if rt in coded else f"{rt}.{rc} ({rt} table is absent)"
+        src = sources[name]
+        out.add("error", "dangling-reference", name, str(src.path), col_name,
+                f"unknown id, not in {target}", src.lines(rows[:max_examples]), values,
+                count=count, location_kind=src.location_kind)
+    _check_purchase_exposure(con, coded, sources, out)
+    return {name: _final(name, cols) for name, cols in coded.items()}
+
+
+def _final(name: str, cols: pa.Table) -> pa.Table:
+    """One chunk per column, so that numpy views need no copy."""
+    return cols.combine_chunks()
+
+
+def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
+    """The column as one array; no copy when it already is one chunk."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _key_arrays(table: Table, cols: pa.Table) -> tuple[np.ndarray, ...]:
+    keys = []
+    for k in table.key:
+        arr = _one_chunk(cols.column(k))
+        if arr.null_count:
+            keys.append(arr.fill_null(columns.NULL_MS).to_numpy())
+        else:
+            keys.append(arr.to_numpy())
+    if table.undirected:
+        a, b = keys
+        keys = [np.minimum(a, b), np.maximum(a, b)]
+    return tuple(keys)
+
+
+def _check_duplicates(con, table: Table, src: columns.TableSource, cols: pa.Table,
+                      out: _Collector) -> None:
+    if not table.key or any(k not in cols.column_names for k in table.key):
+        return
+    if columns.own_id(table):  # users, products: ids are text
+        sql = (f"SELECT s._row, d.code + 1 FROM {src.sql} AS s JOIN ids_{table.name} AS d "
+               f"ON d.id = CAST(s.\"{table.key[0]}\" AS VARCHAR) WHERE s._row - 1 <> d.code "
+               f"ORDER BY s._row")
+        pairs = con.execute(sql, {k: v for k, v in src.params.items() if f"${k}" in sql}
+                            ).fetchall()
+        rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
+        firsts = np.asarray([f for _, f in pairs], dtype=np.int64)
+    else:
+        if not cols.num_rows:
+            return
+        dup, first = first_duplicates(_key_arrays(table, cols))
+        rows, firsts = dup + 1, first + 1
+    if not len(rows):
+        return
+    what = "pair" if table.undirected else ("id" if len(table.key) == 1 else "row")
+    shown = src.lines(firsts[: out.max_examples])
+    names = ",".join(table.key)
+    out.add("error", f"duplicate-{what}", table.name, str(src.path), names,
+            f"duplicate {what} ({names})" + (" in either order" if table.undirected else ""),
+            src.lines(rows[: out.max_examples]), [f"duplicate of line {ln}" for ln in shown],
+            count=len(rows), location_kind=src.location_kind)
+
+
+def _check_self_friendships(con, src: columns.TableSource, cols: pa.Table,
+                            out: _Collector) -> None:
+    a = _one_chunk(cols.column("user_a")).to_numpy()
+    b = _one_chunk(cols.column("user_b")).to_numpy()
+    rows = np.flatnonzero((a == b) & (a != -1)) + 1
+    if len(rows):
+        values = columns.texts_at(con, src, TABLES["friendships"].column("user_b"),
+                                  rows[: out.max_examples])
+        out.add("error", "self-friendship", "friendships", str(src.path), "user_b",
+                "a user cannot be their own friend", src.lines(rows[: out.max_examples]),
+                values, count=len(rows), location_kind=src.location_kind)
+
+
+def _check_purchase_exposure(con, coded: dict[str, pa.Table],
+                             sources: dict[str, columns.TableSource], out: _Collector) -> None:
+    """Warn where a purchase has no exposure of that user to that product at or before it."""
+    pur, exp = coded.get("purchases"), coded.get("exposures")
+    if pur is None or exp is None or not pur.num_rows:
+        return
+    con.register("_purchases", pur.append_column("_row", pa.array(
+        np.arange(1, pur.num_rows + 1))))
+    con.register("_exposures", exp)
+    try:
+        early = con.execute(
+            "WITH first AS (SELECT e.user_id, e.product_id, min(e.\"at\") AS first_at "
+            "FROM _exposures AS e SEMI JOIN _purchases AS p "
+            "ON e.user_id = p.user_id AND e.product_id = p.product_id GROUP BY ALL) "
+            "SELECT p._row FROM _purchases AS p LEFT JOIN first AS f "
+            "ON f.user_id = p.user_id AND f.product_id = p.product_id "
+            "WHERE f.first_at IS NULL OR f.first_at > p.\"at\" ORDER BY p._row"
+        ).fetchnumpy()["_row"]
+    finally:
+        con.unregister("_purchases")
+        con.unregister("_exposures")
+    if not len(early):
+        return
+    src = sources["purchases"]
+    shown = np.asarray(early[: out.max_examples], dtype=np.int64)
+    users = columns.texts_at(con, src, TABLES["purchases"].column("user_id"), shown)
+    products = columns.texts_at(con, src, TABLES["purchases"].column("product_id"), shown)
+    out.add("warning", "purchase-before-exposure", "purchases", str(src.path), "at",
+            "purchase with no exposure of this user to this product at or before it",
+            src.lines(shown), [f"{u}/{p}" for u, p in zip(users, products)], count=len(early),
+            location_kind=src.location_kind)
 
 
 def read_snapshot(path: str | os.PathLike) -> Snapshot:

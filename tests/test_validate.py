@@ -234,29 +234,31 @@ def test_purchase_before_exposure_is_a_warning(tmp_path, offline_cli):
 
 
 def test_purchase_before_exposure_on_codes_equals_on_ids(tmp_path):
-    """Validation checks purchases against exposures on the row positions it found; the
-    same test on the id text (its fallback) flags the same rows."""
-    import analyzer.snapshot as S
+    """Validation checks purchases against exposures on the integer codes it made; the
+    same test on the id text, in pandas, flags the same rows."""
     from analyzer.generate import GeneratorParams, generate_snapshot
 
-    generate_snapshot(GeneratorParams(users=2000, products=2, seed=4), tmp_path / "g")
-    snap, _ = S.validate_snapshot(tmp_path / "g")
-    pur = snap.tables["purchases"].copy()
-    at = pur["at"].to_numpy(dtype=np.int64)
-    at[::3] -= 2 * 86_400_000  # a third of the purchases two days earlier
-    pur["at"] = pd.array(at, dtype="Int64")
-    pur.loc[pur.index[:2], "at"] = pd.NA
-    snap.tables["purchases"] = pur
-    by_codes = S._early_purchases_by_codes(snap.tables, snap.refs)
-    assert by_codes is not None and 0 < by_codes.sum() < len(pur)
-    missing = dict(snap.refs)
-    del missing[("exposures", "user_id")]
-    assert S._early_purchases_by_codes(snap.tables, missing) is None  # falls back
-    out = S._Collector(S.ValidationReport("g"), 10)
-    meta = {"purchases": ("purchases.csv", np.arange(2, len(pur) + 2), "line")}
-    S._check_purchase_exposure(snap.tables, meta, out, missing)
-    (problem,) = out.report.problems
-    assert problem.count == int(by_codes.sum())
+    root = tmp_path / "g"
+    generate_snapshot(GeneratorParams(users=2000, products=2, seed=4), root)
+    pur = pd.read_csv(root / "purchases.csv", dtype=str, keep_default_na=False)
+    at = pd.to_datetime(pur["at"], utc=True, format="ISO8601")
+    at[::3] -= pd.Timedelta(days=2)  # a third of the purchases two days earlier
+    pur["at"] = at.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    pur.to_csv(root / "purchases.csv", index=False)
+    exp = pd.read_csv(root / "exposures.csv", dtype=str, keep_default_na=False)
+    first = (exp.assign(at=pd.to_datetime(exp["at"], utc=True, format="ISO8601"))
+             .groupby(["user_id", "product_id"])["at"].min().rename("first"))
+    merged = pur.assign(at=pd.to_datetime(pur["at"], utc=True, format="ISO8601")).join(
+        first, on=["user_id", "product_id"])
+    early = (merged["first"].isna() | (merged["first"] > merged["at"])).to_numpy()
+    assert 0 < early.sum() < len(pur)
+    snap, report = validate_snapshot(root)
+    (problem,) = [p for p in report.problems if p.code == "purchase-before-exposure"]
+    assert snap is not None and problem.count == int(early.sum())
+    lines = np.flatnonzero(early) + 2
+    assert [ln for ln, _ in problem.examples] == lines[:10].tolist()
+    assert [v for _, v in problem.examples] == [
+        f"{u}/{p}" for u, p in pur[["user_id", "product_id"]].to_numpy()[early][:10]]
 
 
 def test_unknown_column_warns(tmp_path):
@@ -324,3 +326,39 @@ def test_csv_output_is_parseable(tmp_path, offline_cli):
     frame = pd.read_csv(__import__("io").StringIO(result.stdout))
     assert list(frame[["code", "line"]].itertuples(index=False, name=None)) == [
         ("duplicate-id", 5)]
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_first_duplicates_equals_pandas(monkeypatch, collide):
+    """The compiled duplicate pass finds the rows pandas' duplicated() finds, each with the
+    first row of its key, on keys of mixed integer types with many repeats; also when
+    hashes collide everywhere (three hash values for the whole table)."""
+    import analyzer.keys as K
+    from analyzer.keys import first_duplicates
+
+    if collide:
+        monkeypatch.setattr(K, "_hashes", lambda keys: (keys[0] % 3).astype(np.uint64))
+    rng = np.random.default_rng(3)
+    n = 20_000
+    keys = (rng.integers(0, 50, n).astype(np.int32), rng.integers(-3, 3, n).astype(np.int64),
+            rng.integers(0, 4, n).astype(np.int8))
+    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
+    dup = frame.duplicated(keep="first").to_numpy()
+    first = frame.groupby(list(frame.columns)).ngroup().to_numpy()
+    first_row = pd.Series(np.arange(n)).groupby(first).transform("min").to_numpy()
+    rows, firsts = first_duplicates(keys)
+    assert 0 < len(rows) < n
+    assert rows.tolist() == np.flatnonzero(dup).tolist()
+    assert firsts.tolist() == first_row[dup].tolist()
+    none, _ = first_duplicates((np.arange(1000, dtype=np.int32),))
+    assert len(none) == 0
+
+
+def test_duckdb_never_draws_on_stdout():
+    """DuckDB draws a progress bar on stdout for queries over 2 s, where --format json
+    and csv output go; diffusion's connection turns it off."""
+    from analyzer.columns import connect
+
+    con = connect()
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
+    assert con.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
