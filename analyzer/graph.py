@@ -129,7 +129,7 @@ class FriendGraph:
 def project_snapshot(snap) -> FriendGraph:
     """Users in the users table's row order; friendships from the row positions validation
     found while checking the references (no second lookup of every id)."""
-    ids = pd.Index(snap["users"]["user_id"].to_numpy(dtype=object), dtype=object)
+    ids = pd.Index(snap.ids("users"), dtype=object)
     a, b = snap.codes("friendships", "user_a"), snap.codes("friendships", "user_b")
     if len(a) and (min(a.min(), b.min()) < 0):
         raise InputError("a friendship names a user that is not in users", field="friendships")

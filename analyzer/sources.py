@@ -31,6 +31,7 @@ from numba import njit
 
 from .arrays import factorize_sorted, find_sorted, joined_text, text_ranks, unique_sorted
 from .errors import CHANGED, DatabaseChanged, DiffusionError, InputError
+from .schema import CHANNELS, DOMAINS
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 
@@ -698,6 +699,17 @@ def _empty(table: str, columns: list[str]) -> pd.DataFrame:
                          for c in columns})
 
 
+def _names_sorted(codes: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions into ``names`` (a channel or domain column) as codes into the sorted
+    distinct names present, like ``factorize_sorted`` on the text, without the text."""
+    present = np.unique(codes[codes >= 0]).astype(np.int64)
+    text = np.asarray(names, dtype=object)[present]
+    order = np.argsort(text.astype(str), kind="stable")
+    lut = np.full(len(names), -1, dtype=np.int64)
+    lut[present[order]] = np.arange(len(present))
+    return np.where(codes >= 0, lut[np.maximum(codes, 0)], -1), text[order]
+
+
 @dataclass
 class SnapshotSource(Source):
     snap: object
@@ -717,11 +729,10 @@ class SnapshotSource(Source):
         return project_snapshot(self.snap)
 
     def n_users(self) -> int:
-        return len(self.snap["users"])
+        return self.snap.rows("users")
 
     def product_ids(self) -> list[str]:
-        frame = self.snap.get("products")
-        return [] if frame is None else sorted(frame["product_id"].astype(object).tolist())
+        return sorted(self.snap.ids("products").tolist()) if self.snap.has("products") else []
 
     def product_names(self) -> dict[str, str]:
         frame = self.snap.get("products")
@@ -798,21 +809,21 @@ class SnapshotSource(Source):
         ♡ once per friend of the liker, every share received that was not self-sent."""
         g = self.graph  # positions are users-table rows, as validation's codes
         parts = []
-        if likes and self.snap.get("likes") is not None:
+        if likes and self.snap.has("likes"):
             prod = self._product_codes("likes", products)
             keep = np.flatnonzero(prod >= 0)
             liker = self.snap.codes("likes", "user_id")[keep].astype(np.int64)
             counts = (g.indptr[liker + 1] - g.indptr[liker]).astype(np.int64)
             src, friend = expand_neighbors(g, liker)
-            at = self.snap["likes"]["at"].to_numpy(dtype=np.int64)[keep]
+            at = self.snap.values("likes", "at")[keep]
             parts.append((friend, np.repeat(prod[keep], counts), src, np.repeat(at, counts)))
-        if shares and self.snap.get("shares") is not None:
+        if shares and self.snap.has("shares"):
             prod = self._product_codes("shares", products)
             sender = self.snap.codes("shares", "sharer_id").astype(np.int64)
             to = self.snap.codes("shares", "recipient_id").astype(np.int64)
             keep = np.flatnonzero((prod >= 0) & (sender != to))
             parts.append((to[keep], prod[keep], sender[keep],
-                          self.snap["shares"]["at"].to_numpy(dtype=np.int64)[keep]))
+                          self.snap.values("shares", "at")[keep]))
         if not parts:
             return tuple(np.empty(0, dtype=np.int64) for _ in range(4))
         return tuple(np.concatenate(c) for c in zip(*parts))
@@ -915,18 +926,19 @@ class SnapshotSource(Source):
         their sorted distinct values."""
         key = ("exposure_codes", tuple(products))
         if key not in self._cache:
-            if self.snap.get("exposures") is None:
+            if not self.snap.has("exposures"):
                 self._cache[key] = None
                 return None
             product = self._product_codes("exposures", products)
             mask = product >= 0
-            frame = self.snap["exposures"]
-            channel, channels = factorize_sorted(frame["channel"].to_numpy(dtype=object)[mask])
-            domain, domains = factorize_sorted(frame["domain"].to_numpy(dtype=object)[mask])
+            channel, channels = _names_sorted(self.snap.values("exposures", "channel")[mask],
+                                              CHANNELS)
+            domain, domains = _names_sorted(self.snap.values("exposures", "domain")[mask],
+                                            DOMAINS)
             self._cache[key] = {
                 "user": self.snap.codes("exposures", "user_id")[mask].astype(np.int64),
                 "product": product[mask],
-                "at": frame["at"].to_numpy(dtype=np.int64)[mask],
+                "at": self.snap.values("exposures", "at")[mask],
                 "channel": channel, "channels": channels, "domain": domain,
                 "domains": domains}
         return self._cache[key]
@@ -1030,12 +1042,12 @@ class SnapshotSource(Source):
     @cached_property
     def _user_order(self) -> tuple[np.ndarray, np.ndarray]:
         """Rank of each users-table row in id order, and the ids in that order."""
-        return text_ranks(self.snap["users"]["user_id"].to_numpy(dtype=object))
+        return text_ranks(self.snap.ids("users"))
 
     def _product_codes(self, table: str, products) -> np.ndarray:
         """Per row of ``table``: its product's position among the distinct ``products``,
         -1 for other products (on validation's codes, no string comparisons)."""
-        names = self.snap["products"]["product_id"].to_numpy(dtype=object)
+        names = self.snap.ids("products")
         wanted = pd.Index(distinct(products), dtype=object).get_indexer(names)
         return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
@@ -1044,14 +1056,14 @@ class SnapshotSource(Source):
         rank, _ = self._user_order
         parts = []
         for table, sender, gift in (("shares", "sharer_id", False), ("gifts", "giver_id", True)):
-            if self.snap.get(table) is None:
+            if not self.snap.has(table):
                 continue
             prod = self._product_codes(table, products)
             keep = np.flatnonzero(prod >= 0)
             parts.append({"product": prod[keep].astype(np.int64),
                           "parent": rank[self.snap.codes(table, sender)[keep]],
                           "child": rank[self.snap.codes(table, "recipient_id")[keep]],
-                          "at": self.snap[table]["at"].to_numpy(dtype=np.int64)[keep],
+                          "at": self.snap.values(table, "at")[keep],
                           "gift": np.full(len(keep), gift)})
         if not parts:
             return {k: np.empty(0, dtype=bool if k == "gift" else np.int64)
@@ -1061,13 +1073,13 @@ class SnapshotSource(Source):
         return {k: v[real] for k, v in e.items()}
 
     def _promotion_codes(self, products) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.snap.get("promotions") is None:
+        if not self.snap.has("promotions"):
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
         rank, _ = self._user_order
         prod = self._product_codes("promotions", products)
         keep = np.flatnonzero(prod >= 0)
         return (prod[keep].astype(np.int64), rank[self.snap.codes("promotions", "user_id")[keep]],
-                self.snap["promotions"]["at"].to_numpy(dtype=np.int64)[keep])
+                self.snap.values("promotions", "at")[keep])
 
     def _tree_codes(self, products) -> tuple[dict, np.ndarray, np.ndarray]:
         """The edges, the positions of the tree edges among them, and each tree edge's
