@@ -25,7 +25,7 @@ from neo4j.exceptions import (AuthError, ClientError, DriverError, Neo4jError, S
 
 from .cypher import CypherModule, load_module
 from .errors import (CHANGED, DatabaseChanged, DatabaseUnavailable, DiffusionError,
-                     InputError, QueryTimeout)
+                     InputError, PROJECTION_REFUSED, ProjectionRefused, QueryTimeout)
 
 log = logging.getLogger("diffusion.db")
 
@@ -194,7 +194,11 @@ class Runner:
         if isinstance(exc, (ServiceUnavailable, SessionExpired)):
             return _unreachable(self.uri, exc)
         if isinstance(exc, ClientError):
-            if "diffusion projection changed" in (exc.message or ""):
+            message = exc.message or ""
+            if PROJECTION_REFUSED in message:
+                return ProjectionRefused(f"cypher module {mod.name} failed: {message}",
+                                         message[message.index(PROJECTION_REFUSED):])
+            if "diffusion projection changed" in message:
                 return DatabaseChanged(f"{CHANGED} (the server: diffusion projection changed)")
             code = exc.code or ""
             # past the timeout the server reports TimedOut, or Terminated when the query was

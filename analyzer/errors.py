@@ -43,6 +43,21 @@ class QueryTimeout(DiffusionError):
     it. Exit 1."""
 
 
+#: how the server procedures' error begins when the projection would not fit its budget
+#: (analyzer/server/DiffusionProcedures.java)
+PROJECTION_REFUSED = "diffusion projection refused"
+
+
+class ProjectionRefused(DiffusionError):
+    """The server would not hold its in-heap projection (it would not fit the heap budget
+    it allows itself). The analyses catch it and answer through the Cypher modules;
+    ``reason`` is the server's own sentence."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 CHANGED = ("the database changed while diffusion read it (a load or another write came in "
            "between two reads); run the analysis again once the writes are done")
 

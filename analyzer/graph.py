@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .arrays import find_sorted, joined_text, text_ranks
-from .errors import DiffusionError, InputError
+from .errors import InputError, ProjectionRefused
 
 log = logging.getLogger("diffusion.graph")
 
@@ -143,18 +143,13 @@ def project_neo4j(runner) -> FriendGraph:
     fits its budget, else from the Cypher modules. Both give the same arrays: users in id
     order, each one's friends in ascending order (a test compares them), as
     :meth:`FriendGraph.in_id_order` gives for a snapshot."""
-    from .sources import PROJECTION_REFUSED
-
     runner.refuse_during_load()
 
     if "diffusion.friendships" in runner.run("admin/procedures")[0]["names"]:
         try:
             return _project_procedure(runner)
-        except DiffusionError as exc:
-            if PROJECTION_REFUSED not in str(exc):
-                raise
-            log.warning("%s; projecting through the Cypher modules instead",
-                        str(exc)[str(exc).index(PROJECTION_REFUSED):])
+        except ProjectionRefused as exc:
+            log.warning("%s; projecting through the Cypher modules instead", exc.reason)
     return project_cypher(runner)
 
 

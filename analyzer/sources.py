@@ -30,7 +30,7 @@ import pandas as pd
 from numba import njit
 
 from .arrays import factorize_sorted, find_sorted, joined_text, text_ranks, unique_sorted
-from .errors import CHANGED, DatabaseChanged, DiffusionError, InputError
+from .errors import CHANGED, DatabaseChanged, InputError, ProjectionRefused
 from .schema import CHANNELS, DOMAINS
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
@@ -62,8 +62,6 @@ _READS = {
 #: the server procedures (analyzer/server/DiffusionProcedures.java) those modules call:
 #: procedures/NAME calls diffusion.NAME
 PROCEDURES = {"diffusion." + m.split("/", 1)[1] for m, _, _ in _READS.values() if m}
-#: how the server procedures' error begins when the projection would not fit its budget
-PROJECTION_REFUSED = "diffusion projection refused"
 #: reads that name no products
 _NO_PRODUCTS = ("ties", "tie_numbers", "user_ids")
 SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
@@ -454,14 +452,13 @@ class Neo4jSource(Source):
         coded = module.startswith("procedures/")
         try:
             rows = self._records(module, params)
-        except DiffusionError as exc:
-            if not (coded and PROJECTION_REFUSED in str(exc)):
+        except ProjectionRefused as exc:
+            if not coded:
                 raise
             # the server would not hold its projection in its heap: the Cypher modules
             # answer the same, more slowly (reads already started fail the same way and
             # are not asked again)
-            log.warning("%s; using the Cypher modules instead",
-                        str(exc)[str(exc).index(PROJECTION_REFUSED):])
+            log.warning("%s; using the Cypher modules instead", exc.reason)
             self.procedures = False
             return self._read(question, products, **kw)
         if coded and rows and "key" in rows[0]:

@@ -162,7 +162,7 @@ def test_a_projection_over_its_budget_falls_back_to_the_cypher_modules(
     then use the Cypher modules and print the same numbers as the memory engine."""
     from pathlib import Path
 
-    from analyzer.errors import DiffusionError
+    from analyzer.errors import DiffusionError, ProjectionRefused
     from analyzer.graphdb import load_snapshot
     from analyzer.snapshot import read_snapshot
 
@@ -173,10 +173,12 @@ def test_a_projection_over_its_budget_falls_back_to_the_cypher_modules(
     try:
         with Runner(ConnectionSettings(uri=cfg.uri)) as runner:
             load_snapshot(runner, read_snapshot(sample))
-            with pytest.raises(DiffusionError, match=r"diffusion projection refused: it would "
-                               r"need about \d+ MB of heap, over its budget of 0 MB .*"
-                               r"DIFFUSION_PROJECTION_MAX_MB.*--heap"):
+            with pytest.raises(ProjectionRefused, match=r"diffusion projection refused: it "
+                               r"would need about \d+ MB of heap, over its budget of 0 MB .*"
+                               r"DIFFUSION_PROJECTION_MAX_MB.*--heap") as refused:
                 runner.run("admin/projection")
+            assert isinstance(refused.value, DiffusionError)  # a typed error, not a prefix
+            assert refused.value.reason.startswith("diffusion projection refused: it would")
         docs = []
         for extra in ([], ["--snapshot", str(sample)]):
             result = CliRunner().invoke(cli, ["endorsements", "--all", "--format", "json",
