@@ -283,7 +283,7 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
     present_cols = [c for c in table.columns if c.name in source.types]
     exprs = {c.name: _expr(c, source.types[c.name]) for c in present_cols}
     findings: list[Finding] = []
-    tests: list[tuple[str, str | None, str, str]] = []
+    tests: list[tuple[str, str, str, str]] = []
     for col in present_cols:
         e = exprs[col.name]
         if col.required:
@@ -307,7 +307,8 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
             findings.append(Finding(code, col_name, message, int(n), rows, values))
 
     # the coded columns, one scan with one join per reference column
-    select, joins = ["CAST(s._row AS INTEGER) AS _row"], []
+    select: list[str] = ["CAST(s._row AS INTEGER) AS _row"]
+    joins: list[str] = []
     for col in present_cols:
         e = exprs[col.name]
         if col.references is None:

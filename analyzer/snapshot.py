@@ -537,7 +537,9 @@ def _check_tables(con, files: dict[str, Path], out: _Collector, report: Validati
         progress.report("check tables", done, total)
     progress.report("check tables", total, total)
     for name, col_name, rows, values, count in dangling:
-        rt, rc = TABLES[name].column(col_name).references
+        ref = TABLES[name].column(col_name).references
+        assert ref is not None  # only reference columns dangle
+        rt, rc = ref
         target = f"{rt}.{rc}" if rt in coded else f"{rt}.{rc} ({rt} table is absent)"
         src = sources[name]
         out.add("error", "dangling-reference", name, str(src.path), col_name,
