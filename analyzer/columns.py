@@ -32,7 +32,7 @@ from .errors import InputError
 from .schema import CHANNELS, DOMAINS, TABLES, Column, Table
 
 __all__ = ["connect", "TableSource", "open_source", "TableCheck", "check_table", "NULL_MS",
-           "own_id"]
+           "own_id", "one_chunk", "own_duplicates", "texts_at"]
 
 #: Tables whose ids other tables reference: each is an id space, its id column the dictionary.
 ID_SPACES = tuple(dict.fromkeys(c.references[0] for t in TABLES.values() for c in t.columns
@@ -76,6 +76,12 @@ def connect():
 def _sql_text(text: str) -> str:
     # SET takes no parameters; the spill path is ours, not the user's, but quote it anyway
     return text.replace("'", "''")
+
+
+def one_chunk(col: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: no copy when it is one chunk already (``combine_chunks``
+    copies even then)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 def _q(name: str) -> str:
@@ -234,7 +240,8 @@ def _expr(col: Column, sql_type: str) -> _Expr:
             value = c
         else:
             low = f"lower({text})"
-            value = f"CASE WHEN {low} IN ('true', '1', 'yes') THEN true WHEN {low} IN ('false', '0', 'no') THEN false END"
+            value = (f"CASE WHEN list_contains($true_words, {low}) THEN true "
+                     f"WHEN list_contains($false_words, {low}) THEN false END")
         return _Expr(text, present, value, (
             ("bad-bool", "expected true or false", f"{present} AND {value} IS NULL"),))
     raise AssertionError(kind)
@@ -243,7 +250,7 @@ def _expr(col: Column, sql_type: str) -> _Expr:
 def _params(sql: str, source: TableSource, **extra) -> dict:
     """The parameters a statement names (DuckDB refuses unused ones)."""
     every = {**source.params, "iso": ISO_8601, "channels": list(CHANNELS),
-             "domains": list(DOMAINS), **extra}
+             "domains": list(DOMAINS), "true_words": _TRUE, "false_words": _FALSE, **extra}
     return {k: v for k, v in every.items() if f"${k}" in sql}
 
 
@@ -267,7 +274,9 @@ class TableCheck:
     """What :func:`check_table` found, and the coded columns when the table is usable."""
 
     findings: list[Finding]
-    columns: pa.Table | None
+    columns: pa.Table
+    #: the DuckDB table of this table's ids and codes, when it is an id space
+    dictionary: str | None
     #: reference column -> (1-based rows, values) of ids not in the referenced table
     dangling: dict[str, tuple[np.ndarray, list[str], int]]
 
@@ -328,11 +337,12 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
     # no other reference to DuckDB's result, so that reordering frees it column by column
     coded = _in_row_order(con.sql(sql, params=_params(sql, source)).to_arrow_table())
 
-    own = [c for c in present_cols if c.name == own_id(table)]
-    for col in own:  # users.user_id, products.product_id: the id space's dictionary
-        e = exprs[col.name]
-        name = f"ids_{table.name}"
-        sql = (f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS SELECT {e.text} AS id, "
+    dictionary = None
+    key = own_id(table)
+    if key is not None and key in exprs:  # users.user_id, products.product_id: the id
+        e = exprs[key]  # space's dictionary
+        dictionary = _dictionary(table)
+        sql = (f"CREATE OR REPLACE TEMP TABLE {_q(dictionary)} AS SELECT {e.text} AS id, "
                f"CAST(min(s._row) - 1 AS INTEGER) AS code FROM {source.sql} AS s "
                f"WHERE {e.present} GROUP BY ALL")
         con.execute(sql, _params(sql, source))
@@ -341,7 +351,7 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
     for col in present_cols:
         if col.references is None:
             continue
-        codes = coded.column(col.name).to_numpy()
+        codes = one_chunk(coded.column(col.name)).to_numpy()
         bad = np.flatnonzero(codes == -2)
         if not len(bad):
             continue
@@ -354,7 +364,26 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
         coded = coded.set_column(coded.schema.get_field_index(col.name), col.name,
                                  pa.array(fixed, type=pa.int32()))
         dangling[col.name] = (bad + 1, values[:max_examples], len(bad))
-    return TableCheck(findings, coded, dangling)
+    return TableCheck(findings, coded, dictionary, dangling)
+
+
+def _dictionary(table: Table) -> str:
+    return f"ids_{table.name}"
+
+
+def own_duplicates(con, source: TableSource, table: Table) -> tuple[np.ndarray, np.ndarray]:
+    """For an id space's table (after :func:`check_table`): the 1-based records whose id
+    an earlier record has, ascending, and that earlier record; a missing id is no
+    duplicate."""
+    key = own_id(table)
+    assert key is not None, table.name
+    e = _expr(table.column(key), source.types[key])
+    sql = (f"SELECT s._row, d.code + 1 FROM {source.sql} AS s "
+           f"JOIN {_q(_dictionary(table))} AS d ON d.id = {e.text} "
+           f"WHERE s._row - 1 <> d.code ORDER BY s._row")
+    pairs = con.execute(sql, _params(sql, source)).fetchall()
+    return (np.asarray([r for r, _ in pairs], dtype=np.int64),
+            np.asarray([f for _, f in pairs], dtype=np.int64))
 
 
 def _in_row_order(coded: pa.Table) -> pa.Table:

@@ -128,14 +128,14 @@ class Snapshot:
         a reference column such as ``shares.sharer_id``; -1 for a null. A numpy view of the
         coded column validation made (no copy, no id lookups)."""
         col = self.columns[table].column(column)
-        return (col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()).to_numpy()
+        return columns.one_chunk(col).to_numpy()
 
     def values(self, table: str, column: str) -> np.ndarray:
         """A coded column as numpy, without building the frame: int64 epoch ms for times
         (:data:`~analyzer.columns.NULL_MS` for none), int8 positions in CHANNELS/DOMAINS
         for channels and domains (-1 for none), int32 codes for references."""
         col = self.columns[table].column(column)
-        arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        arr = columns.one_chunk(col)
         return (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy()
 
     def has(self, table: str) -> bool:
@@ -174,7 +174,7 @@ class Snapshot:
         for col in table.columns:
             if col.name not in coded.column_names:
                 continue
-            arr = coded.column(col.name).combine_chunks()
+            arr = columns.one_chunk(coded.column(col.name))
             if col.references is not None:
                 frame[col.name] = _shared(self.ids(col.references[0]), arr.to_numpy(),
                                           frame.index)
@@ -492,7 +492,7 @@ def _scan_checked(path: Path) -> np.ndarray | None:
 def _check_tables(con, files: dict[str, Path], out: _Collector, report: ValidationReport,
                   max_examples: int) -> dict[str, pa.Table]:
     """Every table's value checks, duplicates and references; the coded columns."""
-    dictionaries: dict[str, str | None] = {"users": None, "products": None}
+    dictionaries: dict[str, str | None] = dict.fromkeys(columns.ID_SPACES)
     coded: dict[str, pa.Table] = {}
     sources: dict[str, columns.TableSource] = {}
     dangling: list[tuple[str, str, np.ndarray, list[str], int]] = []
@@ -524,8 +524,8 @@ def _check_tables(con, files: dict[str, Path], out: _Collector, report: Validati
         for f in found.findings:
             out.add("error", f.code, name, str(file), f.column, f.message, src.lines(f.rows),
                     f.values, count=f.count, location_kind=loc)
-        if name in dictionaries:
-            dictionaries[name] = f"ids_{name}"
+        if found.dictionary is not None:
+            dictionaries[name] = found.dictionary
         cols = found.columns
         _check_duplicates(con, table, src, cols, out)
         if name == "friendships":
@@ -546,23 +546,13 @@ def _check_tables(con, files: dict[str, Path], out: _Collector, report: Validati
                 f"unknown id, not in {target}", src.lines(rows[:max_examples]), values,
                 count=count, location_kind=src.location_kind)
     _check_purchase_exposure(con, coded, sources, out)
-    return {name: _final(name, cols) for name, cols in coded.items()}
-
-
-def _final(name: str, cols: pa.Table) -> pa.Table:
-    """One chunk per column, so that numpy views need no copy."""
-    return cols.combine_chunks()
-
-
-def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
-    """The column as one array; no copy when it already is one chunk."""
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    return coded  # one chunk per column (check_table), so numpy views need no copy
 
 
 def _key_arrays(table: Table, cols: pa.Table) -> tuple[np.ndarray, ...]:
     keys = []
     for k in table.key:
-        arr = _one_chunk(cols.column(k))
+        arr = columns.one_chunk(cols.column(k))
         if arr.null_count:
             keys.append(arr.fill_null(columns.NULL_MS).to_numpy())
         else:
@@ -577,14 +567,8 @@ def _check_duplicates(con, table: Table, src: columns.TableSource, cols: pa.Tabl
                       out: _Collector) -> None:
     if not table.key or any(k not in cols.column_names for k in table.key):
         return
-    if columns.own_id(table):  # users, products: ids are text
-        sql = (f"SELECT s._row, d.code + 1 FROM {src.sql} AS s JOIN ids_{table.name} AS d "
-               f"ON d.id = CAST(s.\"{table.key[0]}\" AS VARCHAR) WHERE s._row - 1 <> d.code "
-               f"ORDER BY s._row")
-        pairs = con.execute(sql, {k: v for k, v in src.params.items() if f"${k}" in sql}
-                            ).fetchall()
-        rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
-        firsts = np.asarray([f for _, f in pairs], dtype=np.int64)
+    if columns.own_id(table):  # users, products: ids are text, in their dictionary
+        rows, firsts = columns.own_duplicates(con, src, table)
     else:
         if not cols.num_rows:
             return
@@ -603,8 +587,8 @@ def _check_duplicates(con, table: Table, src: columns.TableSource, cols: pa.Tabl
 
 def _check_self_friendships(con, src: columns.TableSource, cols: pa.Table,
                             out: _Collector) -> None:
-    a = _one_chunk(cols.column("user_a")).to_numpy()
-    b = _one_chunk(cols.column("user_b")).to_numpy()
+    a = columns.one_chunk(cols.column("user_a")).to_numpy()
+    b = columns.one_chunk(cols.column("user_b")).to_numpy()
     rows = np.flatnonzero((a == b) & (a != -1)) + 1
     if len(rows):
         values = columns.texts_at(con, src, TABLES["friendships"].column("user_b"),

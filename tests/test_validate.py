@@ -79,6 +79,36 @@ def test_bad_timestamp_located(tmp_path):
     assert (p.table, p.column, p.examples, p.count) == ("likes", "at", [(3, "yesterday")], 1)
 
 
+def test_timestamps_need_the_iso_form(tmp_path):
+    """DuckDB alone would read 2024/06/01, epoch and infinity as times; the contract asks
+    for ISO 8601's extended form (docs/snapshot.md), offsets and fractions included."""
+    write_tables(tmp_path, products="product_id\np1\n", likes="""
+        user_id,product_id,at
+        a,p1,2024/06/01
+        b,p1,epoch
+        c,p1,infinity
+        a,p1,2024-06-01T10:00+0800
+    """)
+    snap, report = validate_snapshot(tmp_path)
+    (p,) = [p for p in report.problems if p.code == "bad-timestamp"]
+    assert p.examples == [(2, "2024/06/01"), (3, "epoch"), (4, "infinity")]
+    write_tables(tmp_path, products="product_id\np1\n", likes="""
+        user_id,product_id,at
+        a,p1,2024-06-01T10:00+0800
+        b,p1,2024-06-01 10:00:00.123456Z
+        c,p1,2024-06-01
+    """)
+    snap, report = validate_snapshot(tmp_path)
+    assert report.ok, report.problems
+    assert snap.values("likes", "at").tolist() == [1717207200000, 1717236000123, 1717200000000]
+
+
+def test_a_missing_id_is_not_also_a_duplicate(tmp_path):
+    write_tables(tmp_path, users="user_id,name\na,A\n,x\n,y\nb,B\nc,C\n")
+    _, report = validate_snapshot(tmp_path)
+    assert [(p.code, p.count) for p in report.errors] == [("missing-value", 2)]
+
+
 def test_unknown_channel_rejected(tmp_path):
     write_tables(tmp_path, products="product_id\np1\n", promotions="""
         user_id,product_id,channel,at
