@@ -244,7 +244,11 @@ class Runner:
                 try:
                     yield records
                 except BaseException:
-                    tx.rollback()
+                    # a block that failed because the server went away cannot roll back
+                    # either; its own error (which names what it was doing) is the one to
+                    # raise, not the rollback's
+                    with contextlib.suppress(Neo4jError, DriverError):
+                        tx.rollback()
                     raise
                 tx.commit()
         except (ServiceUnavailable, SessionExpired, ClientError) as exc:

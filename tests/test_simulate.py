@@ -204,7 +204,7 @@ def test_cli_simulate_and_promoters(offline_cli):
     assert names == ["current promoters", "degree", "pagerank"]
     res = offline_cli("promoters", "--k", "2", "--product", "p-tea", "--exclude-current",
                       "--snapshot", str(SAMPLE), "--format", "json")
-    assert "u01" not in json.loads(res.output)["seeds"]
+    assert "u01" not in json.loads(res.stdout)["seeds"]
 
 
 @pytest.mark.parametrize("args, message", [
