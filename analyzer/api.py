@@ -324,7 +324,7 @@ class Session:
         import pandas as pd
 
         from . import reach as R
-        from .snapshot import utc_times
+        from .times import utc_times
 
         users, friendships = self._people_tables()
         g = nx.Graph()

@@ -45,6 +45,20 @@ class Param:
     doc: str = ""
 
 
+def check_params(what: str, declared: tuple[Param, ...], given: dict,
+                 error: type[DiffusionError]) -> None:
+    """Refuse a call whose parameters differ from those its header declares."""
+    names = {p.name for p in declared}
+    missing, extra = sorted(names - set(given)), sorted(set(given) - names)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append("missing parameter(s): " + ", ".join(missing))
+        if extra:
+            parts.append("unexpected parameter(s): " + ", ".join(extra))
+        raise error(f"{what}: " + "; ".join(parts))
+
+
 @dataclass(frozen=True)
 class Slot:
     name: str
@@ -67,16 +81,7 @@ class CypherModule:
     def render(self, params: dict, slots: dict | None = None) -> str:
         """Check the call against the header and return the statement text."""
         slots = slots or {}
-        declared = {p.name for p in self.params}
-        missing = sorted(declared - set(params))
-        extra = sorted(set(params) - declared)
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append("missing parameter(s): " + ", ".join(missing))
-            if extra:
-                parts.append("unexpected parameter(s): " + ", ".join(extra))
-            raise ModuleError(f"cypher module {self.name}: " + "; ".join(parts))
+        check_params(f"cypher module {self.name}", self.params, params, ModuleError)
         text = self.body
         for slot in self.slots:
             if slot.name not in slots:
@@ -94,15 +99,34 @@ class CypherModule:
         return text
 
 
-def cypher_root() -> Path:
-    """The ``cypher/`` folder: inside an installed wheel, or beside the package in a checkout."""
-    packaged = resources.files("analyzer") / "cypher"
+def query_root(folder: str, error: type[DiffusionError]) -> Path:
+    """A folder of query files (``cypher/``, ``sql/``): inside an installed wheel, or beside
+    the package in a checkout."""
+    packaged = resources.files("analyzer") / folder
     if packaged.is_dir():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parent.parent / "cypher"
+    checkout = Path(__file__).resolve().parent.parent / folder
     if checkout.is_dir():
         return checkout
-    raise ModuleError("the cypher/ modules were not found next to the analyzer package")
+    raise error(f"the {folder}/ query files were not found next to the analyzer package")
+
+
+def read_query_files(root: Path, suffix: str, parse, error: type[DiffusionError]) -> dict:
+    """Every ``<topic>/<name><suffix>`` under ``root`` parsed, by name; a header name must
+    match its path."""
+    found = {}
+    for path in sorted(root.rglob("*" + suffix)):
+        rel = path.relative_to(root).with_suffix("").as_posix()
+        query = parse(path.read_text(encoding="utf-8"), str(path))
+        if query.name != rel:
+            raise error(f"{path}: header name {query.name!r} does not match its path {rel!r}")
+        found[query.name] = query
+    return found
+
+
+def cypher_root() -> Path:
+    """The ``cypher/`` folder: inside an installed wheel, or beside the package in a checkout."""
+    return query_root("cypher", ModuleError)
 
 
 def _strip_strings_and_comments(text: str) -> str:
@@ -158,15 +182,7 @@ def parse_module(text: str, path: str) -> CypherModule:
 
 @cache
 def _all_modules() -> dict[str, CypherModule]:
-    root = cypher_root()
-    modules = {}
-    for path in sorted(root.rglob("*.cypher")):
-        rel = path.relative_to(root).with_suffix("").as_posix()
-        mod = parse_module(path.read_text(encoding="utf-8"), str(path))
-        if mod.name != rel:
-            raise ModuleError(f"{path}: header name {mod.name!r} does not match its path {rel!r}")
-        modules[mod.name] = mod
-    return modules
+    return read_query_files(cypher_root(), ".cypher", parse_module, ModuleError)
 
 
 def load_module(name: str) -> CypherModule:

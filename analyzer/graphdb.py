@@ -310,7 +310,7 @@ _IMPORT_RELS = {
 
 def _import_file(table: str, frame: pd.DataFrame, headers: dict[str, str], path: Path) -> bool:
     """Write one import CSV; returns whether any text value spans lines."""
-    from .snapshot import timestamps_to_iso
+    from .times import timestamps_to_iso
 
     out = pd.DataFrame(index=frame.index)
     multiline = False

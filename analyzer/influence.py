@@ -26,7 +26,7 @@ from .arrays import find_sorted, text_ranks, unique_sorted
 from .display import Displayable
 from .errors import InputError
 from .options import SIGNALS, parse_signals, parse_time, parse_window
-from .snapshot import timestamps_to_iso, utc_times
+from .times import timestamps_to_iso, utc_times
 from .sources import distinct, obj, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
@@ -316,23 +316,11 @@ class InfluencerResult(Displayable):
                  self.to_frame())]
 
 
-def credit_candidates(endorse: pd.DataFrame, adopt: pd.DataFrame, window_ms: int) -> pd.DataFrame:
-    """Endorsers whose earliest signal came at or before the adoption and within the window,
-    in a fixed row order (so floating-point sums do not depend on the source)."""
-    m = adopt.rename(columns={"at": "adopted_at"}).merge(
-        endorse.rename(columns={"at": "endorsed_at"}), on=["user_id", "product_id"])
-    m = m[(m["endorsed_at"] <= m["adopted_at"])
-          & (m["endorsed_at"] >= m["adopted_at"] - int(window_ms))]
-    m = m[["user_id", "product_id", "endorser_id", "adopted_at", "endorsed_at"]]
-    return m.sort_values(["product_id", "user_id", "endorser_id"],
-                         kind="stable").reset_index(drop=True)
-
-
 def _coded_candidates(E, a_key: np.ndarray, a_at: np.ndarray, stride: int,
                       window_ms: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`credit_candidates` on codes (adoption keys from ``Source.adoption_keys``): the
-    adoption and the endorsement row of each candidate, in the same order (product id,
-    user id, endorser id: codes are in id order) without a merge on id text."""
+    """The rule ``influence/credit_candidates`` on codes (adoption keys from
+    ``Source.adoption_keys``): the adoption and the endorsement row of each candidate, in
+    the rule's order (product id, user id, endorser id: codes are in id order)."""
     e_key = E.product * stride + E.user
     order = np.argsort(e_key, kind="stable")
     lo = np.searchsorted(e_key[order], a_key, "left")

@@ -61,7 +61,7 @@ def as_text(frame: pd.DataFrame, *, lists: str = "json") -> pd.DataFrame:
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            from .snapshot import epoch_ms, timestamps_to_iso
+            from .times import epoch_ms, timestamps_to_iso
 
             out = out.copy() if out is frame else out
             out[col] = timestamps_to_iso(epoch_ms(s))

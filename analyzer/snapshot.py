@@ -30,10 +30,11 @@ from .display import Displayable
 from .errors import DiffusionError, InputError
 from .keys import first_duplicates
 from .schema import CHANNELS, DOMAINS, FORMAT_VERSION, TABLES, Table
+from .times import epoch_ms, timestamps_to_iso
 
 __all__ = [
     "Problem", "ValidationReport", "Snapshot", "read_snapshot", "validate_snapshot",
-    "write_snapshot", "atomic_directory", "timestamps_to_iso",
+    "write_snapshot", "atomic_directory",
 ]
 
 Severity = Literal["error", "warning"]
@@ -646,21 +647,6 @@ def read_snapshot(path: str | os.PathLike) -> Snapshot:
 # --------------------------------------------------------------------------- writing
 
 
-def utc_times(ms) -> pd.Series:
-    """int64 epoch milliseconds (nullable) to ``datetime64[ms, UTC]``, missing as NaT."""
-    return pd.to_datetime(pd.Series(ms, dtype="Int64").astype("Float64"), unit="ms",
-                          utc=True).dt.as_unit("ms")
-
-
-def timestamps_to_iso(ms: pd.Series) -> pd.Series:
-    """int64 epoch milliseconds (nullable) to ISO 8601 UTC text, e.g. ``2024-05-01T04:30:00Z``."""
-    ts = utc_times(ms)
-    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").str.replace(r"\.(\d{3})\d{3}Z$", r".\1Z",
-                                                                  regex=True)
-    text = text.str.replace(".000Z", "Z", regex=False)
-    return text.where(ms.notna(), None)
-
-
 def _for_disk(table: Table, frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in table.columns:
@@ -673,24 +659,6 @@ def _for_disk(table: Table, frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
             s = timestamps_to_iso(epoch_ms(s, f"{table.name}.{col.name}"))
         out[col.name] = s
     return out
-
-
-def epoch_ms(s: pd.Series, what: str = "time") -> pd.Series:
-    """Times as nullable epoch milliseconds: from epoch-ms integers (as validation makes
-    them), ``datetime64`` (naive is UTC), ``pandas.Timestamp``/``datetime`` values or ISO
-    8601 text. Raises InputError naming ``what`` for anything else."""
-    if pd.api.types.is_integer_dtype(s.dtype):
-        return s.astype("Int64")
-    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        try:
-            s = pd.to_datetime(s, utc=True, format="ISO8601") if s.map(
-                lambda v: isinstance(v, str)).any() else pd.to_datetime(s, utc=True)
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"{what}: not times ({exc})", field=what) from exc
-    elif s.dt.tz is None:
-        s = s.dt.tz_localize("UTC")
-    ms = s.dt.tz_convert("UTC").dt.as_unit("ms").astype("int64")
-    return pd.Series(ms, index=s.index).astype("Int64").where(s.notna())
 
 
 @contextmanager

@@ -27,20 +27,15 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
-from .arrays import factorize_sorted, find_sorted, joined_text, text_ranks, unique_sorted
+from . import columns
+from .arrays import factorize_sorted, find_sorted, joined_text
 from .errors import CHANGED, DatabaseChanged, InputError, ProjectionRefused
 from .schema import CHANNELS, DOMAINS
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 
 log = logging.getLogger("diffusion.sources")
-
-#: Cascade members are found with one slot per possible (product, user) pair (a flat
-#: array) instead of by sorting when the pairs are at most DENSE_PAIRS, or at most
-#: DENSE_PER_ROW per row
-DENSE_PAIRS, DENSE_PER_ROW = 1 << 24, 4
 
 ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 #: question -> (server procedure module or None, Cypher module, its other parameters)
@@ -98,30 +93,6 @@ def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
 def obj(values) -> pd.Series:
     """Text values as a Python-object column (no conversion to Arrow strings)."""
     return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
-
-
-@njit(cache=True)
-def _earliest_per_key(key, order, at, sender, later):
-    """Rows grouped by ``key`` (``order`` sorts it, stably): each group's key, its row with
-    the smallest (at, sender, later), first in ``order`` on a full tie, and its size."""
-    n = order.shape[0]
-    keys = np.empty(n, dtype=np.int64)
-    rows = np.empty(n, dtype=np.int64)
-    sizes = np.zeros(n, dtype=np.int64)
-    g = -1
-    for i in range(n):
-        r = order[i]
-        if g < 0 or key[r] != keys[g]:
-            g += 1
-            keys[g] = key[r]
-            rows[g] = r
-        else:
-            b = rows[g]
-            if at[r] < at[b] or (at[r] == at[b] and (
-                    sender[r] < sender[b] or (sender[r] == sender[b] and later[r] < later[b]))):
-                rows[g] = r
-        sizes[g] += 1
-    return keys[:g + 1].copy(), rows[:g + 1].copy(), sizes[:g + 1].copy()
 
 
 def expand_neighbors(graph, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -725,6 +696,19 @@ class SnapshotSource(Source):
 
         return project_snapshot(self.snap)
 
+    @cached_property
+    def sql(self):
+        """The DuckDB engine that runs the ``sql/`` rules on this snapshot's columns."""
+        from .engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine(self.snap)
+
+    def _positions(self, codes: np.ndarray, products) -> np.ndarray:
+        """Product codes (rows of the products table) as positions among the distinct
+        ``products``, the numbering every source's coded answers use."""
+        lut = pd.Index(distinct(products), dtype=object).get_indexer(self.snap.ids("products"))
+        return lut.astype(np.int64)[codes]
+
     def n_users(self) -> int:
         return self.snap.rows("users")
 
@@ -826,18 +810,12 @@ class SnapshotSource(Source):
         return tuple(np.concatenate(c) for c in zip(*parts))
 
     def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
-        """The signals' earliest per (user, product, endorser)."""
-        g = self.graph
-        user, product, endorser, at = self._signal_codes(products, likes, shares)
-        pair = product * max(g.n_users, 1) + user
-        order = np.lexsort((at, endorser, pair))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = (pair[order][1:] != pair[order][:-1]) | \
-            (endorser[order][1:] != endorser[order][:-1])
-        rows = order[first]
+        """The signals' earliest per (user, product, endorser): ``sql/influence/endorsements``."""
+        col = self._coded("influence/endorsements", products, likes=likes, shares=shares)
         rank, ids = self._user_order  # codes in id order, as every source's
-        return Endorsed(ids, distinct(products), rank[user[rows]], product[rows],
-                        rank[endorser[rows]], at[rows], lookup=self._ranks_of)
+        return Endorsed(ids, distinct(products), rank[col["user_id"]],
+                        self._positions(col["product_id"], products), rank[col["endorser_id"]],
+                        col["at"].astype(np.int64), lookup=self._ranks_of)
 
     def _ranks_of(self, user_ids) -> np.ndarray:
         """Each id's rank in id order (its code in :meth:`endorsement_codes`), -1 for none."""
@@ -845,18 +823,12 @@ class SnapshotSource(Source):
         return np.where(pos >= 0, self._user_order[0][np.maximum(pos, 0)], -1)
 
     def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
-        frame = self._rows("purchases" if purchases else "likes",
-                           ["user_id", "product_id", "at"], products)
-        out = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["at"].min()
-        out["at"] = out["at"].astype(np.int64)
-        return out[["user_id", "product_id", "at"]]
+        return self.sql.frame("influence/adoptions", products, purchases=purchases)
 
     def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
                           shares=True) -> pd.DataFrame:
-        from .influence import credit_candidates
-
-        return credit_candidates(self.endorsements(products, likes=likes, shares=shares),
-                                 self.adoptions(products, purchases=purchases), window_ms)
+        return self.sql.frame("influence/credit_candidates", products, purchases=purchases,
+                              likes=likes, shares=shares, window_ms=int(window_ms))
 
     def ties(self, user_ids) -> pd.DataFrame:
         g = self.graph
@@ -873,16 +845,7 @@ class SnapshotSource(Source):
         return pd.DataFrame({"user_a": a[lower], "user_b": b[lower]})
 
     def roles(self, products) -> pd.DataFrame:
-        promo = self._rows("promotions", ["user_id", "product_id"], products)
-        shares = self._rows("shares", ["sharer_id", "product_id"], products)
-        frame = pd.concat([
-            pd.DataFrame({"user_id": promo["user_id"].to_numpy(dtype=object),
-                          "product_id": promo["product_id"].to_numpy(dtype=object),
-                          "role": "promoter"}),
-            pd.DataFrame({"user_id": shares["sharer_id"].to_numpy(dtype=object),
-                          "product_id": shares["product_id"].to_numpy(dtype=object),
-                          "role": "sharer"})], ignore_index=True)
-        return frame.drop_duplicates().reset_index(drop=True).astype(object)
+        return self.sql.frame("influence/roles", products)
 
     def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
         g = self.graph
@@ -941,40 +904,13 @@ class SnapshotSource(Source):
         return self._cache[key]
 
     def exposure_mix(self, products) -> pd.DataFrame:
-        x = self._exposure_codes(products)
-        columns = ["product_id", "channel", "domain", "exposures", "users"]
-        if x is None or len(x["user"]) == 0:
-            return _frame({}, columns, ints=("exposures", "users"))
-        nc, nd, nu = len(x["channels"]), len(x["domains"]), max(self.n_users(), 1)
-        group = (x["product"] * nc + x["channel"]) * nd + x["domain"]
-        groups, rows = np.unique(group, return_counts=True)
-        users = np.unique(unique_sorted(group * nu + x["user"]) // nu, return_counts=True)[1]
-        names = np.asarray(distinct(products), dtype=object)
-        out = pd.DataFrame({"product_id": names[groups // (nc * nd)],
-                            "channel": x["channels"][groups // nd % nc],
-                            "domain": x["domains"][groups % nd],
-                            "exposures": rows.astype(np.int64), "users": users.astype(np.int64)})
-        return out.sort_values(["product_id", "channel", "domain"],
-                               kind="stable").reset_index(drop=True)
+        return self.sql.frame("domains/exposures", products)
 
     def exposed_users(self, products) -> pd.DataFrame:
-        x = self._exposure_codes(products)
-        if x is None or len(x["user"]) == 0:
-            return _frame({}, ["product_id", "users"], ints=("users",))
-        nu = max(self.n_users(), 1)
-        product, users = np.unique(unique_sorted(x["product"] * nu + x["user"]) // nu,
-                                   return_counts=True)
-        names = np.asarray(distinct(products), dtype=object)
-        out = pd.DataFrame({"product_id": names[product], "users": users.astype(np.int64)})
-        return out.sort_values("product_id", kind="stable").reset_index(drop=True)
+        return self.sql.frame("domains/exposed_users", products)
 
     def sharers(self, products) -> pd.DataFrame:
-        s = self._rows("shares", ["sharer_id", "recipient_id", "product_id", "channel", "at"],
-                       products)
-        out = s.groupby(["product_id", "channel"], as_index=False).agg(
-            sharers=("sharer_id", "nunique"), shares=("sharer_id", "size"))
-        return out.astype({"product_id": object, "channel": object, "sharers": np.int64,
-                           "shares": np.int64})
+        return self.sql.frame("domains/sharers", products)
 
     def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
         buys = self._rows("purchases", ["user_id", "product_id", "at", "channel"], products)
@@ -1038,8 +974,12 @@ class SnapshotSource(Source):
 
     @cached_property
     def _user_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """Rank of each users-table row in id order, and the ids in that order."""
-        return text_ranks(self.snap.ids("users"))
+        """Rank of each users-table row in id order, and the ids in that order (the rank
+        the rules break ties on)."""
+        rank = self.sql.user_rank()
+        ids = np.empty(len(rank), dtype=object)
+        ids[rank] = self.snap.ids("users")
+        return rank, ids
 
     def _product_codes(self, table: str, products) -> np.ndarray:
         """Per row of ``table``: its product's position among the distinct ``products``,
@@ -1048,113 +988,30 @@ class SnapshotSource(Source):
         wanted = pd.Index(distinct(products), dtype=object).get_indexer(names)
         return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
-    def _edge_codes(self, products) -> dict:
-        """Every share and gift of the products between two different users, coded."""
-        rank, _ = self._user_order
-        parts = []
-        for table, sender, gift in (("shares", "sharer_id", False), ("gifts", "giver_id", True)):
-            if not self.snap.has(table):
-                continue
-            prod = self._product_codes(table, products)
-            keep = np.flatnonzero(prod >= 0)
-            parts.append({"product": prod[keep].astype(np.int64),
-                          "parent": rank[self.snap.codes(table, sender)[keep]],
-                          "child": rank[self.snap.codes(table, "recipient_id")[keep]],
-                          "at": self.snap.values(table, "at")[keep],
-                          "gift": np.full(len(keep), gift)})
-        if not parts:
-            return {k: np.empty(0, dtype=bool if k == "gift" else np.int64)
-                    for k in ("product", "parent", "child", "at", "gift")}
-        e = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        real = e["parent"] != e["child"]
-        return {k: v[real] for k, v in e.items()}
-
-    def _promotion_codes(self, products) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self.snap.has("promotions"):
-            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
-        rank, _ = self._user_order
-        prod = self._product_codes("promotions", products)
-        keep = np.flatnonzero(prod >= 0)
-        return (prod[keep].astype(np.int64), rank[self.snap.codes("promotions", "user_id")[keep]],
-                self.snap.values("promotions", "at")[keep])
-
-    def _tree_codes(self, products) -> tuple[dict, np.ndarray, np.ndarray]:
-        """The edges, the positions of the tree edges among them, and each tree edge's
-        count of received edges (the rule of ``cypher/cascades/tree_edges``)."""
-        e = self._edge_codes(products)
-        U = max(self.n_users(), 1)
-        pc_, par, chi, at = e["product"], e["parent"], e["child"], e["at"]
-        # earliest incoming edge per (product, child): by time, sender id, then gift < share
-        ck = pc_ * U + chi
-        child_key, rows, incoming = _earliest_per_key(ck, np.argsort(ck, kind="stable"), at,
-                                                      par, ~e["gift"])
-        # promoters are roots
-        pp, pu, _ = self._promotion_codes(products)
-        promo_keys = unique_sorted(pp * U + pu)
-        # so is anyone who had sent the product before anything reached them
-        sent = pc_ * U + par
-        out_keys, out_rows, _ = _earliest_per_key(sent, np.argsort(sent, kind="stable"), at,
-                                                  par, ~e["gift"])
-        sent_at = find_sorted(out_keys, child_key)
-        acted_before = (sent_at >= 0) & (at[out_rows][np.maximum(sent_at, 0)] < at[rows])
-        promoter = find_sorted(promo_keys, child_key) >= 0
-        keep = ~promoter & ~acted_before
-        return e, rows[keep], incoming[keep].astype(np.int64)
-
     def tree_edges(self, products) -> pd.DataFrame:
-        e, rows, incoming = self._tree_codes(products)
-        _, ids = self._user_order
-        prod = np.asarray(distinct(products), dtype=object)
-        return pd.DataFrame({"product_id": obj(prod[e["product"][rows]]),
-                             "parent": obj(ids[e["parent"][rows]]),
-                             "child": obj(ids[e["child"][rows]]),
-                             "kind": obj(np.where(e["gift"][rows], "gift", "share")),
-                             "at": e["at"][rows], "incoming": incoming})
-
-    def _member_codes(self, products, e: dict, rows: np.ndarray | None = None) -> dict:
-        """(product, user) pairs of promoters, senders and recipients, in (product, user)
-        order, with the first promotion time (or none) and the count of edges received;
-        with ``rows`` (tree edges among ``e``), also their parent's and child's member
-        positions."""
-        pp, pu, pat = self._promotion_codes(products)
-        U = max(self.n_users(), 1)
-        key = np.concatenate([pp * U + pu, e["product"] * U + e["parent"],
-                              e["product"] * U + e["child"]])
-        span = len(distinct(products)) * U
-        if span <= max(DENSE_PER_ROW * len(key), DENSE_PAIRS):
-            seen = np.zeros(span, dtype=bool)
-            seen[key] = True
-            keys = np.flatnonzero(seen)
-            slot = np.full(span, -1, dtype=np.int64)
-            slot[keys] = np.arange(len(keys))
-            find = slot.__getitem__
-        else:
-            keys = unique_sorted(key)
-            find = keys.searchsorted
-        at_slot, recv_slot = find(pp * U + pu), find(e["product"] * U + e["child"])
-        tree = {}
-        if rows is not None:
-            tree = {"edge_parent": find(e["product"][rows] * U + e["parent"][rows]),
-                    "edge_child": recv_slot[rows]}
-        promoted = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(promoted, at_slot, pat)
-        return {"product": keys // U, "user": keys % U,
-                "promoted_at": promoted, "promoted": promoted != np.iinfo(np.int64).max,
-                "received": np.bincount(recv_slot, minlength=len(keys)).astype(np.int64),
-                **tree}
+        return self.sql.frame("cascades/tree_edges", products)
 
     def members(self, products) -> pd.DataFrame:
-        m = self._member_codes(products, self._edge_codes(products))
-        _, ids = self._user_order
-        prod = np.asarray(distinct(products), dtype=object)
-        return pd.DataFrame({"product_id": obj(prod[m["product"]]), "user_id": obj(ids[m["user"]]),
-                             "promoted_at": pd.array(np.where(m["promoted"], m["promoted_at"],
-                                                              None), dtype="Int64"),
-                             "received": m["received"]})
+        return self.sql.frame("cascades/members", products)
 
     def cascade_input(self, products) -> CascadeInput:
-        e, rows, _ = self._tree_codes(products)
-        m = self._member_codes(products, e, rows)
-        _, ids = self._user_order
-        return CascadeInput(distinct(products), ids, m["product"], m["user"], m["promoted"],
-                            m["received"], m["edge_parent"], m["edge_child"])
+        """``cascades/members`` and ``cascades/tree_edges`` on codes: users as ranks in id
+        order, products as positions among the distinct ``products``."""
+        rank, ids = self._user_order
+        m = self._coded("cascades/members", products)
+        t = self._coded("cascades/tree_edges", products)
+        return _cascade_rows(distinct(products), ids,
+                             self._positions(m["product_id"], products), rank[m["user_id"]],
+                             m["promoted_at"] != columns.NULL_MS, m["received"],
+                             self._positions(t["product_id"], products), rank[t["parent"]],
+                             rank[t["child"]])
+
+    def _coded(self, rule: str, products, **params) -> dict[str, np.ndarray]:
+        """A rule's coded rows as numpy columns (times without a value as NULL_MS)."""
+        got = self.sql.run(rule, products, **params)
+        out = {}
+        for name in got.column_names:
+            arr = columns.one_chunk(got.column(name))
+            out[name] = (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy(
+                zero_copy_only=False)
+        return out

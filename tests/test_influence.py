@@ -210,16 +210,16 @@ def test_cascades_by_hand(hand_source):
 def test_cascade_json_contract(hand, offline_cli):
     res = offline_cli("cascades", "X", "--snapshot", str(hand), "--format", "json")
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = json.loads(res.stdout)
     item = doc["products"][0]["cascades"][0]
     assert {"root", "size", "depth", "max_breadth", "breadth",
             "structural_virality"} <= set(item)
     res = offline_cli("endorsements", "X", "--snapshot", str(hand), "--format", "json",
                       "--min-users", "1")
-    curve = json.loads(res.output)["curve"]
+    curve = json.loads(res.stdout)["curve"]
     assert {"k", "users", "adopters", "p", "ci_low", "ci_high"} <= set(curve[0])
     res = offline_cli("influencers", "X", "--snapshot", str(hand), "--format", "json")
-    ranked = json.loads(res.output)["influencers"]
+    ranked = json.loads(res.stdout)["influencers"]
     assert {"user_id", "credit", "audience", "conversion"} <= set(ranked[0])
 
 
@@ -550,19 +550,6 @@ def test_snapshot_reference_codes_point_at_the_referenced_rows(hand):
         assert (values[codes < 0].isna()).all()
 
 
-def test_cascade_members_by_sorting_equal_members_by_slots(generated, monkeypatch):
-    import analyzer.sources as S
-
-    source, _ = generated
-    products = source.product_ids()
-    dense = (source.members(products), C.cascades(source, products, top=0).trees)
-    monkeypatch.setattr(S, "DENSE_PAIRS", 0)
-    monkeypatch.setattr(S, "DENSE_PER_ROW", 0)
-    fresh = SnapshotSource(source.snap)
-    pd.testing.assert_frame_equal(fresh.members(products), dense[0])
-    pd.testing.assert_frame_equal(C.cascades(fresh, products, top=0).trees, dense[1])
-
-
 # --------------------------------------------------------------------------- ground truth
 
 
@@ -583,9 +570,10 @@ def within_3_se(estimate: float, truth: float, n: int) -> bool:
 
 
 @pytest.mark.parametrize("window", ["1h", "7d"])
-def test_credit_candidates_on_codes_equal_the_merge_on_ids(generated, window):
+def test_credit_candidates_on_codes_equal_the_rule(generated, window):
     """influencers() finds credit candidates on integer codes; they are the rows, in the
-    order, of credit_candidates() on id text (which the Cypher module is tested against)."""
+    order, of the rule sql/influence/credit_candidates (which tests/test_rules.py holds
+    equal to its Cypher twin)."""
     source, _ = generated
     products = source.product_ids()
     E = source.endorsement_codes(products)
@@ -599,8 +587,7 @@ def test_credit_candidates_on_codes_equal_the_merge_on_ids(generated, window):
     assert len(coded) > 0
     assert (a_key[which] // stride == E.product[rows]).all()  # the adoption's own rows
     assert (a_key[which] % stride == E.user[rows]).all()
-    pd.testing.assert_frame_equal(coded, I.credit_candidates(E.to_frame(),
-                                                             source.adoptions(products), w))
+    pd.testing.assert_frame_equal(coded, source.credit_candidates(products, window_ms=w))
 
 
 def test_recovers_the_generators_exposure_curve(generated):
@@ -637,7 +624,7 @@ def test_cli_both_engines_print_the_same_json(cli_run, runner, hand):
         db = cli_run(*args, "--format", "json")
         mem = cli_run(*args, "--format", "json", "--snapshot", str(hand))
         assert db.exit_code == 0 and mem.exit_code == 0, db.output + mem.output
-        a, b = json.loads(db.output), json.loads(mem.output)
+        a, b = json.loads(db.stdout), json.loads(mem.stdout)
         assert (a.pop("engine"), b.pop("engine")) == ("neo4j", "memory")
         assert a == b
 

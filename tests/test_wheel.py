@@ -1,4 +1,5 @@
-"""An installed wheel carries cypher/ and can run a module through `diffusion query`."""
+"""An installed wheel carries cypher/ and sql/, runs a Cypher module through `diffusion query`
+and the sql/ rules through a snapshot command."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def test_wheel_installs_and_runs_a_cypher_module(tmp_path, neo4j_uri, runner):
     (wheel,) = dist.glob("diffusion-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "analyzer/cypher/stats/degrees.cypher" in names
+    assert "analyzer/sql/domains/exposures.sql" in names
     assert "analyzer/server/pom.xml" in names and "analyzer/server/DiffusionNeo4j.java" in names
 
     env_dir = tmp_path / "venv"
@@ -46,3 +48,12 @@ def test_wheel_installs_and_runs_a_cypher_module(tmp_path, neo4j_uri, runner):
     checked = subprocess.run([str(exe), "validate", str(SAMPLE), "--format", "json"],
                              cwd=tmp_path, capture_output=True, text=True)
     assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True
+    # the snapshot engine's rules come from the installed sql/, not from the checkout
+    domains = subprocess.run([str(exe), "domains", "--all", "--snapshot", str(SAMPLE),
+                              "--format", "json"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True)
+    assert domains.returncode == 0, domains.stderr
+    assert json.loads(domains.stdout)["engine"] == "memory"
+    where = subprocess.run([str(py), "-c", "import analyzer.rules as r; print(r.rules_root())"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert str(env_dir) in where
