@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 
 from . import columns
-from .arrays import factorize_sorted, find_sorted, joined_text
+from .arrays import factorize_sorted, joined_text
 from .errors import CHANGED, DatabaseChanged, InputError, ProjectionRefused
-from .schema import CHANNELS, DOMAINS
 
 __all__ = ["Source", "SnapshotSource", "Neo4jSource"]
 
@@ -667,17 +666,6 @@ def _empty(table: str, columns: list[str]) -> pd.DataFrame:
                          for c in columns})
 
 
-def _names_sorted(codes: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions into ``names`` (a channel or domain column) as codes into the sorted
-    distinct names present, like ``factorize_sorted`` on the text, without the text."""
-    present = np.unique(codes[codes >= 0]).astype(np.int64)
-    text = np.asarray(names, dtype=object)[present]
-    order = np.argsort(text.astype(str), kind="stable")
-    lut = np.full(len(names), -1, dtype=np.int64)
-    lut[present[order]] = np.arange(len(present))
-    return np.where(codes >= 0, lut[np.maximum(codes, 0)], -1), text[order]
-
-
 @dataclass
 class SnapshotSource(Source):
     snap: object
@@ -725,89 +713,11 @@ class SnapshotSource(Source):
     def user_exists(self, user_id: str) -> bool:
         return self.graph.user_ids.get_indexer([user_id])[0] >= 0
 
-    def _rows(self, name: str, columns: list[str], products) -> pd.DataFrame:
-        """The rows of table ``name`` about ``products``, selected on the product codes
-        validation found (no string comparisons), kept for the source's lifetime."""
-        frame = self.table(name, columns)
-        if name not in self.snap.tables or set(products) >= self._all_products:
-            return frame
-        key = ("rows", name, tuple(products))
-        if key not in self._cache:
-            self._cache[key] = frame[self._product_codes(name, products) >= 0]
-        return self._cache[key]
-
-    @cached_property
-    def _all_products(self) -> set:
-        return set(self.product_ids())
-
-    def _friend_likes(self, likes: pd.DataFrame) -> pd.DataFrame:
-        """Each like as one row per friend of the liker: (user, product, endorser, at)."""
-        g = self.graph
-        pos = g.user_ids.get_indexer(likes["user_id"].to_numpy(dtype=object))
-        counts = (g.indptr[pos + 1] - g.indptr[pos]).astype(np.int64)
-        _, friends = expand_neighbors(g, pos)
-        ids = g.user_ids.to_numpy(dtype=object)
-        return pd.DataFrame({
-            "user_id": ids[friends],
-            "product_id": np.repeat(likes["product_id"].to_numpy(dtype=object), counts),
-            "endorser_id": np.repeat(likes["user_id"].to_numpy(dtype=object), counts),
-            "at": np.repeat(likes["at"].to_numpy(dtype=np.int64), counts)})
-
-    def _signals(self, products, likes: bool, shares: bool) -> pd.DataFrame:
-        """Every signal, not reduced: a ♡ once per friend of the liker (channel ``like``)
-        and every share received (its own channel); (user, product, endorser, at, channel)."""
-        parts = []
-        if likes:
-            likes_rows = self._rows("likes", ["user_id", "product_id", "at"], products)
-            parts.append(self._friend_likes(likes_rows).assign(channel="like"))
-        if shares:
-            s = self._rows("shares", ["sharer_id", "recipient_id", "product_id", "channel",
-                                      "at"], products)
-            s = s[s["sharer_id"] != s["recipient_id"]]
-            parts.append(pd.DataFrame({
-                "user_id": s["recipient_id"].to_numpy(dtype=object),
-                "product_id": s["product_id"].to_numpy(dtype=object),
-                "endorser_id": s["sharer_id"].to_numpy(dtype=object),
-                "at": s["at"].to_numpy(dtype=np.int64),
-                "channel": s["channel"].to_numpy(dtype=object)}))
-        if not parts:
-            return _empty("endorsements", ENDORSEMENT_COLUMNS + ["channel"])
-        return pd.concat(parts, ignore_index=True)
-
     def signals(self, products) -> pd.DataFrame:
-        frame = self._signals(products, True, True)
-        out = frame.groupby(["endorser_id", "user_id", "product_id", "channel"], sort=False,
-                            as_index=False)["at"].min()
-        out["at"] = out["at"].astype(np.int64)
-        return out[SIGNAL_COLUMNS]
+        return self.sql.frame("influence/signals", products)
 
     def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
         return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
-
-    def _signal_codes(self, products, likes: bool, shares: bool):
-        """Every signal as integers, not reduced: (user, product, endorser, at) with users
-        as users-table rows and products as positions among the distinct ``products``; a
-        ♡ once per friend of the liker, every share received that was not self-sent."""
-        g = self.graph  # positions are users-table rows, as validation's codes
-        parts = []
-        if likes and self.snap.has("likes"):
-            prod = self._product_codes("likes", products)
-            keep = np.flatnonzero(prod >= 0)
-            liker = self.snap.codes("likes", "user_id")[keep].astype(np.int64)
-            counts = (g.indptr[liker + 1] - g.indptr[liker]).astype(np.int64)
-            src, friend = expand_neighbors(g, liker)
-            at = self.snap.values("likes", "at")[keep]
-            parts.append((friend, np.repeat(prod[keep], counts), src, np.repeat(at, counts)))
-        if shares and self.snap.has("shares"):
-            prod = self._product_codes("shares", products)
-            sender = self.snap.codes("shares", "sharer_id").astype(np.int64)
-            to = self.snap.codes("shares", "recipient_id").astype(np.int64)
-            keep = np.flatnonzero((prod >= 0) & (sender != to))
-            parts.append((to[keep], prod[keep], sender[keep],
-                          self.snap.values("shares", "at")[keep]))
-        if not parts:
-            return tuple(np.empty(0, dtype=np.int64) for _ in range(4))
-        return tuple(np.concatenate(c) for c in zip(*parts))
 
     def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
         """The signals' earliest per (user, product, endorser): ``sql/influence/endorsements``."""
@@ -880,29 +790,6 @@ class SnapshotSource(Source):
         return frame.astype({"friends": np.int64, "latest": np.int64}).reset_index(drop=True)[
             ["product_id", "name", "friends", "latest", "endorsers"]]
 
-    def _exposure_codes(self, products) -> dict:
-        """The products' exposure rows as integers: user (users-table row), product
-        (position among the distinct products), at, and channel and domain as codes into
-        their sorted distinct values."""
-        key = ("exposure_codes", tuple(products))
-        if key not in self._cache:
-            if not self.snap.has("exposures"):
-                self._cache[key] = None
-                return None
-            product = self._product_codes("exposures", products)
-            mask = product >= 0
-            channel, channels = _names_sorted(self.snap.values("exposures", "channel")[mask],
-                                              CHANNELS)
-            domain, domains = _names_sorted(self.snap.values("exposures", "domain")[mask],
-                                            DOMAINS)
-            self._cache[key] = {
-                "user": self.snap.codes("exposures", "user_id")[mask].astype(np.int64),
-                "product": product[mask],
-                "at": self.snap.values("exposures", "at")[mask],
-                "channel": channel, "channels": channels, "domain": domain,
-                "domains": domains}
-        return self._cache[key]
-
     def exposure_mix(self, products) -> pd.DataFrame:
         return self.sql.frame("domains/exposures", products)
 
@@ -913,60 +800,7 @@ class SnapshotSource(Source):
         return self.sql.frame("domains/sharers", products)
 
     def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
-        buys = self._rows("purchases", ["user_id", "product_id", "at", "channel"], products)
-        if "channel" not in buys:
-            buys = buys.assign(channel=None)
-        first = buys.sort_values("at", kind="stable").drop_duplicates(["user_id", "product_id"])
-        first = first[["user_id", "product_id", "at", "channel"]].astype(
-            {"at": np.int64, "channel": object})
-        nu = max(self.n_users(), 1)
-        f_user = self.graph.user_ids.get_indexer(first["user_id"].to_numpy(dtype=object))
-        f_prod = pd.Index(distinct(products), dtype=object).get_indexer(
-            first["product_id"].to_numpy(dtype=object))
-        f_key = f_prod.astype(np.int64) * nu + f_user
-        f_at = first["at"].to_numpy(dtype=np.int64)
-        by_key = np.argsort(f_key, kind="stable")
-        sorted_keys = f_key[by_key]
-
-        def buyer_of(key: np.ndarray) -> np.ndarray:
-            """Row of ``first`` with this (product, user) key, -1 for none."""
-            hit = find_sorted(sorted_keys, key)
-            out = np.full(len(hit), -1, dtype=np.int64)
-            found = hit >= 0  # np.where would index by_key even where nothing was found
-            out[found] = by_key[hit[found]]
-            return out
-
-        touch_channel = np.full(len(first), None, dtype=object)
-        touch_domain = np.full(len(first), None, dtype=object)
-        x = self._exposure_codes(products)
-        if x is not None and len(x["user"]):
-            b = buyer_of(x["product"] * nu + x["user"])
-            ok = np.flatnonzero(b >= 0)
-            ok = ok[x["at"][ok] <= f_at[b[ok]]]
-            # last touch: the latest exposure; ties: domain, then channel, in text order
-            order = ok[np.lexsort((x["channel"][ok], x["domain"][ok], -x["at"][ok], b[ok]))]
-            lead = np.ones(len(order), dtype=bool)
-            lead[1:] = b[order][1:] != b[order][:-1]
-            best = order[lead]
-            touch_channel[b[best]] = x["channels"][x["channel"][best]]
-            touch_domain[b[best]] = x["domains"][x["domain"][best]]
-        out = first.reset_index(drop=True)
-        out["exposure_channel"], out["exposure_domain"] = touch_channel, touch_domain
-        # endorsed: any friend's ♡ or share received within the window before the purchase
-        s_user, s_prod, _, s_at = self._signal_codes(products, True, True)
-        b = buyer_of(s_prod * nu + s_user)
-        ok = np.flatnonzero(b >= 0)
-        t = f_at[b[ok]]
-        hit = ok[(s_at[ok] <= t) & (s_at[ok] >= t - int(window_ms))]
-        endorsed = np.zeros(len(first), dtype=bool)
-        endorsed[b[hit]] = True
-        out["endorsed"] = endorsed
-        out = out.astype({"channel": object, "exposure_channel": object,
-                          "exposure_domain": object})
-        for col in ("channel", "exposure_channel", "exposure_domain"):
-            out[col] = out[col].where(out[col].notna(), None)
-        return out[["user_id", "product_id", "at", "channel", "exposure_channel",
-                    "exposure_domain", "endorsed"]]
+        return self.sql.frame("domains/adoptions", products, window_ms=int(window_ms))
 
     # Cascades work on integer codes: user codes are ranks in id (code-point) order, so
     # ordering by code is ordering by id, as ``ORDER BY s.user_id`` does in Cypher; the
@@ -980,13 +814,6 @@ class SnapshotSource(Source):
         ids = np.empty(len(rank), dtype=object)
         ids[rank] = self.snap.ids("users")
         return rank, ids
-
-    def _product_codes(self, table: str, products) -> np.ndarray:
-        """Per row of ``table``: its product's position among the distinct ``products``,
-        -1 for other products (on validation's codes, no string comparisons)."""
-        names = self.snap.ids("products")
-        wanted = pd.Index(distinct(products), dtype=object).get_indexer(names)
-        return wanted.astype(np.int64)[self.snap.codes(table, "product_id")]
 
     def tree_edges(self, products) -> pd.DataFrame:
         return self.sql.frame("cascades/tree_edges", products)

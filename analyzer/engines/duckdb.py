@@ -4,8 +4,10 @@ Each table the rule reads is the snapshot's coded Arrow table, registered with D
 without a copy; an absent table, or an absent optional column, is there empty or as
 nulls so that every rule can read the whole contract. ``users`` has one more column,
 ``rank``, each user's position in id order, on which rules break ties by id.
-``wanted(product_id)`` holds the codes of the products asked about. Results come back as Arrow and are decoded by the
-kinds the rule's header gives (see :mod:`analyzer.rules`).
+``channel_names`` and ``domain_names`` give each channel and domain code its name and
+the name's rank. ``wanted(product_id)`` holds the codes of the products asked about.
+Results come back as Arrow and are decoded by the kinds the rule's header gives (see
+:mod:`analyzer.rules`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,20 @@ def _missing(col: Column, rows: int) -> pa.Array:
     if col.references is not None or col.kind in ("channel", "domain"):
         return pa.array(np.full(rows, -1, dtype=kind.to_pandas_dtype()), type=kind)
     return pa.nulls(rows, type=kind)
+
+
+#: The small tables that give channel and domain codes their names and name order.
+NAME_TABLES = {"channel_names": ("channel", CHANNELS), "domain_names": ("domain", DOMAINS)}
+
+
+def names_table(name: str) -> pa.Table:
+    """``channel_names(channel, name, rank)`` or ``domain_names(domain, name, rank)``: each
+    code, its name, and the name's rank in text order (rules break ties on it)."""
+    column, names = NAME_TABLES[name]
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[np.argsort(np.asarray(names, dtype=object))] = np.arange(len(names))
+    return pa.table({column: pa.array(np.arange(len(names)), type=pa.int8()),
+                     "name": pa.array(names, type=pa.string()), "rank": pa.array(rank)})
 
 
 class DuckDBEngine:
@@ -95,9 +111,13 @@ class DuckDBEngine:
         for name in rule.reads:
             if name == "wanted" or name in self._registered:
                 continue
-            if name not in TABLES:
+            if name in NAME_TABLES:
+                table = names_table(name)
+            elif name in TABLES:
+                table = self._table(name)
+            else:
                 raise AssertionError(f"sql rule {rule.name} reads unknown table {name!r}")
-            self._con.register(name, self._table(name))
+            self._con.register(name, table)
             self._registered.add(name)
 
     def product_codes(self, products: Iterable[str]) -> np.ndarray:
