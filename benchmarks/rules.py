@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parents[1]
 QUESTIONS = [("exposure_mix", {}), ("exposed_users", {}), ("sharers", {}), ("roles", {}),
              ("adoptions", {"purchases": True}), ("members", {}), ("tree_edges", {}),
              ("endorsement_codes", {}), ("signals", {}),
-             ("adoption_touches", {"window_ms": 7 * 86_400_000}), ("cascades", {})]
+             ("adoption_touches", {"window_ms": 7 * 86_400_000}),
+             ("credit_candidates", {"window_ms": 7 * 86_400_000}), ("cascades", {})]
 
 CHILD = """
 import hashlib, json, resource, sys, time

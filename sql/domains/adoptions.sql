@@ -29,20 +29,25 @@ touches AS (
   JOIN domain_names AS d ON d.domain = e.domain
   JOIN channel_names AS c ON c.channel = e.channel
 ),
-endorsed AS (
-  SELECT a.user_id AS user_id, a.product_id AS product_id
-  FROM adoptions AS a
+signals AS (
+  SELECT f.friend AS user_id, l.product_id AS product_id, l.at AS at
+  FROM likes AS l
+  JOIN wanted AS w ON w.product_id = l.product_id
   JOIN (SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k
         UNION ALL
         SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k) AS f
-    ON f.person = a.user_id
-  JOIN likes AS l ON l.user_id = f.friend AND l.product_id = a.product_id
-  WHERE l.at >= a.at - $window_ms AND l.at <= a.at
-  UNION
-  SELECT a.user_id AS user_id, a.product_id AS product_id
+    ON f.person = l.user_id
+  UNION ALL
+  SELECT s.recipient_id AS user_id, s.product_id AS product_id, s.at AS at
+  FROM shares AS s
+  JOIN wanted AS w ON w.product_id = s.product_id
+  WHERE s.sharer_id <> s.recipient_id
+),
+endorsed AS (
+  SELECT DISTINCT a.user_id AS user_id, a.product_id AS product_id
   FROM adoptions AS a
-  JOIN shares AS s ON s.recipient_id = a.user_id AND s.product_id = a.product_id
-  WHERE s.sharer_id <> s.recipient_id AND s.at >= a.at - $window_ms AND s.at <= a.at
+  JOIN signals AS g ON g.user_id = a.user_id AND g.product_id = a.product_id
+  WHERE g.at >= a.at - $window_ms AND g.at <= a.at
 )
 SELECT a.user_id AS user_id, a.product_id AS product_id, a.at AS at, a.channel AS channel,
        t.channel AS exposure_channel, t.domain AS exposure_domain,
