@@ -13,10 +13,13 @@ and ``to_dict()`` (the documented JSON).
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import DiffusionError, InputError
+
+if TYPE_CHECKING:
+    from .engines.contract import Engine
 
 __all__ = ["Session", "connect", "open_snapshot", "write_snapshot"]
 
@@ -39,26 +42,36 @@ def _roles(value) -> list[str]:
 class Session:
     """One place to ask every question, on Neo4j or on a snapshot."""
 
-    def __init__(self, *, runner=None, snapshot=None) -> None:
-        if (runner is None) == (snapshot is None):
-            raise ValueError("a Session reads from a runner or a snapshot, not both")
-        self.runner = runner
-        self.snap = snapshot
+    def __init__(self, *, runner=None, snapshot=None, engine: Engine | None = None) -> None:
+        """On a Neo4j ``runner``, a validated ``snapshot``, or an ``engine`` already made."""
+        from .engines import open_engine
+
+        self.backend: Engine = engine if engine is not None and runner is None and \
+            snapshot is None else open_engine(runner=runner, snapshot=snapshot)
 
     # ------------------------------------------------------------------ plumbing
 
     @property
     def engine(self) -> str:
-        return "neo4j" if self.runner is not None else "memory"
+        """"neo4j" or "memory", as every result names it."""
+        return self.backend.name
+
+    @property
+    def runner(self):
+        """The Neo4j runner, on a database (None on a snapshot)."""
+        return getattr(self.backend, "runner", None)
+
+    @property
+    def snap(self):
+        """The snapshot, on a snapshot (None on a database)."""
+        return getattr(self.backend, "snap", None)
 
     def source(self):
         """A row source. Sources keep their answers for their lifetime, so each call gives a
         fresh one, except inside :meth:`shared_rows`, where every analysis shares one."""
-        from .sources import Neo4jSource, SnapshotSource
-
         if getattr(self, "_shared", None) is not None:
             return self._shared
-        return Neo4jSource(self.runner) if self.runner is not None else SnapshotSource(self.snap)
+        return self.backend.source()
 
     def shared_rows(self):
         """Context in which every analysis reads from one source, so rows several analyses
@@ -76,13 +89,11 @@ class Session:
 
         return scope()
 
-    @cached_property
+    @property
     def graph(self):
-        """The friendship graph projected into CSR arrays (once per session)."""
-        from .graph import project_neo4j, project_snapshot
-
-        return project_neo4j(self.runner) if self.runner is not None else \
-            project_snapshot(self.snap).in_id_order()  # numbered as Neo4j's
+        """The friendship graph projected into CSR arrays (once per session), users in id
+        order on every engine."""
+        return self.backend.graph()
 
     def products(self, product: str | None = None, all_products: bool = False) -> list[str]:
         if product and all_products:
@@ -91,14 +102,7 @@ class Session:
 
     def most_shared_product(self) -> str:
         """The product with the most shares (ties: the smallest id)."""
-        if self.runner is not None:
-            rows = self.runner.run("stats/products")
-            counts = {r["product_id"]: r["shares"] for r in rows}
-        else:
-            shares = self.snap.get("shares")
-            counts = {p: 0 for p in self.source().product_ids()}
-            if shares is not None:
-                counts.update(shares["product_id"].value_counts().to_dict())
+        counts = self.backend.share_counts()
         if not counts:
             raise InputError("the data has no products", field="--most-shared")
         return min(counts, key=lambda p: (-counts[p], p))
@@ -111,23 +115,15 @@ class Session:
         if shared is not None:  # inside shared_rows: fetch the product's roles once
             cache = shared.__dict__.setdefault("_product_roles", {})
             if product not in cache:
-                if self.runner is not None:  # one query for every role
-                    cache[product] = {r: set(users) for r, users in
-                                      R.product_roles_neo4j(self.runner, product).items()}
-                else:
-                    cache[product] = {r: set(self.product_users_uncached(product, [r]))
-                                      for r in R.ROLES}
+                cache[product] = self.backend.product_roles(product)
             wanted = R.ROLES if "all" in roles else roles
             return sorted(set().union(*(cache[product][r] for r in wanted if r in
                                         cache[product])))
         return self.product_users_uncached(product, roles)
 
     def product_users_uncached(self, product: str, roles) -> list[str]:
-        from . import reach as R
 
-        if self.runner is not None:
-            return R.product_seeds_neo4j(self.runner, product, _roles(roles))
-        return R.product_seeds_snapshot(self.snap, product, _roles(roles))
+        return self.backend.product_seeds(product, _roles(roles))
 
     def _seeds(self, product, roles, users) -> list[str]:
         seeds = _ids(users)
@@ -142,8 +138,7 @@ class Session:
         return seeds
 
     def close(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
+        self.backend.close()
 
     def __enter__(self) -> "Session":
         return self
@@ -152,8 +147,7 @@ class Session:
         self.close()
 
     def __repr__(self) -> str:
-        where = self.runner.uri if self.runner is not None else str(self.snap.path)
-        return f"<diffusion Session {self.engine} {where}>"
+        return f"<diffusion Session {self.engine} {self.backend.where}>"
 
     # ------------------------------------------------------------------ analyses
 
@@ -164,12 +158,9 @@ class Session:
         seeds = self._seeds(product, roles, users)
         meta = dict(product=product if users is None else None,
                     roles=_roles(roles) if users is None else [])
-        engine = engine or self.engine
-        if engine == "neo4j":
-            if self.runner is None:
-                raise InputError("a snapshot answers with the memory engine", field="--engine")
-            return R.reach_neo4j(self.runner, seeds, hops, per_seed=per_seed, overlap=overlap,
-                                 **meta)
+        if (engine or self.engine) == "neo4j":  # counted by the database itself
+            return self.backend.reach_in_database(seeds, hops, per_seed=per_seed,
+                                                  overlap=overlap, **meta)
         return R.reach_memory(self.graph, seeds, hops, per_seed=per_seed, overlap=overlap,
                               **meta)
 
@@ -305,12 +296,8 @@ class Session:
 
     def _people_tables(self):
         """The users and friendships tables (the snapshot's, or exported from Neo4j)."""
-        import pandas as pd
 
-        if self.runner is None:
-            return self.snap["users"], self.snap["friendships"]
-        return (pd.DataFrame(self.runner.run("export/users")),
-                pd.DataFrame(self.runner.run("export/friendships")))
+        return self.backend.people_tables()
 
     def to_networkx(self, product: str | None = None):
         """The friendship graph as a networkx Graph with attributes: each node its user's

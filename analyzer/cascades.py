@@ -26,7 +26,7 @@ from numba import njit
 
 from .display import Displayable
 from .errors import InputError
-from .sources import CascadeInput, distinct, obj, prefetch
+from .engines.contract import CascadeInput, distinct, obj, prefetch
 
 __all__ = ["cascades", "compare_cascades", "tree_metrics", "CascadeResult"]
 

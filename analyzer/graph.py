@@ -33,19 +33,22 @@ def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray, *,
     runs on them, which draw per arc in this order, give the same numbers. With
     ``ascending=False`` a node's neighbours stay in the order listed (the generator's, so
     that a seed keeps generating the same snapshot)."""
-    return _csr_from_arcs(n, np.concatenate([a, b]).astype(np.int64),
-                          np.concatenate([b, a]).astype(np.int64), ascending=ascending)
+    from .kernels import csr_arcs
+
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if a.dtype != b.dtype or a.dtype.kind != "i":
+        a, b = a.astype(np.int64), b.astype(np.int64)
+    return csr_arcs(n, a, b, ascending, both=True)
 
 
 def _csr_from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *,
                    ascending: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """CSR arrays of the arcs src[i] -> dst[i] (int64s) on nodes 0..n-1, each node's arcs by
     ascending ``dst``, or as listed."""
-    # equal keys are equal arcs, in any order
-    order = np.argsort(src * max(n, 1) + dst) if ascending else np.argsort(src, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst[order].astype(np.int32)
+    from .kernels import csr_arcs
+
+    return csr_arcs(n, np.ascontiguousarray(src, dtype=np.int64),
+                    np.ascontiguousarray(dst, dtype=np.int64), ascending)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Friend-endorsement influence: exposure curves, endorser credit, the friend-♡ feed, domains.
 
-Every function takes a :class:`analyzer.sources.Source` (Neo4j or a snapshot)
+Every function takes a :class:`analyzer.engines.contract.Source` (Neo4j or a snapshot)
 and computes the same numbers from the same rows; docs/influence.md states
 each definition, including how ties in time are treated.
 
@@ -27,7 +27,7 @@ from .display import Displayable
 from .errors import InputError
 from .options import SIGNALS, parse_signals, parse_time, parse_window
 from .times import timestamps_to_iso, utc_times
-from .sources import distinct, obj, prefetch
+from .engines.contract import distinct, obj, prefetch
 
 __all__ = ["endorsements", "influencers", "feed", "domains", "parse_window", "parse_time",
            "parse_signals", "wilson", "SIGNALS", "REFERENCE_PUBLIC_SHARE"]

@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
-           "same_hash"]
+           "same_hash", "csr_arcs"]
 
 
 @njit(inline="always")
@@ -368,3 +368,49 @@ def same_hash(hashes):
         at += c
     order = np.argsort(out_rows)
     return out_rows[order], out_firsts[order]
+
+
+@njit(cache=True)
+def _place(src, dst, indices, fill):
+    for i in range(src.shape[0]):  # in order: stable within a row
+        s = src[i]
+        indices[fill[s]] = dst[i]
+        fill[s] += 1
+
+
+@njit(cache=True, parallel=True)
+def _sort_rows(indptr, indices):
+    for v in prange(indptr.shape[0] - 1):
+        lo, hi = indptr[v], indptr[v + 1]
+        if hi - lo > 1:
+            indices[lo:hi] = np.sort(indices[lo:hi])
+
+
+@njit(cache=True)
+def _row_starts(n, src, both, dst):
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(src.shape[0]):
+        indptr[src[i] + 1] += 1
+    if both:
+        for i in range(dst.shape[0]):
+            indptr[dst[i] + 1] += 1
+    for v in range(n):
+        indptr[v + 1] += indptr[v]
+    return indptr
+
+
+def csr_arcs(n, src, dst, ascending, both=False):
+    """CSR arrays (int64 indptr, int32 indices) of the arcs ``src[i] -> dst[i]`` on nodes
+    0..n-1 (with ``both``, also every ``dst[i] -> src[i]``, listed after them): a counting
+    sort by source, so each node's arcs stay in the order listed, then, with
+    ``ascending``, each node's row sorted (the arrays then depend only on the set of
+    arcs). Linear in the arcs, where a global argsort of the (src, dst) keys is not."""
+    indptr = _row_starts(n, src, both, dst)
+    indices = np.empty(int(indptr[n]), dtype=np.int32)
+    fill = indptr[:n].copy()
+    _place(src, dst, indices, fill)
+    if both:
+        _place(dst, src, indices, fill)
+    if ascending:
+        _sort_rows(indptr, indices)
+    return indptr, indices

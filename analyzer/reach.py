@@ -331,19 +331,19 @@ def _roles(roles) -> list[str]:
 
 
 def product_seeds_snapshot(snap, product: str, roles) -> list[str]:
+    """The product's users in these roles (the rule of ``reach/product_seeds``), sorted,
+    selected on validation's codes (no id comparisons)."""
     roles = _roles(roles)
-    products = snap.get("products")
-    if products is None or product not in set(products["product_id"]):
+    products = snap.ids("products") if snap.has("products") else np.array([], dtype=object)
+    where = np.flatnonzero(products == product)
+    if not len(where):
         raise InputError(f"unknown product {product!r}", field="PRODUCT")
     columns = {"promoters": ("promotions", "user_id"), "sharers": ("shares", "sharer_id"),
                "endorsers": ("likes", "user_id"), "buyers": ("purchases", "user_id")}
-    seeds: list[str] = []
-    for role in roles:
-        table, col = columns[role]
-        frame = snap.get(table)
-        if frame is not None:
-            seeds.extend(frame.loc[frame["product_id"] == product, col])
-    return sorted(set(seeds))
+    users = [snap.codes(table, col)[snap.codes(table, "product_id") == where[0]]
+             for table, col in (columns[role] for role in roles) if snap.has(table)]
+    codes = np.unique(np.concatenate(users)) if users else np.array([], dtype=np.int32)
+    return sorted(snap.ids("users")[codes].tolist())
 
 
 def product_roles_neo4j(runner, product: str) -> dict[str, list[str]]:

@@ -38,7 +38,8 @@ def main() -> None:
     from analyzer import cascades as C
     from analyzer import influence as I
     from analyzer.snapshot import read_snapshot
-    from analyzer.sources import Neo4jSource, SnapshotSource
+    from analyzer.engines.duckdb import SnapshotSource
+    from analyzer.engines.neo4j import Neo4jSource
 
     print(f"machine: {machine()}")
     week = I.parse_window("7d")

@@ -31,7 +31,11 @@ import hashlib, json, resource, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np, pandas as pd
 from analyzer.snapshot import read_snapshot
-from analyzer.sources import SnapshotSource, sort_rows
+try:
+    from analyzer.engines.contract import sort_rows
+    from analyzer.engines.duckdb import SnapshotSource
+except ImportError:  # a checkout from before the engines package
+    from analyzer.sources import SnapshotSource, sort_rows
 snap = read_snapshot({snapshot!r})
 out = {{}}
 for name, kw in {questions!r}:

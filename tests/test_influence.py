@@ -33,7 +33,9 @@ from analyzer.arrays import unique_sorted
 from analyzer.errors import DiffusionError
 from analyzer.render import to_json
 from analyzer.snapshot import read_snapshot
-from analyzer.sources import Neo4jSource, SnapshotSource, sort_rows
+from analyzer.engines.contract import sort_rows
+from analyzer.engines.duckdb import SnapshotSource
+from analyzer.engines.neo4j import Neo4jSource
 
 from .conftest import shared_file, write_tables
 

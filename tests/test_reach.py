@@ -344,3 +344,21 @@ def test_parallel_bfs_steps_match_networkx_on_any_thread_count(trial):
 def test_table_title_names_the_engine(offline_cli):
     result = offline_cli("reach", "--users", "u01", "--snapshot", str(SAMPLE), "--hops", "2")
     assert "[memory]" in result.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("ascending", [True, False])
+def test_csr_by_counting_sort_equals_the_sorted_arcs(ascending):
+    """csr_from_pairs (a counting sort, then each row sorted) gives the arrays a global
+    sort of the arcs gives: by (source, target), or by source keeping the listed order."""
+    from analyzer.graph import csr_from_pairs
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    a, b = rng.integers(0, n, 20_000), rng.integers(0, n, 20_000)
+    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+    order = np.argsort(src * n + dst) if ascending else np.argsort(src, kind="stable")
+    for x, y in ((a, b), (a.astype(np.int32), b.astype(np.int32))):
+        indptr, indices = csr_from_pairs(n, x, y, ascending=ascending)
+        np.testing.assert_array_equal(indptr[1:], np.cumsum(np.bincount(src, minlength=n)))
+        np.testing.assert_array_equal(indices, dst[order])
+        assert indices.dtype == np.int32 and indptr.dtype == np.int64

@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 
 from analyzer.cypher import load_module
-from analyzer.engines.duckdb import DuckDBEngine
+from analyzer.engines.duckdb import SqlRules
 from analyzer.graphdb import load_snapshot
 from analyzer.rules import RuleError, list_rules, load_rule, parse_rule
 from analyzer.snapshot import read_snapshot
@@ -105,7 +105,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple]:
 
 def _assert_rules_agree(runner, snap, product_sets) -> int:
     load_snapshot(runner, snap)
-    engine = DuckDBEngine(snap)
+    engine = SqlRules(snap)
     compared = 0
     for rule in RULES:
         for products in product_sets:
@@ -142,7 +142,7 @@ def test_an_absent_table_reads_as_empty(tmp_path):
     root = write_tables(tmp_path / "bare", users="user_id\na\nb\n",
                         friendships="user_a,user_b\na,b\n", products="product_id\nX\n",
                         likes="user_id,product_id,at\na,X,2024-01-01T00:00:00Z\n")
-    engine = DuckDBEngine(read_snapshot(root))
+    engine = SqlRules(read_snapshot(root))
     assert engine.frame("domains/exposures", ["X"]).empty
     assert engine.frame("cascades/members", ["X"]).empty
     got = engine.frame("influence/endorsements", ["X"], likes=True, shares=True)

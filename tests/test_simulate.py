@@ -228,7 +228,7 @@ def test_history_estimator_by_hand(tmp_path):
     from analyzer.graph import project_snapshot
     from analyzer.history import estimate_history
     from analyzer.snapshot import read_snapshot
-    from analyzer.sources import SnapshotSource
+    from analyzer.engines.duckdb import SnapshotSource
 
     from .conftest import write_tables
 
@@ -273,7 +273,7 @@ def test_history_recovers_the_generators_share_adoption_probabilities(tmp_path):
     from analyzer.generate import GeneratorParams, generate_snapshot
     from analyzer.history import estimate_history
     from analyzer.snapshot import read_snapshot
-    from analyzer.sources import SnapshotSource
+    from analyzer.engines.duckdb import SnapshotSource
 
     truth = generate_snapshot(GeneratorParams(users=20000, products=5, seed=3,
                                               p_like_exposed=0.0, p_like_buyer=0.0),
@@ -295,7 +295,9 @@ def test_history_recovers_the_generators_share_adoption_probabilities(tmp_path):
 def test_history_signals_agree_between_engines(runner, tmp_path):
     from analyzer.graphdb import load_snapshot
     from analyzer.snapshot import read_snapshot
-    from analyzer.sources import Neo4jSource, SnapshotSource, sort_rows
+    from analyzer.engines.contract import sort_rows
+    from analyzer.engines.duckdb import SnapshotSource
+    from analyzer.engines.neo4j import Neo4jSource
 
     from .conftest import SAMPLE
 

@@ -1,6 +1,8 @@
-"""The DuckDB engine: the ``sql/`` rules run in process over a snapshot's coded columns.
+"""The DuckDB engine: a snapshot's questions answered in process, the ``sql/`` rules run
+by DuckDB over its coded columns (:class:`SqlRules`), traversals by the kernels over the
+friendship graph built from the same columns.
 
-Each table the rule reads is the snapshot's coded Arrow table, registered with DuckDB
+Each table a rule reads is the snapshot's coded Arrow table, registered with DuckDB
 without a copy; an absent table, or an absent optional column, is there empty or as
 nulls so that every rule can read the whole contract. ``users`` has one more column,
 ``rank``, each user's position in id order, on which rules break ties by id.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +25,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import columns
+from ..errors import InputError
 from ..rules import SqlRule, load_rule
 from ..schema import CHANNELS, DOMAINS, TABLES, Column
 from ..snapshot import Snapshot
+from .contract import CascadeInput, Endorsed, Source, cascade_rows, distinct, expand_neighbors
 
-__all__ = ["DuckDBEngine", "coded_type"]
+__all__ = ["DuckDBEngine", "SnapshotSource", "SqlRules", "coded_type", "decode"]
 
 
 def coded_type(col: Column) -> pa.DataType:
@@ -60,7 +66,7 @@ def names_table(name: str) -> pa.Table:
                      "name": pa.array(names, type=pa.string()), "rank": pa.array(rank)})
 
 
-class DuckDBEngine:
+class SqlRules:
     """Runs ``sql/`` rules on one snapshot. Thread-safe: one query at a time."""
 
     def __init__(self, snap: Snapshot) -> None:
@@ -183,3 +189,267 @@ def decode(rule: SqlRule, got: pa.Table, snap: Snapshot) -> pd.DataFrame:
         elif r.kind == "bool" and not table.column(r.name).null_count:
             frame[r.name] = frame[r.name].astype(bool)
     return frame
+
+
+class DuckDBEngine:
+    """A snapshot as an engine (see :class:`~analyzer.engines.contract.Engine`): its rules
+    run by DuckDB, its graph projected once from the coded friendships, users in id order."""
+
+    name = "memory"
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.rules = SqlRules(snap)
+
+    @property
+    def where(self) -> str:
+        return str(self.snap.path)
+
+    def source(self) -> "SnapshotSource":
+        return SnapshotSource(self.snap, engine=self)
+
+    @cached_property
+    def _graph(self):
+        from ..graph import FriendGraph, csr_from_pairs
+
+        if self.snap.rows("friendships") and min(
+                self.snap.codes("friendships", "user_a").min(),
+                self.snap.codes("friendships", "user_b").min()) < 0:
+            raise InputError("a friendship names a user that is not in users",
+                             field="friendships")
+        rank = self.rules.user_rank()
+        indptr, indices = csr_from_pairs(len(rank), rank[self.snap.codes("friendships", "user_a")],
+                                         rank[self.snap.codes("friendships", "user_b")])
+        return FriendGraph(pd.Index(self.ids_in_order(), dtype=object), indptr, indices)
+
+    def graph(self):
+        return self._graph
+
+    def ids_in_order(self) -> np.ndarray:
+        """The user ids in id order (position = rank), as Python strings."""
+        return self._ids_in_order
+
+    @cached_property
+    def _ids_in_order(self) -> np.ndarray:
+        rank = self.rules.user_rank()
+        ids = np.empty(len(rank), dtype=object)
+        ids[rank] = self.snap.ids("users")
+        return ids
+
+    def share_counts(self) -> dict[str, int]:
+        products = self.snap.ids("products") if self.snap.has("products") else np.array([])
+        counts = np.bincount(self.snap.codes("shares", "product_id"), minlength=len(products)) \
+            if self.snap.has("shares") else np.zeros(len(products), dtype=np.int64)
+        return dict(zip(products.tolist(), counts.tolist()))
+
+    def product_roles(self, product: str) -> dict[str, set[str]]:
+        from ..reach import ROLES
+
+        return {r: set(self.product_seeds(product, [r])) for r in ROLES}
+
+    def product_seeds(self, product: str, roles: list[str]) -> list[str]:
+        from ..reach import product_seeds_snapshot
+
+        return product_seeds_snapshot(self.snap, product, roles)
+
+    def reach_in_database(self, seeds: list[str], hops: int, *, per_seed: bool,
+                          overlap: bool | None, **meta: Any):
+        raise InputError("a snapshot answers with the memory engine", field="engine")
+
+    def people_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.snap["users"], self.snap["friendships"]
+
+    def close(self) -> None:
+        self.rules.close()
+
+
+class SnapshotSource(Source):
+    """A snapshot's answers: the ``sql/`` rules on DuckDB, decoded, or as codes (users as
+    ranks in id order, the numbering of :meth:`DuckDBEngine.graph`)."""
+
+    engine = "memory"
+
+    def __init__(self, snap: Snapshot, *, engine: DuckDBEngine | None = None) -> None:
+        self.snap = snap
+        self.owner = engine or DuckDBEngine(snap)
+        self.sql = self.owner.rules
+        self._cache: dict = {}
+
+    @property
+    def graph(self):
+        return self.owner.graph()
+
+    def _positions(self, codes: np.ndarray, products) -> np.ndarray:
+        """Product codes (rows of the products table) as positions among the distinct
+        ``products``, the numbering every source's coded answers use."""
+        lut = pd.Index(distinct(products), dtype=object).get_indexer(self.snap.ids("products"))
+        return lut.astype(np.int64)[codes]
+
+    def _coded(self, rule: str, products, **params) -> dict[str, np.ndarray]:
+        """A rule's coded rows as numpy columns (times without a value as NULL_MS)."""
+        got = self.sql.run(rule, products, **params)
+        out = {}
+        for name in got.column_names:
+            arr = columns.one_chunk(got.column(name))
+            out[name] = (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy(
+                zero_copy_only=False)
+        return out
+
+    @cached_property
+    def _rank(self) -> np.ndarray:
+        return self.sql.user_rank()
+
+    # ------------------------------------------------------------------ the questions
+
+    def n_users(self) -> int:
+        return self.snap.rows("users")
+
+    def product_ids(self) -> list[str]:
+        return sorted(self.snap.ids("products").tolist()) if self.snap.has("products") else []
+
+    def product_names(self) -> dict[str, str]:
+        frame = self.snap.get("products")
+        if frame is None:
+            return {}
+        names = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
+        return dict(zip(frame["product_id"], names.where(names.notna(), None)))
+
+    def user_exists(self, user_id: str) -> bool:
+        return self.graph.user_ids.get_indexer([user_id])[0] >= 0
+
+    def signals(self, products) -> pd.DataFrame:
+        return self.sql.frame("influence/signals", products)
+
+    def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
+        return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
+
+    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
+        """The signals' earliest per (user, product, endorser): ``sql/influence/endorsements``."""
+        col = self._coded("influence/endorsements", products, likes=likes, shares=shares)
+        rank = self._rank  # codes in id order, as every source's
+        return Endorsed(self.owner.ids_in_order(), distinct(products),
+                        rank[col["user_id"]], self._positions(col["product_id"], products),
+                        rank[col["endorser_id"]], col["at"].astype(np.int64),
+                        lookup=self._ranks_of)
+
+    def _ranks_of(self, user_ids) -> np.ndarray:
+        """Each id's rank in id order (its code in :meth:`endorsement_codes`), -1 for none."""
+        return self.graph.user_ids.get_indexer(np.asarray(user_ids, dtype=object))
+
+    def adoption_keys(self, E: Endorsed, products, *, purchases=True):
+        """On the rule's codes: ``E``'s codes are every user's rank, so no id lookups."""
+        if len(E.ids) != self.n_users():
+            return super().adoption_keys(E, products, purchases=purchases)
+        col = self._coded("influence/adoptions", products, purchases=purchases)
+        stride = max(self.n_users(), 1)
+        return (self._positions(col["product_id"], products) * stride + self._rank[col["user_id"]],
+                col["at"].astype(np.int64), stride)
+
+    def role_codes(self, E: Endorsed, products) -> tuple[np.ndarray, np.ndarray]:
+        if len(E.ids) != self.n_users():
+            return super().role_codes(E, products)
+        got = self.sql.run("influence/roles", products)
+        users = columns.one_chunk(got.column("user_id")).to_numpy()
+        return self._rank[users], np.asarray(got.column("role").to_pylist(), dtype=object)
+
+    def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """On the graph: ``E``'s codes are its positions (both in id order)."""
+        if len(E.ids) != self.n_users():
+            return super().tie_codes(E, codes)
+        return self._ties_among(np.asarray(codes, dtype=np.int64))
+
+    def _ties_among(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g = self.graph
+        inside = np.zeros(g.n_users, dtype=bool)
+        inside[pos] = True
+        src, dst = expand_neighbors(g, np.unique(pos))
+        keep = inside[dst] & (src < dst)
+        return src[keep], dst[keep]
+
+    def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
+        return self.sql.frame("influence/adoptions", products, purchases=purchases)
+
+    def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
+                          shares=True) -> pd.DataFrame:
+        return self.sql.frame("influence/credit_candidates", products, purchases=purchases,
+                              likes=likes, shares=shares, window_ms=int(window_ms))
+
+    def ties(self, user_ids) -> pd.DataFrame:
+        pos = self.graph.user_ids.get_indexer(pd.unique(np.asarray(list(user_ids),
+                                                                   dtype=object)))
+        a, b = self._ties_among(pos[pos >= 0])
+        ids = self.graph.user_ids.to_numpy(dtype=object)
+        return pd.DataFrame({"user_a": ids[a], "user_b": ids[b]})
+
+    def roles(self, products) -> pd.DataFrame:
+        return self.sql.frame("influence/roles", products)
+
+    def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
+        g = self.graph
+        pos = g.user_ids.get_indexer([user_id])[0]
+        parts = []
+        if likes:
+            friends = set(g.user_ids[g.indices[g.indptr[pos]:g.indptr[pos + 1]]])
+            lk = self._table("likes", ["user_id", "product_id", "at"])
+            lk = lk[lk["user_id"].isin(friends)]
+            parts.append(pd.DataFrame({"product_id": lk["product_id"].to_numpy(dtype=object),
+                                       "endorser_id": lk["user_id"].to_numpy(dtype=object),
+                                       "at": lk["at"].to_numpy(dtype=np.int64)}))
+        if shares:
+            s = self._table("shares", ["sharer_id", "recipient_id", "product_id", "at"])
+            s = s[(s["recipient_id"] == user_id) & (s["sharer_id"] != user_id)]
+            parts.append(pd.DataFrame({"product_id": s["product_id"].to_numpy(dtype=object),
+                                       "endorser_id": s["sharer_id"].to_numpy(dtype=object),
+                                       "at": s["at"].to_numpy(dtype=np.int64)}))
+        sig = pd.concat(parts, ignore_index=True) if parts else \
+            pd.DataFrame({"product_id": [], "endorser_id": [], "at": []})
+        if at is not None:
+            sig = sig[sig["at"] <= at]
+        sig = sig.groupby(["product_id", "endorser_id"], as_index=False)["at"].min()
+        sig = sig.sort_values(["at", "endorser_id"], kind="stable")
+        grouped = sig.groupby("product_id", sort=False)
+        frame = pd.DataFrame({"friends": grouped.size(), "latest": grouped["at"].max(),
+                              "endorsers": grouped["endorser_id"].agg(list)}).reset_index()
+        names = self.product_names()
+        frame.insert(1, "name", [names.get(p) for p in frame["product_id"]])
+        frame = frame.sort_values(["friends", "latest", "product_id"],
+                                  ascending=[False, False, True], kind="stable").head(top)
+        return frame.astype({"friends": np.int64, "latest": np.int64}).reset_index(drop=True)[
+            ["product_id", "name", "friends", "latest", "endorsers"]]
+
+    def exposure_mix(self, products) -> pd.DataFrame:
+        return self.sql.frame("domains/exposures", products)
+
+    def exposed_users(self, products) -> pd.DataFrame:
+        return self.sql.frame("domains/exposed_users", products)
+
+    def sharers(self, products) -> pd.DataFrame:
+        return self.sql.frame("domains/sharers", products)
+
+    def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
+        return self.sql.frame("domains/adoptions", products, window_ms=int(window_ms))
+
+    def tree_edges(self, products) -> pd.DataFrame:
+        return self.sql.frame("cascades/tree_edges", products)
+
+    def members(self, products) -> pd.DataFrame:
+        return self.sql.frame("cascades/members", products)
+
+    def cascade_input(self, products) -> CascadeInput:
+        """``cascades/members`` and ``cascades/tree_edges`` on codes: users as ranks in id
+        order, products as positions among the distinct ``products``."""
+        rank, ids = self._rank, self.owner.ids_in_order()
+        m = self._coded("cascades/members", products)
+        t = self._coded("cascades/tree_edges", products)
+        return cascade_rows(distinct(products), ids,
+                             self._positions(m["product_id"], products), rank[m["user_id"]],
+                             m["promoted_at"] != columns.NULL_MS, m["received"],
+                             self._positions(t["product_id"], products), rank[t["parent"]],
+                             rank[t["child"]])
+
+    def _table(self, name: str, names: list[str]) -> pd.DataFrame:
+        frame = self.snap.get(name)
+        if frame is None:
+            return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "at" else object)
+                                 for c in names})
+        return frame

@@ -1,18 +1,9 @@
-"""Where the diffusion analyses get their rows: Neo4j (server procedures or Cypher modules)
-or a snapshot (pandas and numpy on validation's row positions).
+"""The Neo4j engine: the database answers, through diffusion's server procedures
+(``cypher/procedures``, when the server has the plugin) or through the Cypher modules.
 
-Both sources answer the same small set of questions with frames of the same
-columns and dtypes (ids as Python strings, times as int64 epoch milliseconds),
-so the analyses in :mod:`analyzer.influence` and :mod:`analyzer.cascades` never
-know which one they read. The endorsement rows, the largest, also come as
-integer codes (:class:`Endorsed`). ``tests/test_influence.py`` checks that the
-sources agree row for row on the same data, Neo4j both through the procedures
-and through the Cypher modules.
-
-Each method mirrors one module under ``cypher/influence``, ``cypher/domains``
-or ``cypher/cascades``; the module's header is the specification, and the
-procedure (``analyzer/server/DiffusionProcedures.java``) and the code here
-implement the same rule.
+A :class:`Neo4jSource` keeps its answers for its lifetime and can start reads in the
+background (:meth:`Neo4jSource.prefetch`) on two sessions, so the server answers on both
+cores while the analysis works on earlier rows.
 """
 
 from __future__ import annotations
@@ -24,19 +15,25 @@ import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import columns
-from .arrays import factorize_sorted, joined_text
-from .errors import CHANGED, DatabaseChanged, InputError, ProjectionRefused
+from typing import TYPE_CHECKING
 
-__all__ = ["Source", "SnapshotSource", "Neo4jSource"]
+from ..arrays import factorize_sorted, joined_text
+from ..errors import CHANGED, DatabaseChanged, ProjectionRefused
+from .contract import (ENDORSEMENT_COLUMNS, SIGNAL_COLUMNS, CascadeInput, Endorsed, Source,
+                       cascade_rows, distinct)
+
+if TYPE_CHECKING:
+    from ..db import Runner
+
+__all__ = ["Neo4jEngine", "Neo4jSource", "PROCEDURES"]
 
 log = logging.getLogger("diffusion.sources")
 
-ENDORSEMENT_COLUMNS = ["user_id", "product_id", "endorser_id", "at"]
 #: question -> (server procedure module or None, Cypher module, its other parameters)
 _READS = {
     "endorsements": ("procedures/endorsements", "influence/endorsements", ("likes", "shares")),
@@ -58,19 +55,6 @@ _READS = {
 PROCEDURES = {"diffusion." + m.split("/", 1)[1] for m, _, _ in _READS.values() if m}
 #: reads that name no products
 _NO_PRODUCTS = ("ties", "tie_numbers", "user_ids")
-SIGNAL_COLUMNS = ["endorser_id", "user_id", "product_id", "channel", "at"]
-
-
-def distinct(products) -> list[str]:
-    """The products in the order given, each once (as ``IN $product_ids`` reads them)."""
-    return list(dict.fromkeys(products))
-
-
-def prefetch(source, reads: list[tuple[str, list, dict]]) -> None:
-    """Let a source that can (Neo4j) start these reads in the background."""
-    start = getattr(source, "prefetch", None)
-    if start is not None:
-        start(reads)
 
 
 def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
@@ -89,111 +73,6 @@ def _frame(columns: dict, names: list[str], ints: tuple[str, ...] = (),
     return pd.DataFrame(out, columns=names)
 
 
-def obj(values) -> pd.Series:
-    """Text values as a Python-object column (no conversion to Arrow strings)."""
-    return pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
-
-
-def expand_neighbors(graph, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(source, friend) position pairs for every friend of every position in ``pos``."""
-    pos = np.asarray(pos, dtype=np.int64)
-    counts = (graph.indptr[pos + 1] - graph.indptr[pos]).astype(np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    offsets = np.repeat(graph.indptr[pos] - first, counts) + np.arange(total)
-    return np.repeat(pos, counts), graph.indices[offsets].astype(np.int64)
-
-
-def sort_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows in a canonical order (all columns ascending) with text as Python objects,
-    for comparing what the two sources return."""
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)
-            and not pd.api.types.is_bool_dtype(frame[c].dtype)]
-    frame = frame.astype({c: object for c in text})
-    for c in text:
-        frame[c] = frame[c].where(frame[c].notna(), None)
-    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
-
-
-@dataclass
-class CascadeInput:
-    """Cascade rows as integers. User codes index ``user_ids``, which is in id (code-point)
-    order, so ordering by code is ordering by id; product codes index ``products``.
-    Members are unique (product, user) pairs in that order; a tree edge is the positions
-    of its parent and child among the members."""
-
-    products: list[str]
-    user_ids: np.ndarray
-    m_product: np.ndarray
-    m_user: np.ndarray
-    m_promoted: np.ndarray
-    m_received: np.ndarray
-    e_parent: np.ndarray
-    e_child: np.ndarray
-
-
-@dataclass
-class Endorsed:
-    """Endorsement rows as integers: each (user, product, endorser) once, with its earliest
-    signal. ``user`` and ``endorser`` index ``ids``, which is in id (code-point) order on
-    every source, so ordering by code is ordering by id; ``product`` indexes the distinct
-    products in the order asked. From the server procedures the codes are the projection's
-    user numbers (``key`` names the projection) and ``ids`` fetches ids when indexed."""
-
-    ids: np.ndarray  #: or a :class:`ServerIds`
-    products: list[str]
-    user: np.ndarray
-    product: np.ndarray
-    endorser: np.ndarray
-    at: np.ndarray
-    #: ids -> codes (-1 for none), when faster than hashing ``ids``
-    lookup: object = field(default=None, repr=False)
-    key: str | None = None  #: the server projection the codes are numbers of
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame, products) -> "Endorsed":
-        """From the rows of :meth:`Source.endorsements` (ids as text)."""
-        names = distinct(products)
-        n = len(frame)
-        codes, ids = factorize_sorted(np.concatenate([
-            frame["user_id"].to_numpy(dtype=object), frame["endorser_id"].to_numpy(dtype=object)]))
-        product = pd.Index(names, dtype=object).get_indexer(
-            frame["product_id"].to_numpy(dtype=object))
-        return cls(np.asarray(ids, dtype=object), names, codes[:n].astype(np.int64),
-                   product.astype(np.int64), codes[n:].astype(np.int64),
-                   frame["at"].to_numpy(dtype=np.int64))
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"user_id": self.ids[self.user],
-                             "product_id": np.asarray(self.products, dtype=object)[self.product],
-                             "endorser_id": self.ids[self.endorser], "at": self.at})
-
-    def find(self, user_ids) -> np.ndarray:
-        """The codes of these user ids, -1 for ids not among ``ids``."""
-        user_ids = np.asarray(user_ids, dtype=object)
-        if self.lookup is not None:
-            return np.asarray(self.lookup(user_ids), dtype=np.int64)
-        return self._index.get_indexer(user_ids).astype(np.int64)
-
-    @cached_property
-    def _index(self) -> pd.Index:
-        """code -> id as a pandas index, for looking codes up by id."""
-        return pd.Index(self.ids, dtype=object)
-
-    def codes_of(self, user_ids) -> tuple[np.ndarray, int]:
-        """Codes of these user ids, and how many codes there are with them: ids not among
-        ``ids`` get codes from len(ids) up."""
-        pos = self.find(user_ids)
-        missing = pos < 0
-        if not missing.any():
-            return pos, len(self.ids)
-        extra, uniques = pd.factorize(np.asarray(user_ids, dtype=object)[missing])
-        pos[missing] = len(self.ids) + extra
-        return pos, len(self.ids) + len(uniques)
-
-
 class ServerIds:
     """The user ids of a server projection's user numbers, fetched when indexed (a report
     needs a few thousand of a million): ``ids[numbers]`` is an array of str."""
@@ -210,81 +89,6 @@ class ServerIds:
             return np.empty(numbers.shape, dtype=object)
         wanted, where = np.unique(numbers, return_inverse=True)
         return self.source._user_ids(self.key, wanted)[where].reshape(numbers.shape)
-
-
-class Source:
-    """The questions both engines answer. See the Cypher module named in each docstring."""
-
-    engine: str
-    _cache: dict  #: answers kept for the source's lifetime
-
-    def n_users(self) -> int: ...
-    def product_ids(self) -> list[str]: ...
-    def product_names(self) -> dict[str, str]: ...
-    def user_exists(self, user_id: str) -> bool: ...
-
-    def endorsement_codes(self, products, *, likes=True, shares=True) -> Endorsed:
-        """:meth:`endorsements` as integers (kept for the source's lifetime)."""
-        key = ("endorsement_codes", tuple(products), likes, shares)
-        if key not in self._cache:
-            self._cache[key] = self._endorsement_codes(products, likes=likes, shares=shares)
-        return self._cache[key]
-
-    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
-        return Endorsed.from_frame(self.endorsements(products, likes=likes, shares=shares),
-                                   products)
-
-    def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The friendships among the users with these codes of ``E`` (each pair once), as
-        pairs of codes."""
-        ties = self.ties(E.ids[codes])
-        a = E.find(ties["user_a"].to_numpy(dtype=object))
-        b = E.find(ties["user_b"].to_numpy(dtype=object))
-        both = (a >= 0) & (b >= 0)
-        return a[both], b[both]
-
-    def start_ties(self, E: Endorsed, codes: np.ndarray) -> None:
-        """Start reading :meth:`tie_codes` in the background, where a source can."""
-
-    def adoption_keys(self, E: Endorsed, products, *, purchases=True):
-        """Each adoption's (product, user) key, product * stride + user code in the codes of
-        ``E`` (product: position among the distinct products); its time; and the stride.
-        Adopters without an endorsement row get codes of their own."""
-        adopt = self.adoptions(products, purchases=purchases)
-        user, stride = E.codes_of(adopt["user_id"].to_numpy(dtype=object))
-        product = pd.Index(E.products, dtype=object).get_indexer(
-            adopt["product_id"].to_numpy(dtype=object)).astype(np.int64)
-        stride = max(stride, 1)
-        return product * stride + user, adopt["at"].to_numpy(dtype=np.int64), stride
-
-    def role_codes(self, E: Endorsed, products) -> tuple[np.ndarray, np.ndarray]:
-        """The codes in ``E`` of the products' promoters and sharers, and each one's role
-        (a user with both roles appears twice; users not in ``E`` are left out)."""
-        roles = self.roles(products)
-        code = E.find(roles["user_id"].to_numpy(dtype=object))
-        keep = code >= 0
-        return code[keep], roles["role"].to_numpy(dtype=object)[keep]
-
-    def check_products(self, products: list[str]) -> list[str]:
-        known = set(self.product_ids())
-        unknown = [p for p in products if p not in known]
-        if unknown:
-            raise InputError(f"unknown product(s): {', '.join(map(repr, unknown[:10]))}",
-                             field="PRODUCT")
-        return list(products)
-
-    def resolve(self, product: str | None, all_products: bool) -> list[str]:
-        if all_products:
-            products = self.product_ids()
-            if not products:
-                raise InputError("the data has no products", field="--all")
-            return products
-        if not product:
-            raise InputError("give a PRODUCT or --all", field="PRODUCT")
-        return self.check_products([product])
-
-
-# --------------------------------------------------------------------------- Neo4j
 
 
 class _Background:
@@ -367,11 +171,11 @@ class Neo4jSource(Source):
     ``diffusion.*`` server procedures (cypher/procedures); otherwise, or with
     ``procedures=False``, through the Cypher modules. Both give the same rows."""
 
-    runner: object
+    runner: Runner
     engine: str = "neo4j"
     procedures: bool | None = None
     _cache: dict = field(default_factory=dict, repr=False)
-    _pool: object = field(default=None, repr=False)
+    _pool: _Background | None = field(default=None, repr=False)
     #: the server projection every user number read so far belongs to
     _key: str | None = field(default=None, repr=False)
 
@@ -386,19 +190,23 @@ class Neo4jSource(Source):
     def _plan(self, question: str, products=(), **kw) -> tuple[str, dict]:
         """The module answering ``question`` on this server and its parameters."""
         procedure, module, extra = _READS[question]
-        params = {"product_ids": list(products)} if question not in _NO_PRODUCTS else {}
+        params: dict[str, Any] = ({"product_ids": list(products)}
+                                  if question not in _NO_PRODUCTS else {})
         for name in extra:
             value = kw[name]
             params[name] = int(value) if name == "window_ms" else (
                 distinct(value) if name == "user_ids" else value)
-        return (procedure if self.procedures and procedure else module), params
+        chosen = procedure if self.procedures and procedure else module
+        assert chosen is not None  # every question has a procedure or a module
+        return chosen, params
 
     def _records(self, module: str, params: dict) -> list[dict]:
         """The module's records, kept for the source's lifetime; a read started by
         :meth:`prefetch` is waited for here."""
         key = _read_key(module, params)
         hit = self._cache.get(key)
-        if hit is None or (isinstance(hit, Future) and not self._pool.idle and hit.cancel()):
+        busy = self._pool is not None and not self._pool.idle
+        if hit is None or (isinstance(hit, Future) and busy and hit.cancel()):
             # not asked before, or queued while both readers are busy with other reads: ask
             # it here and now (with a reader free, it is about to start: wait for it)
             hit = self._cache[key] = self._fetch(module, params)
@@ -446,6 +254,7 @@ class Neo4jSource(Source):
     @property
     def _ids(self) -> "ServerIds":
         """The ids of the user numbers read so far."""
+        assert self._key is not None, "user numbers come with a procedure's answer"
         return ServerIds(self, self._key, self.n_users())
 
     def _user_ids(self, key: str, numbers: np.ndarray) -> np.ndarray:
@@ -627,7 +436,7 @@ class Neo4jSource(Source):
                 t = self._read("tree_edges", products)[1][0]
                 m = members[0]
                 # user numbers are ranks in id order: they are the codes CascadeInput wants
-                return _cascade_rows(distinct(products), self._ids, m["product"], m["user"],
+                return cascade_rows(distinct(products), self._ids, m["product"], m["user"],
                                      m["promoted"].astype(bool), m["received"], t["product"],
                                      t["parent"], t["child"])
         members, edges = self.members(products), self.tree_edges(products)
@@ -639,206 +448,58 @@ class Neo4jSource(Source):
         pall = prod.get_indexer(np.concatenate([members["product_id"].to_numpy(dtype=object),
                                                 edges["product_id"].to_numpy(dtype=object)]))
         pall = pall.astype(np.int64)
-        return _cascade_rows(distinct(products), users, pall[:M], codes[:M],
+        return cascade_rows(distinct(products), users, pall[:M], codes[:M],
                              members["promoted_at"].notna().to_numpy(),
                              members["received"].to_numpy(dtype=np.int64),
                              pall[M:], codes[M:M + E], codes[M + E:])
 
 
-def _cascade_rows(products, user_ids, m_product, m_user, m_promoted, m_received, e_product,
-                  e_parent, e_child) -> CascadeInput:
-    """CascadeInput from coded members and tree edges: the members ordered by (product,
-    user code), each edge's parent and child found among them."""
-    n = max(len(user_ids), 1)
-    mkey = m_product * n + m_user
-    order = np.argsort(mkey, kind="stable")
-    mkey = mkey[order]
-    return CascadeInput(products, user_ids, m_product[order], m_user[order], m_promoted[order],
-                        m_received[order], np.searchsorted(mkey, e_product * n + e_parent),
-                        np.searchsorted(mkey, e_product * n + e_child))
+class Neo4jEngine:
+    """A Neo4j database as an engine (see :class:`~analyzer.engines.contract.Engine`)."""
 
+    name = "neo4j"
 
-# --------------------------------------------------------------------------- snapshot
+    def __init__(self, runner) -> None:
+        self.runner = runner
 
+    @property
+    def where(self) -> str:
+        return self.runner.uri
 
-def _empty(table: str, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == "at" else object)
-                         for c in columns})
-
-
-@dataclass
-class SnapshotSource(Source):
-    snap: object
-    engine: str = "memory"
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def table(self, name: str, columns: list[str]) -> pd.DataFrame:
-        frame = self.snap.get(name)
-        if frame is None:
-            return _empty(name, columns)
-        return frame
+    def source(self) -> Neo4jSource:
+        return Neo4jSource(self.runner)
 
     @cached_property
+    def _graph(self):
+        from ..graph import project_neo4j
+
+        return project_neo4j(self.runner)
+
     def graph(self):
-        from .graph import project_snapshot
+        return self._graph
 
-        return project_snapshot(self.snap)
+    def share_counts(self) -> dict[str, int]:
+        return {r["product_id"]: r["shares"] for r in self.runner.run("stats/products")}
 
-    @cached_property
-    def sql(self):
-        """The DuckDB engine that runs the ``sql/`` rules on this snapshot's columns."""
-        from .engines.duckdb import DuckDBEngine
+    def product_roles(self, product: str) -> dict[str, set[str]]:
+        from ..reach import product_roles_neo4j
 
-        return DuckDBEngine(self.snap)
+        return {r: set(users) for r, users in product_roles_neo4j(self.runner, product).items()}
 
-    def _positions(self, codes: np.ndarray, products) -> np.ndarray:
-        """Product codes (rows of the products table) as positions among the distinct
-        ``products``, the numbering every source's coded answers use."""
-        lut = pd.Index(distinct(products), dtype=object).get_indexer(self.snap.ids("products"))
-        return lut.astype(np.int64)[codes]
+    def product_seeds(self, product: str, roles: list[str]) -> list[str]:
+        from ..reach import product_seeds_neo4j
 
-    def n_users(self) -> int:
-        return self.snap.rows("users")
+        return product_seeds_neo4j(self.runner, product, roles)
 
-    def product_ids(self) -> list[str]:
-        return sorted(self.snap.ids("products").tolist()) if self.snap.has("products") else []
+    def reach_in_database(self, seeds: list[str], hops: int, *, per_seed: bool,
+                          overlap: bool | None, **meta: Any):
+        from ..reach import reach_neo4j
 
-    def product_names(self) -> dict[str, str]:
-        frame = self.snap.get("products")
-        if frame is None:
-            return {}
-        names = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
-        return dict(zip(frame["product_id"], names.where(names.notna(), None)))
+        return reach_neo4j(self.runner, seeds, hops, per_seed=per_seed, overlap=overlap, **meta)
 
-    def user_exists(self, user_id: str) -> bool:
-        return self.graph.user_ids.get_indexer([user_id])[0] >= 0
+    def people_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (pd.DataFrame(self.runner.run("export/users")),
+                pd.DataFrame(self.runner.run("export/friendships")))
 
-    def signals(self, products) -> pd.DataFrame:
-        return self.sql.frame("influence/signals", products)
-
-    def endorsements(self, products, *, likes=True, shares=True) -> pd.DataFrame:
-        return self.endorsement_codes(products, likes=likes, shares=shares).to_frame()
-
-    def _endorsement_codes(self, products, *, likes, shares) -> Endorsed:
-        """The signals' earliest per (user, product, endorser): ``sql/influence/endorsements``."""
-        col = self._coded("influence/endorsements", products, likes=likes, shares=shares)
-        rank, ids = self._user_order  # codes in id order, as every source's
-        return Endorsed(ids, distinct(products), rank[col["user_id"]],
-                        self._positions(col["product_id"], products), rank[col["endorser_id"]],
-                        col["at"].astype(np.int64), lookup=self._ranks_of)
-
-    def _ranks_of(self, user_ids) -> np.ndarray:
-        """Each id's rank in id order (its code in :meth:`endorsement_codes`), -1 for none."""
-        pos = self.graph.user_ids.get_indexer(np.asarray(user_ids, dtype=object))
-        return np.where(pos >= 0, self._user_order[0][np.maximum(pos, 0)], -1)
-
-    def adoptions(self, products, *, purchases=True) -> pd.DataFrame:
-        return self.sql.frame("influence/adoptions", products, purchases=purchases)
-
-    def credit_candidates(self, products, *, window_ms, purchases=True, likes=True,
-                          shares=True) -> pd.DataFrame:
-        return self.sql.frame("influence/credit_candidates", products, purchases=purchases,
-                              likes=likes, shares=shares, window_ms=int(window_ms))
-
-    def ties(self, user_ids) -> pd.DataFrame:
-        g = self.graph
-        wanted = pd.Index(sorted(set(user_ids)))
-        pos = g.user_ids.get_indexer(wanted)
-        pos = pos[pos >= 0]
-        inside = np.zeros(g.n_users, dtype=bool)
-        inside[pos] = True
-        src, dst = expand_neighbors(g, pos)
-        keep = inside[dst]
-        ids = g.user_ids.to_numpy(dtype=object)
-        a, b = ids[src[keep]], ids[dst[keep]]
-        lower = a < b
-        return pd.DataFrame({"user_a": a[lower], "user_b": b[lower]})
-
-    def roles(self, products) -> pd.DataFrame:
-        return self.sql.frame("influence/roles", products)
-
-    def feed(self, user_id, *, at=None, likes=True, shares=False, top=20) -> pd.DataFrame:
-        g = self.graph
-        pos = g.user_ids.get_indexer([user_id])[0]
-        parts = []
-        if likes:
-            friends = set(g.user_ids[g.indices[g.indptr[pos]:g.indptr[pos + 1]]])
-            lk = self.table("likes", ["user_id", "product_id", "at"])
-            lk = lk[lk["user_id"].isin(friends)]
-            parts.append(pd.DataFrame({"product_id": lk["product_id"].to_numpy(dtype=object),
-                                       "endorser_id": lk["user_id"].to_numpy(dtype=object),
-                                       "at": lk["at"].to_numpy(dtype=np.int64)}))
-        if shares:
-            s = self.table("shares", ["sharer_id", "recipient_id", "product_id", "at"])
-            s = s[(s["recipient_id"] == user_id) & (s["sharer_id"] != user_id)]
-            parts.append(pd.DataFrame({"product_id": s["product_id"].to_numpy(dtype=object),
-                                       "endorser_id": s["sharer_id"].to_numpy(dtype=object),
-                                       "at": s["at"].to_numpy(dtype=np.int64)}))
-        sig = pd.concat(parts, ignore_index=True) if parts else \
-            pd.DataFrame({"product_id": [], "endorser_id": [], "at": []})
-        if at is not None:
-            sig = sig[sig["at"] <= at]
-        sig = sig.groupby(["product_id", "endorser_id"], as_index=False)["at"].min()
-        sig = sig.sort_values(["at", "endorser_id"], kind="stable")
-        grouped = sig.groupby("product_id", sort=False)
-        frame = pd.DataFrame({"friends": grouped.size(), "latest": grouped["at"].max(),
-                              "endorsers": grouped["endorser_id"].agg(list)}).reset_index()
-        names = self.product_names()
-        frame.insert(1, "name", [names.get(p) for p in frame["product_id"]])
-        frame = frame.sort_values(["friends", "latest", "product_id"],
-                                  ascending=[False, False, True], kind="stable").head(top)
-        return frame.astype({"friends": np.int64, "latest": np.int64}).reset_index(drop=True)[
-            ["product_id", "name", "friends", "latest", "endorsers"]]
-
-    def exposure_mix(self, products) -> pd.DataFrame:
-        return self.sql.frame("domains/exposures", products)
-
-    def exposed_users(self, products) -> pd.DataFrame:
-        return self.sql.frame("domains/exposed_users", products)
-
-    def sharers(self, products) -> pd.DataFrame:
-        return self.sql.frame("domains/sharers", products)
-
-    def adoption_touches(self, products, *, window_ms, users=True) -> pd.DataFrame:
-        return self.sql.frame("domains/adoptions", products, window_ms=int(window_ms))
-
-    # Cascades work on integer codes: user codes are ranks in id (code-point) order, so
-    # ordering by code is ordering by id, as ``ORDER BY s.user_id`` does in Cypher; the
-    # references' row positions come from validation (``Snapshot.codes``).
-
-    @cached_property
-    def _user_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """Rank of each users-table row in id order, and the ids in that order (the rank
-        the rules break ties on)."""
-        rank = self.sql.user_rank()
-        ids = np.empty(len(rank), dtype=object)
-        ids[rank] = self.snap.ids("users")
-        return rank, ids
-
-    def tree_edges(self, products) -> pd.DataFrame:
-        return self.sql.frame("cascades/tree_edges", products)
-
-    def members(self, products) -> pd.DataFrame:
-        return self.sql.frame("cascades/members", products)
-
-    def cascade_input(self, products) -> CascadeInput:
-        """``cascades/members`` and ``cascades/tree_edges`` on codes: users as ranks in id
-        order, products as positions among the distinct ``products``."""
-        rank, ids = self._user_order
-        m = self._coded("cascades/members", products)
-        t = self._coded("cascades/tree_edges", products)
-        return _cascade_rows(distinct(products), ids,
-                             self._positions(m["product_id"], products), rank[m["user_id"]],
-                             m["promoted_at"] != columns.NULL_MS, m["received"],
-                             self._positions(t["product_id"], products), rank[t["parent"]],
-                             rank[t["child"]])
-
-    def _coded(self, rule: str, products, **params) -> dict[str, np.ndarray]:
-        """A rule's coded rows as numpy columns (times without a value as NULL_MS)."""
-        got = self.sql.run(rule, products, **params)
-        out = {}
-        for name in got.column_names:
-            arr = columns.one_chunk(got.column(name))
-            out[name] = (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy(
-                zero_copy_only=False)
-        return out
+    def close(self) -> None:
+        self.runner.close()
