@@ -97,14 +97,15 @@ class Session:
 
     def products(self, product: str | None = None, all_products: bool = False) -> list[str]:
         if product and all_products:
-            raise InputError("give a product or all_products, not both", field="PRODUCT")
+            raise InputError("give a {product} or {all_products}, not both", field="product",
+                             params=("all_products",))
         return self.source().resolve(product, all_products)
 
     def most_shared_product(self) -> str:
         """The product with the most shares (ties: the smallest id)."""
         counts = self.backend.share_counts()
         if not counts:
-            raise InputError("the data has no products", field="--most-shared")
+            raise InputError("the data has no products", field="most_shared")
         return min(counts, key=lambda p: (-counts[p], p))
 
     def product_users(self, product: str, roles) -> list[str]:
@@ -129,12 +130,12 @@ class Session:
         seeds = _ids(users)
         if seeds is None:
             if not product:
-                raise InputError("give a product or users", field="PRODUCT")
+                raise InputError("give a {product} or {users}", field="product", params=("users",))
             seeds = self.product_users(product, roles)
             if not seeds:
                 raise DiffusionError(f"product {product} has no users in role(s) "
                                      f"{', '.join(_roles(roles))}; nothing to start from "
-                                     f"(try --from all, or roles='all')")
+                                     f"(try roles='all')")
         return seeds
 
     def close(self) -> None:
@@ -211,7 +212,7 @@ class Session:
         products = self.products(product, all_products)
         if compare:
             if all_products:
-                raise InputError("compare takes one product, not all", field="--compare")
+                raise InputError("{compare} takes one product, not all", field="compare")
             products = products + source.check_products([compare])
         result = C.cascades(source, products, top=top)
         if compare:
@@ -259,14 +260,15 @@ class Session:
         from .simulate import promoters as pick
 
         if (exclude_current or candidates != "all") and not product:
-            raise InputError("exclude_current and candidates need a product", field="--product")
+            raise InputError("{exclude_current} and {candidates} need a {product}",
+                             field="product", params=("exclude_current", "candidates"))
         graph = self.graph
         current = self.product_users(product, ["promoters"]) if product else None
         allowed = np.ones(graph.n_users, dtype=bool)
         if candidates != "all":
             if candidates not in R.ROLES:
-                raise InputError(f"--candidates must be all or one of {', '.join(R.ROLES)}",
-                                 field="--candidates")
+                raise InputError(f"{{candidates}} must be all or one of {', '.join(R.ROLES)}",
+                                 field="candidates")
             allowed[:] = False
             pool = self.product_users(product, [candidates])
             if pool:
@@ -274,7 +276,7 @@ class Session:
         if exclude_current and current:
             allowed[graph.positions(current)] = False
         if not allowed.any():
-            raise InputError("no candidates are left to pick from", field="--candidates")
+            raise InputError("no {candidates} are left to pick from", field="candidates")
         weights, learned = self._weights(p, model, window, prior_strength)
         result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
                       allowed=allowed, current=current or None, check_runs=runs,

@@ -281,7 +281,7 @@ def _summary(products, trees, product_start, received, tree_edges) -> pd.DataFra
 
 def cascades(source, products: list[str], *, top: int = 20) -> CascadeResult:
     if top < 0:
-        raise InputError("--top must be 0 (all) or more", field="--top")
+        raise InputError("{top} must be 0 (all) or more", field="top")
     products = distinct(products)  # a product named twice counts once
     prefetch(source, [("tree_edges", list(products), {}), ("members", list(products), {})])
     return _build(source.engine, source.cascade_input(list(products)), top)

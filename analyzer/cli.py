@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
-from .errors import DiffusionError
+from .errors import DiffusionError, InputError
 
 if TYPE_CHECKING:  # pandas, numpy, numba, pyarrow and the driver load only when a command runs
     import pandas as pd
@@ -43,8 +43,32 @@ class Checked(click.ParamType):
         try:
             getattr(options, self._parse)(value)
         except InputError as exc:
-            self.fail(exc.message, param, ctx)
+            self.fail(exc.message_for(flags_of(ctx.command) if ctx else str), param, ctx)
         return value
+
+
+def flags_of(command: click.Command) -> Callable[[str], str]:
+    """How the command line names a parameter of the Python API: an option by its flag
+    (``p`` -> ``--p``, ``roles`` -> ``--from``), an argument by its metavar (``PRODUCT``);
+    other names (a file's column) as they are."""
+    commands = [command] + (list(command.commands.values())
+                            if isinstance(command, click.Group) else [])
+    params: dict[str, click.Parameter] = {}
+    for c in commands:
+        for p in c.params:
+            if p.name:
+                params.setdefault(p.name, p)
+
+    def flag(name: str) -> str:
+        p = params.get(name)
+        if p is None:
+            return name
+        if isinstance(p, click.Argument):
+            return p.human_readable_name
+        longs = [o for o in p.opts if o.startswith("--")]
+        return (longs or p.opts)[0]
+
+    return flag
 
 
 WINDOW = Checked("window", "parse_window", "DURATION")
@@ -228,7 +252,11 @@ class DiffusionGroup(click.Group):
         except DiffusionError as exc:
             if _state["debug"]:
                 raise
-            click.echo(f"error: {exc}", err=True)
+            text = str(exc)
+            if isinstance(exc, InputError):  # the API's parameter names as this CLI's flags
+                sub = self.get_command(ctx, ctx.invoked_subcommand or "")
+                text = exc.render(flags_of(sub or self))
+            click.echo(f"error: {text}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)

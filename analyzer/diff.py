@@ -168,7 +168,7 @@ def diff_snapshots(a, b, *, product: str | None = None, users=None, hops: int = 
         for s, tag in ((a, "A"), (b, "B")):
             if product not in set(s.source().product_ids()):
                 raise InputError(f"product {product!r} is not in snapshot {tag}",
-                                 field="--product")
+                                 field="product")
         ca = a.endorsements(product, min_users=min_users).curve
         cb = b.endorsements(product, min_users=min_users).curve
         curve = ca[["k", "users", "p"]].merge(cb[["k", "users", "p"]], on="k", how="outer",

@@ -6,6 +6,8 @@ error, 2 usage error (Click's own), 3 database unreachable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = ["DiffusionError", "InputError", "DatabaseUnavailable", "ServerError", "QueryTimeout",
            "DatabaseChanged"]
 
@@ -17,15 +19,42 @@ class DiffusionError(Exception):
 
 
 class InputError(DiffusionError):
-    """A problem in a file the user gave us, located by file, line and field."""
+    """A problem in what the user gave us: a file (located by file, line and field) or a
+    parameter of an analysis (``field`` is then the parameter's name in the Python API,
+    such as ``p`` or ``window``).
+
+    A message names a parameter as ``{name}`` (for ``field`` and for each name in
+    ``params``): ``str()`` and :attr:`message` show the API's name (``p must be in [0,
+    1]``), and the CLI shows its flag instead (``--p must be in [0, 1]``) through
+    :meth:`render`, so a notebook user never reads about a flag."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
-        self.file, self.line, self.field, self.message = file, line, field, message
-        where = ":".join(str(p) for p in (file, line) if p is not None)
-        if field:
+                 field: str | None = None, params: tuple[str, ...] = ()) -> None:
+        self.file, self.line, self.field, self.template = file, line, field, message
+        self.params = tuple(dict.fromkeys(((field,) if field else ()) + tuple(params)))
+        super().__init__(self.render())
+
+    @property
+    def message(self) -> str:
+        return self.message_for(str)
+
+    def message_for(self, name: Callable[[str], str]) -> str:
+        """The message alone, each parameter shown as ``name(parameter)``."""
+        text = self.template
+        for param in self.params:
+            text = text.replace("{" + param + "}", name(param))
+        return text
+
+    def render(self, name: Callable[[str], str] | None = None) -> str:
+        """The error's line, each parameter shown as ``name(parameter)`` (the CLI passes
+        its flags); a field that names no parameter (a file's column) stays as it is."""
+        show = name or str
+        message = self.message_for(show)
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        if self.field:
+            field = show(self.field)
             where = f"{where} [{field}]" if where else f"[{field}]"
-        super().__init__(f"{where}: {message}" if where else message)
+        return f"{where}: {message}" if where else message
 
 
 class DatabaseUnavailable(DiffusionError):

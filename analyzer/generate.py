@@ -422,11 +422,11 @@ CHUNK = 2_000_000
 
 def _check(p: GeneratorParams) -> None:
     if p.users < 10:
-        raise InputError("--users must be at least 10", field="--users")
+        raise InputError("{users} must be at least 10", field="users")
     if p.products < 1:
-        raise InputError("--products must be at least 1", field="--products")
+        raise InputError("{products} must be at least 1", field="products")
     if not 0 <= p.public_share < 1:
-        raise InputError("--public-share must be in [0, 1)", field="--public-share")
+        raise InputError("{public_share} must be in [0, 1)", field="public_share")
 
 
 def generate_snapshot(p: GeneratorParams, out: str | Path, *, fmt: str = "csv",

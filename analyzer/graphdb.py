@@ -228,9 +228,10 @@ def load_snapshot(runner: Runner, snap: Snapshot, *, replace: bool = False,
     other. A database loaded from another snapshot is refused unless ``replace`` (empty it
     first) or ``merge`` (add this one to it)."""
     if batch_size < 1:
-        raise DiffusionError("--batch-size must be at least 1")
+        raise InputError("{batch_size} must be at least 1", field="batch_size")
     if replace and merge:
-        raise DiffusionError("--replace empties the database and --merge adds to it; pass one")
+        raise InputError("{replace} empties the database and {merge} adds to it; pass one",
+                         field="replace", params=("merge",))
     with load_lock(runner, echo=echo):
         if replace:
             wipe(runner, progress=progress)
@@ -464,7 +465,7 @@ def graph_stats(runner: Runner, *, top: int | None = 20, by: str = "purchases") 
     With ``by="shares"`` the first product is the one ``report --most-shared`` covers.
     """
     if by not in STATS_ORDER:
-        raise InputError(f"by must be one of {', '.join(STATS_ORDER)}", field="--by")
+        raise InputError(f"{{by}} must be one of {', '.join(STATS_ORDER)}", field="by")
     counts = database_counts(runner)
     nodes = {"User": counts.pop("users"), "Product": counts.pop("products")}
     rels = {k.upper(): v for k, v in counts.items()}

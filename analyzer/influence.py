@@ -212,7 +212,7 @@ def endorsements(source, products: list[str], *, likes: bool = True, shares: boo
                  purchases: bool = True, min_users: int = 20) -> EndorsementResult:
     """Romero-style exposure curve p(k), baseline, lift and structural diversity."""
     if min_users < 1:
-        raise InputError("min-users must be at least 1", field="--min-users")
+        raise InputError("{min_users} must be at least 1", field="min_users")
     products = distinct(products)  # a product named twice counts once
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases})])
@@ -343,8 +343,8 @@ def influencers(source, products: list[str], *, window_ms: int, credit: str = "f
                 top: int = 20) -> InfluencerResult:
     """Rank endorsers by the adoptions they are credited with."""
     if credit not in ("first", "last", "fractional"):
-        raise InputError(f"credit must be first, last or fractional, got {credit!r}",
-                         field="--credit")
+        raise InputError(f"{{credit}} must be first, last or fractional, got {credit!r}",
+                         field="credit")
     products = distinct(products)
     prefetch(source, [("endorsements", products, {"likes": likes, "shares": shares}),
                       ("adoptions", products, {"purchases": purchases}),

@@ -24,7 +24,7 @@ def parse_window(text) -> int:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", str(text))
     if not m:
         raise InputError(f"window {text!r} is not a number and a unit (s, m, h, d, w), e.g. 7d",
-                         field="--window")
+                         field="window")
     return int(round(float(m.group(1)) * _UNITS[m.group(2)]))
 
 
@@ -33,8 +33,8 @@ def parse_signals(text) -> tuple[bool, bool]:
     items = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s]
     bad = [s for s in items if s not in SIGNALS]
     if bad or not items:
-        raise InputError(f"signals must be likes, shares or both, got {text!r}",
-                         field="--signals")
+        raise InputError(f"{{signals}} must be likes, shares or both, got {text!r}",
+                         field="signals")
     return "likes" in items, "shares" in items
 
 
@@ -45,7 +45,7 @@ def parse_time(text: str) -> int:
     ts = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
     if pd.isna(ts):
         raise InputError(f"time {text!r} is not ISO 8601, e.g. 2024-06-05T12:00:00+08:00",
-                         field="--at")
+                         field="at")
     return int(ts.value // 1_000_000)
 
 
@@ -57,8 +57,8 @@ def parse_p(spec):
     try:
         p = float(spec)
     except (TypeError, ValueError):
-        raise InputError(f"--p must be a number in [0, 1], weighted-cascade or history, got "
-                         f"{spec!r}", field="--p") from None
+        raise InputError(f"{{p}} must be a number in [0, 1], weighted-cascade or history, got "
+                         f"{spec!r}", field="p") from None
     if not 0.0 <= p <= 1.0:
-        raise InputError(f"--p must be in [0, 1], got {p}", field="--p")
+        raise InputError(f"{{p}} must be in [0, 1], got {p}", field="p")
     return p

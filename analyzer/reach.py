@@ -112,7 +112,7 @@ class ReachResult(Displayable):
 
 def _check_hops(hops: int) -> None:
     if not 1 <= hops <= MAX_HOPS:
-        raise InputError(f"hops must be from 1 to {MAX_HOPS}, got {hops}", field="--hops")
+        raise InputError(f"{{hops}} must be from 1 to {MAX_HOPS}, got {hops}", field="hops")
 
 
 def _per_seed_frame(seeds: list[str], reach: np.ndarray, unique: np.ndarray) -> pd.DataFrame:
@@ -326,7 +326,7 @@ def _roles(roles) -> list[str]:
     roles = list(ROLES) if not roles or "all" in roles else list(roles)
     bad = [r for r in roles if r not in ROLES]
     if bad:
-        raise InputError(f"unknown role(s) {bad}; use {', '.join(ROLES)} or all", field="--from")
+        raise InputError(f"unknown role(s) {bad}; use {', '.join(ROLES)} or all", field="roles")
     return roles
 
 
@@ -337,7 +337,7 @@ def product_seeds_snapshot(snap, product: str, roles) -> list[str]:
     products = snap.ids("products") if snap.has("products") else np.array([], dtype=object)
     where = np.flatnonzero(products == product)
     if not len(where):
-        raise InputError(f"unknown product {product!r}", field="PRODUCT")
+        raise InputError(f"unknown product {product!r}", field="product")
     columns = {"promoters": ("promotions", "user_id"), "sharers": ("shares", "sharer_id"),
                "endorsers": ("likes", "user_id"), "buyers": ("purchases", "user_id")}
     users = [snap.codes(table, col)[snap.codes(table, "product_id") == where[0]]
@@ -350,7 +350,7 @@ def product_roles_neo4j(runner, product: str) -> dict[str, list[str]]:
     """Role -> the product's users in it, for every role, in one query (a list per role:
     four Bolt records, not one per user and role)."""
     if not runner.run("reach/product_exists", product_id=product)[0]["exists"]:
-        raise InputError(f"unknown product {product!r}", field="PRODUCT")
+        raise InputError(f"unknown product {product!r}", field="product")
     found = {r["role"]: r["user_ids"] for r in runner.run("reach/product_seeds",
                                                           product_id=product)}
     return {role: found.get(role, []) for role in ROLES}

@@ -96,7 +96,7 @@ def degrees_of_separation(graph: FriendGraph, *, max_hops: int = 6, sample: int 
                           exact_limit: int = 5000, seed: int = 0,
                           bootstrap: int = 500) -> SeparationResult:
     if not 1 <= max_hops <= 12:
-        raise InputError(f"max hops must be from 1 to 12, got {max_hops}", field="--max-hops")
+        raise InputError(f"{{max_hops}} must be from 1 to 12, got {max_hops}", field="max_hops")
     n = graph.n_users
     if n < 2:
         raise InputError("the network needs at least two users", field="users")

@@ -441,7 +441,7 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
     if isinstance(spec, (int, float)) or (isinstance(spec, str) and _is_float(spec)):
         p = float(spec)
         if not 0.0 <= p <= 1.0:
-            raise InputError(f"--p must be in [0, 1], got {p}", field="--p")
+            raise InputError(f"{{p}} must be in [0, 1], got {p}", field="p")
         forward = np.full(len(graph.indices), p)
         return forward, forward
     if spec in (None, "weighted-cascade"):
@@ -452,8 +452,8 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
         return forward, reverse
     if isinstance(spec, np.ndarray):
         return spec, reverse_arcs(graph, spec)
-    raise InputError(f"--p must be a number, weighted-cascade or history, got {spec!r}",
-                     field="--p")
+    raise InputError(f"{{p}} must be a number, weighted-cascade or history, got {spec!r}",
+                     field="p")
 
 
 def reverse_arcs(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:
@@ -548,7 +548,7 @@ class SimulationResult(Displayable):
 
 def _model_code(model: str) -> int:
     if model not in ("ic", "lt"):
-        raise InputError(f"model must be ic or lt, got {model!r}", field="--model")
+        raise InputError(f"{{model}} must be ic or lt, got {model!r}", field="model")
     return 0 if model == "ic" else 1
 
 
@@ -615,13 +615,13 @@ def simulate(graph: FriendGraph, seed_ids, *, model: str = "ic", p="weighted-cas
     """Monte Carlo spread of ``seed_ids``; ``progress(stage, done, total)`` follows the
     runs when given."""
     if runs < 2:
-        raise InputError("--runs must be at least 2", field="--runs")
+        raise InputError("{runs} must be at least 2", field="runs")
     need = runs * (MAX_STEPS + 2) * 8  # each run's spread and its curve, int64
     if need > _half_ram():
         raise InputError(f"{runs:,} runs would need about {need / 2**30:,.1f} GiB for their "
                          f"results, over half of this machine's memory "
                          f"({_half_ram() / 2**30:,.1f} GiB); use fewer runs (the standard "
-                         f"error shrinks as 1/sqrt(runs))", field="--runs")
+                         f"error shrinks as 1/sqrt(runs))", field="runs")
     pos = graph.positions(seed_ids)
     if len(pos) == 0:
         raise DiffusionError("the seed set is empty")
@@ -646,9 +646,9 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     """IMM seeds in pick order with their marginal gains (expected users, RR estimate)."""
     n = graph.n_users
     if not 1 <= k <= n:
-        raise InputError(f"k must be from 1 to the number of users ({n})", field="--k")
+        raise InputError(f"{{k}} must be from 1 to the number of users ({n})", field="k")
     if not 0 < eps < 1:
-        raise InputError("--eps must be in (0, 1)", field="--eps")
+        raise InputError("{eps} must be in (0, 1)", field="eps")
     code = _model_code(model)
     forward, reverse = (weights if weights is not None else edge_probabilities(graph, p, model))
     allowed = np.ones(n, dtype=bool) if allowed is None else allowed.astype(bool)
@@ -712,7 +712,8 @@ def celf(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     if len(cand) > max_candidates:
         raise InputError(f"celf evaluates every candidate by simulation; {len(cand):,} "
                          f"candidates is too many (limit {max_candidates:,}). Use "
-                         f"--method imm, or --candidates ROLE", field="--method")
+                         f"{{method}}='imm', or {{candidates}}=ROLE", field="method",
+                         params=("candidates",))
 
     def spread(seeds) -> float:
         return float(forward_spreads(graph, np.asarray(seeds), forward, model, runs,
@@ -872,7 +873,7 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "
     elif method == "pagerank":
         out = {"seeds": top_pagerank(graph, k, allowed)}
     else:
-        raise InputError(f"unknown method {method!r}", field="--method")
+        raise InputError(f"unknown {{method}} {method!r}", field="method")
     chosen = np.asarray(out["seeds"], dtype=np.int64)
     check_seed = seed + 7_777_777  # independent of the streams used to choose
     heuristics = [name for name in ("degree", "pagerank") if name != method]

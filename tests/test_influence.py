@@ -30,7 +30,7 @@ from analyzer import cascades as C
 from analyzer import influence as I
 from analyzer.graphdb import load_snapshot
 from analyzer.arrays import unique_sorted
-from analyzer.errors import DiffusionError
+from analyzer.errors import DiffusionError, InputError
 from analyzer.render import to_json
 from analyzer.snapshot import read_snapshot
 from analyzer.engines.contract import sort_rows
@@ -708,3 +708,23 @@ def test_tree_metrics_cut_every_cycle_even_one_entered_from_outside():
             while want[w] != -1:
                 w, d = want[w], d + 1
             assert got["depth"][v] == d and got["root"][v] == w
+
+
+@pytest.mark.parametrize("ask, message", [
+    (lambda s: s.endorsements(), "give a product or all_products"),
+    (lambda s: s.endorsements("X", min_users=0), "min_users must be at least 1"),
+    (lambda s: s.influencers("X", credit="most"), "credit must be first, last or fractional"),
+    (lambda s: s.cascades("X", top=-1), "top must be 0 (all) or more"),
+    (lambda s: s.reach("X", hops=13), "hops must be from 1 to 12"),
+    (lambda s: s.simulate(users=["a"], p=1.5), "p must be in [0, 1]"),
+    (lambda s: s.promoters(0), "k must be from 1 to the number of users"),
+])
+def test_the_python_api_names_its_own_parameters_not_flags(hand, ask, message):
+    """A notebook user reads the keyword they passed (``p=``), never a flag (``--p``); the
+    CLI tests above check that the command line shows its flags for the same errors."""
+    import analyzer
+
+    with pytest.raises(InputError) as caught:
+        ask(analyzer.open_snapshot(hand))
+    assert message in str(caught.value)
+    assert "--" not in str(caught.value)

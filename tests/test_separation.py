@@ -73,7 +73,7 @@ def test_bad_hops_and_tiny_graph():
     ids = np.array(["a"], dtype=object)
     with pytest.raises(InputError, match="at least two users"):
         degrees_of_separation(FriendGraph.from_edges(ids, ids[:0], ids[:0]))
-    with pytest.raises(InputError, match="max hops"):
+    with pytest.raises(InputError, match="max_hops must be from 1 to 12"):
         degrees_of_separation(random_graph(10, 10, seed=1), max_hops=0)
 
 

@@ -330,17 +330,18 @@ class Source:
         unknown = [p for p in products if p not in known]
         if unknown:
             raise InputError(f"unknown product(s): {', '.join(map(repr, unknown[:10]))}",
-                             field="PRODUCT")
+                             field="product")
         return list(products)
 
     def resolve(self, product: str | None, all_products: bool) -> list[str]:
         if all_products:
             products = self.product_ids()
             if not products:
-                raise InputError("the data has no products", field="--all")
+                raise InputError("the data has no products", field="all_products")
             return products
         if not product:
-            raise InputError("give a PRODUCT or --all", field="PRODUCT")
+            raise InputError("give a {product} or {all_products}", field="product",
+                             params=("all_products",))
         return self.check_products([product])
 
 
