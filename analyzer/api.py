@@ -46,8 +46,11 @@ class Session:
         """On a Neo4j ``runner``, a validated ``snapshot``, or an ``engine`` already made."""
         from .engines import open_engine
 
-        self.backend: Engine = engine if engine is not None and runner is None and \
-            snapshot is None else open_engine(runner=runner, snapshot=snapshot)
+        if engine is None:
+            engine = open_engine(runner=runner, snapshot=snapshot)
+        elif runner is not None or snapshot is not None:
+            raise ValueError("a Session reads from an engine, a runner or a snapshot: one")
+        self.backend: Engine = engine
 
     # ------------------------------------------------------------------ plumbing
 
@@ -123,7 +126,6 @@ class Session:
         return self.product_users_uncached(product, roles)
 
     def product_users_uncached(self, product: str, roles) -> list[str]:
-
         return self.backend.product_seeds(product, _roles(roles))
 
     def _seeds(self, product, roles, users) -> list[str]:
@@ -298,7 +300,6 @@ class Session:
 
     def _people_tables(self):
         """The users and friendships tables (the snapshot's, or exported from Neo4j)."""
-
         return self.backend.people_tables()
 
     def to_networkx(self, product: str | None = None):

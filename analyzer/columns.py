@@ -32,7 +32,7 @@ from .errors import InputError
 from .schema import CHANNELS, DOMAINS, TABLES, Column, Table
 
 __all__ = ["connect", "TableSource", "open_source", "TableCheck", "check_table", "NULL_MS",
-           "own_id", "one_chunk", "own_duplicates", "texts_at"]
+           "own_id", "one_chunk", "as_numpy", "own_duplicates", "texts_at"]
 
 #: Tables whose ids other tables reference: each is an id space, its id column the dictionary.
 ID_SPACES = tuple(dict.fromkeys(c.references[0] for t in TABLES.values() for c in t.columns
@@ -76,6 +76,13 @@ def connect():
 def _sql_text(text: str) -> str:
     # SET takes no parameters; the spill path is ours, not the user's, but quote it anyway
     return text.replace("'", "''")
+
+
+def as_numpy(col: pa.ChunkedArray) -> np.ndarray:
+    """A coded column as numpy: without a copy where Arrow allows one, a missing time as
+    :data:`NULL_MS`, text as Python strings."""
+    arr = one_chunk(col)
+    return (arr.fill_null(NULL_MS) if arr.null_count else arr).to_numpy(zero_copy_only=False)
 
 
 def one_chunk(col: pa.ChunkedArray) -> pa.Array:

@@ -129,15 +129,29 @@ class FriendGraph:
         return g
 
 
-def project_snapshot(snap) -> FriendGraph:
-    """Users in the users table's row order; friendships from the row positions validation
-    found while checking the references (no second lookup of every id)."""
-    ids = pd.Index(snap.ids("users"), dtype=object)
+def ids_by_rank(ids: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``ids`` (Python strings) placed at their ``rank``: position r holds the id ranked r."""
+    out = np.empty(len(rank), dtype=object)
+    out[rank] = ids
+    return out
+
+
+def project_snapshot(snap, rank: np.ndarray | None = None,
+                     ids: np.ndarray | None = None) -> FriendGraph:
+    """Users in the users table's row order, or numbered by ``rank`` (each row's rank in id
+    order; ``ids`` the ids in that order, when the caller has them); friendships from the
+    row positions validation found while checking the references (no second lookup of
+    every id)."""
     a, b = snap.codes("friendships", "user_a"), snap.codes("friendships", "user_b")
     if len(a) and (min(a.min(), b.min()) < 0):
         raise InputError("a friendship names a user that is not in users", field="friendships")
-    indptr, indices = csr_from_pairs(len(ids), a, b)
-    return FriendGraph(ids, indptr, indices)
+    if rank is None:
+        order = snap.ids("users")
+    else:
+        a, b = rank[a], rank[b]
+        order = ids if ids is not None else ids_by_rank(snap.ids("users"), rank)
+    indptr, indices = csr_from_pairs(len(order), a, b)
+    return FriendGraph(pd.Index(order, dtype=object), indptr, indices)
 
 
 def project_neo4j(runner) -> FriendGraph:

@@ -14,7 +14,8 @@ Each file starts with ``--`` header lines::
 The query reads integer-coded tables (see :mod:`analyzer.columns`): a reference is the
 row of the referenced user or product, a time is epoch milliseconds, a channel or domain
 its position in the schema's list, ``-1`` for none. ``wanted(product_id)`` holds the
-codes of the products asked about. ``returns`` names each column's kind, which says how
+codes of the products asked about, and :data:`VIEWS` the tables derived for every rule
+(``friends``: each friendship both ways). ``returns`` names each column's kind, which says how
 an engine decodes it: ``user`` and ``product`` codes become ids, ``channel`` and
 ``domain`` positions their names; ``int``, ``ms``, ``bool`` and ``text`` stay as they are.
 
@@ -36,7 +37,7 @@ from .cypher import Param, check_params, query_root, read_query_files
 from .errors import DiffusionError
 
 __all__ = ["RuleError", "SqlRule", "Returned", "load_rule", "list_rules", "rules_root",
-           "KINDS", "DIALECTS"]
+           "KINDS", "DIALECTS", "VIEWS"]
 
 #: How a returned column is decoded.
 KINDS = ("user", "product", "channel", "domain", "int", "ms", "bool", "text")
@@ -46,6 +47,16 @@ Dialect = Literal["duckdb", "spark"]
 _HEADER = re.compile(r"^--\s*(name|description|twin|reads|param|returns|order)\s*:?\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*:\s*(int|bool|float|text)(?:\s+--\s+(.*))?$")
 _USES = re.compile(r"\$(\w+)")
+
+
+#: Tables every engine derives for the rules from the coded ones (as views: nothing is
+#: copied), by name: the tables they read, and their query. ``friends(person, friend)`` is
+#: each friendship in both directions.
+VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
+    "friends": (("friendships",),
+                "SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k "
+                "UNION ALL SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k"),
+}
 
 
 class RuleError(DiffusionError):

@@ -135,9 +135,7 @@ class Snapshot:
         """A coded column as numpy, without building the frame: int64 epoch ms for times
         (:data:`~analyzer.columns.NULL_MS` for none), int8 positions in CHANNELS/DOMAINS
         for channels and domains (-1 for none), int32 codes for references."""
-        col = self.columns[table].column(column)
-        arr = columns.one_chunk(col)
-        return (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy()
+        return columns.as_numpy(self.columns[table].column(column))
 
     def has(self, table: str) -> bool:
         """Whether the snapshot holds ``table``."""

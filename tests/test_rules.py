@@ -14,7 +14,7 @@ import sqlglot
 from analyzer.cypher import load_module
 from analyzer.engines.duckdb import SqlRules
 from analyzer.graphdb import load_snapshot
-from analyzer.rules import RuleError, list_rules, load_rule, parse_rule
+from analyzer.rules import VIEWS, RuleError, list_rules, load_rule, parse_rule
 from analyzer.snapshot import read_snapshot
 
 from .test_influence import hand, ties_fixture  # noqa: F401 (fixtures)
@@ -63,6 +63,13 @@ def test_a_rule_means_the_same_to_duckdb_and_to_spark_sql(rule):
         texts.append(sqlglot.transpile(text, read=dialect, write="spark")[0])
     assert texts[0] == texts[1]
     assert "$" not in rule.render("spark", {p.name: None for p in rule.params})
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_a_view_means_the_same_to_duckdb_and_to_spark_sql(view):
+    _, query = VIEWS[view]
+    assert sqlglot.transpile(query, read="duckdb", write="spark") == \
+        sqlglot.transpile(query, read="spark", write="spark")
 
 
 def test_the_loader_refuses_a_malformed_rule():

@@ -7,7 +7,7 @@ without a copy; an absent table, or an absent optional column, is there empty or
 nulls so that every rule can read the whole contract. ``users`` has one more column,
 ``rank``, each user's position in id order, on which rules break ties by id.
 ``channel_names`` and ``domain_names`` give each channel and domain code its name and
-the name's rank. ``wanted(product_id)`` holds the codes of the products asked about.
+the name's rank; the views of :data:`analyzer.rules.VIEWS` are created over them. ``wanted(product_id)`` holds the codes of the products asked about.
 Results come back as Arrow and are decoded by the kinds the rule's header gives (see
 :mod:`analyzer.rules`).
 """
@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from .. import columns
 from ..errors import InputError
-from ..rules import SqlRule, load_rule
+from ..rules import VIEWS, SqlRule, load_rule
 from ..schema import CHANNELS, DOMAINS, TABLES, Column
 from ..snapshot import Snapshot
 from .contract import CascadeInput, Endorsed, Source, cascade_rows, distinct, expand_neighbors
@@ -113,17 +113,20 @@ class SqlRules:
             self._rank = rank
         return self._rank
 
-    def _register(self, rule: SqlRule) -> None:
-        for name in rule.reads:
+    def _register(self, names) -> None:
+        for name in names:
             if name == "wanted" or name in self._registered:
                 continue
-            if name in NAME_TABLES:
-                table = names_table(name)
+            if name in VIEWS:
+                reads, query = VIEWS[name]
+                self._register(reads)
+                self._con.execute(f"CREATE TEMP VIEW {name} AS {query}")
+            elif name in NAME_TABLES:
+                self._con.register(name, names_table(name))
             elif name in TABLES:
-                table = self._table(name)
+                self._con.register(name, self._table(name))
             else:
-                raise AssertionError(f"sql rule {rule.name} reads unknown table {name!r}")
-            self._con.register(name, table)
+                raise AssertionError(f"a sql rule reads unknown table {name!r}")
             self._registered.add(name)
 
     def product_codes(self, products: Iterable[str]) -> np.ndarray:
@@ -138,7 +141,7 @@ class SqlRules:
         wanted = pa.table({"product_id": pa.array(self.product_codes(products),
                                                   type=pa.int32())})
         with self._lock:
-            self._register(rule)
+            self._register(rule.reads)
             self._con.register("wanted", wanted)
             try:
                 got = self._con.sql(text, params=params or None).to_arrow_table()
@@ -210,17 +213,9 @@ class DuckDBEngine:
 
     @cached_property
     def _graph(self):
-        from ..graph import FriendGraph, csr_from_pairs
+        from ..graph import project_snapshot
 
-        if self.snap.rows("friendships") and min(
-                self.snap.codes("friendships", "user_a").min(),
-                self.snap.codes("friendships", "user_b").min()) < 0:
-            raise InputError("a friendship names a user that is not in users",
-                             field="friendships")
-        rank = self.rules.user_rank()
-        indptr, indices = csr_from_pairs(len(rank), rank[self.snap.codes("friendships", "user_a")],
-                                         rank[self.snap.codes("friendships", "user_b")])
-        return FriendGraph(pd.Index(self.ids_in_order(), dtype=object), indptr, indices)
+        return project_snapshot(self.snap, self.rules.user_rank(), self.ids_in_order())
 
     def graph(self):
         return self._graph
@@ -231,10 +226,9 @@ class DuckDBEngine:
 
     @cached_property
     def _ids_in_order(self) -> np.ndarray:
-        rank = self.rules.user_rank()
-        ids = np.empty(len(rank), dtype=object)
-        ids[rank] = self.snap.ids("users")
-        return ids
+        from ..graph import ids_by_rank
+
+        return ids_by_rank(self.snap.ids("users"), self.rules.user_rank())
 
     def share_counts(self) -> dict[str, int]:
         products = self.snap.ids("products") if self.snap.has("products") else np.array([])
@@ -288,12 +282,7 @@ class SnapshotSource(Source):
     def _coded(self, rule: str, products, **params) -> dict[str, np.ndarray]:
         """A rule's coded rows as numpy columns (times without a value as NULL_MS)."""
         got = self.sql.run(rule, products, **params)
-        out = {}
-        for name in got.column_names:
-            arr = columns.one_chunk(got.column(name))
-            out[name] = (arr.fill_null(columns.NULL_MS) if arr.null_count else arr).to_numpy(
-                zero_copy_only=False)
-        return out
+        return {name: columns.as_numpy(got.column(name)) for name in got.column_names}
 
     @cached_property
     def _rank(self) -> np.ndarray:
@@ -348,9 +337,8 @@ class SnapshotSource(Source):
     def role_codes(self, E: Endorsed, products) -> tuple[np.ndarray, np.ndarray]:
         if len(E.ids) != self.n_users():
             return super().role_codes(E, products)
-        got = self.sql.run("influence/roles", products)
-        users = columns.one_chunk(got.column("user_id")).to_numpy()
-        return self._rank[users], np.asarray(got.column("role").to_pylist(), dtype=object)
+        col = self._coded("influence/roles", products)
+        return self._rank[col["user_id"]], col["role"].astype(object)
 
     def tie_codes(self, E: Endorsed, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """On the graph: ``E``'s codes are its positions (both in id order)."""

@@ -1,7 +1,7 @@
 -- name: domains/adoptions
 -- description: Each first purchase with its own channel, its last-touch exposure at or before it (latest; ties by domain, then channel name), and whether a friend's ♡ or a share preceded it within the window.
 -- twin: domains/adoptions
--- reads: purchases, exposures, likes, shares, friendships, channel_names, domain_names, wanted
+-- reads: purchases, exposures, likes, shares, friends, channel_names, domain_names, wanted
 -- param window_ms: int -- window for the endorsement rule, milliseconds
 -- returns: user_id: user; product_id: product; at: ms; channel, exposure_channel: channel; exposure_domain: domain; endorsed: bool
 -- order: product_id, user_id
@@ -33,10 +33,7 @@ signals AS (
   SELECT f.friend AS user_id, l.product_id AS product_id, l.at AS at
   FROM likes AS l
   JOIN wanted AS w ON w.product_id = l.product_id
-  JOIN (SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k
-        UNION ALL
-        SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k) AS f
-    ON f.person = l.user_id
+  JOIN friends AS f ON f.person = l.user_id
   UNION ALL
   SELECT s.recipient_id AS user_id, s.product_id AS product_id, s.at AS at
   FROM shares AS s

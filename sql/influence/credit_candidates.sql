@@ -1,7 +1,7 @@
 -- name: influence/credit_candidates
 -- description: For every first adoption, the endorsers whose earliest signal to the adopter came at or before it and within the window.
 -- twin: influence/credit_candidates
--- reads: purchases, likes, shares, friendships, wanted
+-- reads: purchases, likes, shares, friends, wanted
 -- param purchases: bool -- true: adoption is a purchase; false: adoption is a ♡
 -- param likes: bool -- count friends' ♡
 -- param shares: bool -- count shares sent to the user
@@ -30,10 +30,7 @@ endorsements AS (
            l.at AS at
     FROM likes AS l
     JOIN wanted AS w ON w.product_id = l.product_id
-    JOIN (SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k
-          UNION ALL
-          SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k) AS f
-      ON f.person = l.user_id
+    JOIN friends AS f ON f.person = l.user_id
     WHERE $likes
     UNION ALL
     SELECT s.recipient_id AS user_id, s.product_id AS product_id, s.sharer_id AS endorser_id,

@@ -1,7 +1,7 @@
 -- name: influence/endorsements
 -- description: Who endorsed each product to whom: a friend's ♡ or a share received; the earliest signal per user, product and endorser.
 -- twin: influence/endorsements
--- reads: likes, shares, friendships, wanted
+-- reads: likes, shares, friends, wanted
 -- param likes: bool -- count friends' ♡
 -- param shares: bool -- count shares sent to the user
 -- returns: user_id: user; product_id: product; endorser_id: user; at: ms
@@ -13,10 +13,7 @@ FROM (
          l.at AS at
   FROM likes AS l
   JOIN wanted AS w ON w.product_id = l.product_id
-  JOIN (SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k
-        UNION ALL
-        SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k) AS f
-    ON f.person = l.user_id
+  JOIN friends AS f ON f.person = l.user_id
   WHERE $likes
   UNION ALL
   SELECT s.recipient_id AS user_id, s.product_id AS product_id, s.sharer_id AS endorser_id,

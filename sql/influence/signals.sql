@@ -1,7 +1,7 @@
 -- name: influence/signals
 -- description: Every endorsement signal with its channel: a ♡ seen by each friend of the liker (channel like) and every share (its own channel); the earliest per endorser, user, product and channel.
 -- twin: influence/signals
--- reads: likes, shares, friendships, channel_names, wanted
+-- reads: likes, shares, friends, channel_names, wanted
 -- returns: endorser_id, user_id: user; product_id: product; channel: text; at: ms
 -- order: product_id, user_id, endorser_id, channel
 SELECT g.endorser_id AS endorser_id, g.user_id AS user_id, g.product_id AS product_id,
@@ -11,10 +11,7 @@ FROM (
          'like' AS channel, l.at AS at
   FROM likes AS l
   JOIN wanted AS w ON w.product_id = l.product_id
-  JOIN (SELECT k.user_a AS person, k.user_b AS friend FROM friendships AS k
-        UNION ALL
-        SELECT k.user_b AS person, k.user_a AS friend FROM friendships AS k) AS f
-    ON f.person = l.user_id
+  JOIN friends AS f ON f.person = l.user_id
   UNION ALL
   SELECT s.sharer_id AS endorser_id, s.recipient_id AS user_id, s.product_id AS product_id,
          c.name AS channel, s.at AS at
