@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
-           "same_hash", "csr_arcs"]
+           "same_keys", "csr_arcs"]
 
 
 @njit(inline="always")
@@ -301,50 +301,100 @@ def distance_histograms(indptr, indices, sources, max_hops):
     return hist
 
 
+@njit(cache=True, inline="always")
+def _mix(h, v):
+    h = (h ^ np.uint64(v)) * np.uint64(1099511628211)
+    return h ^ (h >> np.uint64(29))
+
+
+@njit(cache=True, inline="always")
+def _key_pair(k0, k1, nk, undirected, i):
+    a = np.int64(k0[i])
+    b = np.int64(k1[i]) if nk > 1 else np.int64(0)
+    if undirected and b < a:
+        return b, a
+    return a, b
+
+
 @njit(cache=True)
-def _same_hash_in_part(hashes, p, parts, size_p, rows, firsts):
-    """For the rows of one part (``hashes % parts == p``, ``size_p`` of them): each row
-    whose hash an earlier row has, and that earlier row. Fills ``rows``/``firsts`` from
-    the front and returns how many it found."""
-    n = hashes.shape[0]
+def _key_hash(k0, k1, k2, k3, k4, nk, undirected, i, hash_mask):
+    a, b = _key_pair(k0, k1, nk, undirected, i)
+    h = _mix(np.uint64(1469598103934665603), a)
+    if nk > 1:
+        h = _mix(h, b)
+    if nk > 2:
+        h = _mix(h, np.int64(k2[i]))
+    if nk > 3:
+        h = _mix(h, np.int64(k3[i]))
+    if nk > 4:
+        h = _mix(h, np.int64(k4[i]))
+    return h & hash_mask
+
+
+@njit(cache=True)
+def _same_key(k0, k1, k2, k3, k4, nk, undirected, i, j):
+    a, b = _key_pair(k0, k1, nk, undirected, i)
+    c, d = _key_pair(k0, k1, nk, undirected, j)
+    if a != c or b != d:
+        return False
+    if nk > 2 and k2[i] != k2[j]:
+        return False
+    if nk > 3 and k3[i] != k3[j]:
+        return False
+    return not (nk > 4 and k4[i] != k4[j])
+
+
+@njit(cache=True)
+def _same_keys_in_part(k0, k1, k2, k3, k4, nk, undirected, hash_mask, part, p, size_p,
+                       rows, firsts):
+    """For the rows of one part (hash % parts == p, ``size_p`` of them): each row whose
+    key an earlier row has, and the first such row. Fills ``rows``/``firsts`` from the
+    front and returns how many it found."""
+    n = k0.shape[0]
     size = 1
     while size < 2 * size_p + 2:
         size *= 2
-    mask = np.uint64(size - 1)
+    mask = np.int64(size - 1)
     slots = np.full(size, -1, dtype=np.int32)  # row numbers: a table has < 2**31 rows
     found = 0
-    up = np.uint64(parts)
     for i in range(n):
-        h = hashes[i]
-        if np.int64(h % up) != p:
+        if part[i] != p:
             continue
-        s = np.int64((h >> np.uint64(8)) & mask)
+        h = _key_hash(k0, k1, k2, k3, k4, nk, undirected, i, hash_mask)
+        s = np.int64(h >> np.uint64(8)) & mask
         while True:
             j = slots[s]
             if j < 0:
                 slots[s] = np.int32(i)
                 break
-            if hashes[j] == h:
-                rows[found] = i
+            if _same_key(k0, k1, k2, k3, k4, nk, undirected, i, j):
+                rows[found] = i  # the slot holds the key's first row: rows come in order
                 firsts[found] = j
                 found += 1
                 break
-            s = (s + 1) & np.int64(mask)
+            s = (s + 1) & mask
     return found
 
 
 @njit(cache=True, parallel=True)
-def same_hash(hashes):
-    """Rows whose 64-bit hash an earlier row has, and the first row with that hash:
-    ``(rows, firsts)``, ascending in ``rows``. Rows are split by hash into four parts,
-    one open-addressing table each, in parallel; the answer does not depend on the
-    number of threads."""
+def same_keys(k0, k1, k2, k3, k4, nk, undirected, hash_mask):
+    """Rows whose key (the first ``nk`` of ``k0..k4``; ``k0, k1`` taken in either order
+    when ``undirected``) an earlier row has, and the first row with that key:
+    ``(rows, firsts)``, ascending in ``rows``. Keys are compared exactly; the hash (cut
+    to ``hash_mask``) only places rows. Rows are split by hash into four parts, one
+    open-addressing table each, in parallel; no array of 64-bit hashes or of combined keys is
+    built, and the answer does not depend on the number of threads."""
     parts = 4
-    n = hashes.shape[0]
+    n = k0.shape[0]
     sizes = np.zeros(parts, dtype=np.int64)
+    part = np.empty(n, dtype=np.uint8)  # one byte a row, so each part hashes its rows only
     for i in range(n):
-        sizes[np.int64(hashes[i] % np.uint64(parts))] += 1
-    # a part finds at most as many rows as it has: its slice of the buffers
+        q = np.uint8(_key_hash(k0, k1, k2, k3, k4, nk, undirected, i, hash_mask)
+                     % np.uint64(parts))
+        part[i] = q
+        sizes[q] += 1
+    # a part finds at most as many rows as it has: its slice of the buffers (pages that
+    # are never written cost no memory)
     bounds = np.zeros(parts + 1, dtype=np.int64)
     for p in range(parts):
         bounds[p + 1] = bounds[p] + sizes[p]
@@ -352,8 +402,8 @@ def same_hash(hashes):
     buf_firsts = np.empty(n, dtype=np.int32)
     counts = np.zeros(parts, dtype=np.int64)
     for p in prange(parts):
-        counts[p] = _same_hash_in_part(hashes, p, parts, sizes[p],
-                                       buf_rows[bounds[p]:bounds[p + 1]],
+        counts[p] = _same_keys_in_part(k0, k1, k2, k3, k4, nk, undirected, hash_mask, part,
+                                       p, sizes[p], buf_rows[bounds[p]:bounds[p + 1]],
                                        buf_firsts[bounds[p]:bounds[p + 1]])
     total = 0
     for p in range(parts):

@@ -520,6 +520,7 @@ def _check_tables(con, files: dict[str, Path], out: _Collector, report: Validati
         if missing:
             continue
         found = columns.check_table(con, src, table, dictionaries, max_examples)
+        columns.release_memory()
         for f in found.findings:
             out.add("error", f.code, name, str(file), f.column, f.message, src.lines(f.rows),
                     f.values, count=f.count, location_kind=loc)
@@ -556,9 +557,6 @@ def _key_arrays(table: Table, cols: pa.Table) -> tuple[np.ndarray, ...]:
             keys.append(arr.fill_null(columns.NULL_MS).to_numpy())
         else:
             keys.append(arr.to_numpy())
-    if table.undirected:
-        a, b = keys
-        keys = [np.minimum(a, b), np.maximum(a, b)]
     return tuple(keys)
 
 
@@ -571,7 +569,7 @@ def _check_duplicates(con, table: Table, src: columns.TableSource, cols: pa.Tabl
     else:
         if not cols.num_rows:
             return
-        dup, first = first_duplicates(_key_arrays(table, cols))
+        dup, first = first_duplicates(_key_arrays(table, cols), undirected=table.undirected)
         rows, firsts = dup + 1, first + 1
     if not len(rows):
         return

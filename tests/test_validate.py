@@ -362,12 +362,12 @@ def test_csv_output_is_parseable(tmp_path, offline_cli):
 def test_first_duplicates_equals_pandas(monkeypatch, collide):
     """The compiled duplicate pass finds the rows pandas' duplicated() finds, each with the
     first row of its key, on keys of mixed integer types with many repeats; also when
-    hashes collide everywhere (three hash values for the whole table)."""
+    hashes collide everywhere (four hash values for the whole table)."""
     import analyzer.keys as K
     from analyzer.keys import first_duplicates
 
     if collide:
-        monkeypatch.setattr(K, "_hashes", lambda keys: (keys[0] % 3).astype(np.uint64))
+        monkeypatch.setattr(K, "_HASH_MASK", np.uint64(3))
     rng = np.random.default_rng(3)
     n = 20_000
     keys = (rng.integers(0, 50, n).astype(np.int32), rng.integers(-3, 3, n).astype(np.int64),
@@ -382,6 +382,16 @@ def test_first_duplicates_equals_pandas(monkeypatch, collide):
     assert firsts.tolist() == first_row[dup].tolist()
     none, _ = first_duplicates((np.arange(1000, dtype=np.int32),))
     assert len(none) == 0
+    # an undirected pair: (a, b) and (b, a) are one key
+    a, b = keys[0], rng.integers(0, 50, n).astype(np.int32)
+    pairs = pd.DataFrame({"lo": np.minimum(a, b), "hi": np.maximum(a, b)})
+    dup = pairs.duplicated(keep="first").to_numpy()
+    group = pairs.groupby(["lo", "hi"]).ngroup().to_numpy()
+    first_row = pd.Series(np.arange(n)).groupby(group).transform("min").to_numpy()
+    rows, firsts = first_duplicates((a, b), undirected=True)
+    assert rows.tolist() == np.flatnonzero(dup).tolist()
+    assert firsts.tolist() == first_row[dup].tolist()
+    assert len(first_duplicates((a, b))[0]) < len(rows)
 
 
 def test_duckdb_never_draws_on_stdout():
@@ -392,3 +402,28 @@ def test_duckdb_never_draws_on_stdout():
     con = connect()
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
     assert con.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
+
+
+def test_coded_rows_come_back_in_file_order(monkeypatch):
+    """The coded columns stream from DuckDB in batches, in whatever order its threads
+    finish, and land at their own rows: values, nulls and types as in the query."""
+    import analyzer.columns as C
+
+    monkeypatch.setattr(C, "_BATCH", 1000)
+    con = C.connect()
+    n = 25_000
+    rng = np.random.default_rng(4)
+    order = rng.permutation(n) + 1
+    at = np.where(order % 7 == 0, None, order * 1000)
+    con.register("t", pa.table({"_row": order, "code": (order * 3).astype(np.int32),
+                                "at": pa.array(at, type=pa.int64()),
+                                "channel": (order % 5).astype(np.int8)}))
+    got = C._read_in_row_order(con, "SELECT * FROM t", {}, n)
+    rows = np.arange(1, n + 1)
+    assert got.column_names == ["code", "at", "channel"]
+    assert [f.type for f in got.schema] == [pa.int32(), pa.int64(), pa.int8()]
+    assert got.column("code").to_numpy().tolist() == (rows * 3).tolist()
+    assert got.column("at").to_pylist() == [None if r % 7 == 0 else r * 1000 for r in rows]
+    assert got.column("channel").to_numpy().tolist() == (rows % 5).tolist()
+    with pytest.raises(AssertionError, match="coded rows"):
+        C._read_in_row_order(con, "SELECT * FROM t LIMIT 10", {}, n)
