@@ -32,7 +32,7 @@ import pyarrow as pa
 from .errors import InputError
 from .schema import CHANNELS, DOMAINS, TABLES, Column, Table
 
-__all__ = ["connect", "TableSource", "open_source", "TableCheck", "check_table", "NULL_MS",
+__all__ = ["connect", "quoted", "TableSource", "open_source", "TableCheck", "check_table", "NULL_MS",
            "own_id", "one_chunk", "as_numpy", "own_duplicates", "texts_at"]
 
 #: Tables whose ids other tables reference: each is an id space, its id column the dictionary.
@@ -107,9 +107,10 @@ def one_chunk(col: pa.ChunkedArray) -> pa.Array:
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
-def _q(name: str) -> str:
+def quoted(name: str) -> str:
     """A quoted identifier; names reach SQL only from the schema's allow-list."""
     return '"' + name.replace('"', '""') + '"'
+
 
 
 @dataclass
@@ -159,17 +160,17 @@ def open_source(con, name: str, path: Path,
     starts = scan_csv(path)
     raw = f"raw_{name}"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(raw)} AS SELECT * FROM read_csv("
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(raw)} AS SELECT * FROM read_csv("
                     f"${param}, header = true, all_varchar = true, delim = ',', "
                     f"quote = '\"', escape = '\"', strict_mode = true, "
                     f"null_padding = false, allow_quoted_nulls = false)", {param: str(path)})
-        described = con.execute(f"DESCRIBE {_q(raw)}").fetchall()
+        described = con.execute(f"DESCRIBE {quoted(raw)}").fetchall()
         if len(described) == 1 and starts is not None:
             # one column: DuckDB reads a blank line as a null row, pandas and neo4j-admin
             # skip it (a quoted empty field stays: quoted nulls are off)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(raw)} AS SELECT * FROM {_q(raw)} "
-                        f"WHERE {_q(described[0][0])} IS NOT NULL")
-        rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchall()[0][0]
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(raw)} AS SELECT * FROM {quoted(raw)} "
+                        f"WHERE {quoted(described[0][0])} IS NOT NULL")
+        rows = con.execute(f"SELECT count(*) FROM {quoted(raw)}").fetchall()[0][0]
     except duckdb.Error as exc:
         message = _first_line(exc)
         if "invalid unicode" in str(exc).lower():
@@ -181,7 +182,7 @@ def open_source(con, name: str, path: Path,
         raise InputError(f"malformed CSV: {rows} rows parsed but {expected} records found",
                          file=str(path))
     types = {c[0]: c[1] for c in described}
-    return TableSource(name, path, f"(SELECT *, rowid + 1 AS _row FROM {_q(raw)})", {},
+    return TableSource(name, path, f"(SELECT *, rowid + 1 AS _row FROM {quoted(raw)})", {},
                        types, rows, "line", starts)
 
 
@@ -214,7 +215,7 @@ class _Expr:
 
 
 def _expr(col: Column, sql_type: str) -> _Expr:
-    c = f"s.{_q(col.name)}"
+    c = f"s.{quoted(col.name)}"
     upper = sql_type.upper()
     text = c if upper == "VARCHAR" else f"CAST({c} AS VARCHAR)"
     if upper == "VARCHAR":
@@ -344,18 +345,18 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
     for col in present_cols:
         e = exprs[col.name]
         if col.references is None:
-            select.append(f"{e.value} AS {_q(col.name)}")
+            select.append(f"{e.value} AS {quoted(col.name)}")
             continue
         ref_table = col.references[0]
         dictionary = dictionaries.get(ref_table)
         if dictionary is None:
             select.append(f"CAST(CASE WHEN {e.present} THEN -2 ELSE -1 END AS INTEGER) "
-                          f"AS {_q(col.name)}")
+                          f"AS {quoted(col.name)}")
             continue
         alias = f"d{len(joins)}"
-        joins.append(f"LEFT JOIN {_q(dictionary)} AS {alias} ON {alias}.id = {e.text}")
+        joins.append(f"LEFT JOIN {quoted(dictionary)} AS {alias} ON {alias}.id = {e.text}")
         select.append(f"CASE WHEN {e.present} THEN coalesce({alias}.code, -2) ELSE -1 END "
-                      f"AS {_q(col.name)}")
+                      f"AS {quoted(col.name)}")
     sql = f"SELECT {', '.join(select)} FROM {source.sql} AS s {' '.join(joins)}"
     coded = _read_in_row_order(con, sql, _params(sql, source), source.rows)
 
@@ -364,7 +365,7 @@ def check_table(con, source: TableSource, table: Table, dictionaries: dict[str, 
     if key is not None and key in exprs:  # users.user_id, products.product_id: the id
         e = exprs[key]  # space's dictionary
         dictionary = _dictionary(table)
-        sql = (f"CREATE OR REPLACE TEMP TABLE {_q(dictionary)} AS SELECT {e.text} AS id, "
+        sql = (f"CREATE OR REPLACE TEMP TABLE {quoted(dictionary)} AS SELECT {e.text} AS id, "
                f"CAST(min(s._row) - 1 AS INTEGER) AS code FROM {source.sql} AS s "
                f"WHERE {e.present} GROUP BY ALL")
         con.execute(sql, _params(sql, source))
@@ -401,7 +402,7 @@ def own_duplicates(con, source: TableSource, table: Table) -> tuple[np.ndarray, 
     assert key is not None, table.name
     e = _expr(table.column(key), source.types[key])
     sql = (f"SELECT s._row, d.code + 1 FROM {source.sql} AS s "
-           f"JOIN {_q(_dictionary(table))} AS d ON d.id = {e.text} "
+           f"JOIN {quoted(_dictionary(table))} AS d ON d.id = {e.text} "
            f"WHERE s._row - 1 <> d.code ORDER BY s._row")
     pairs = con.execute(sql, _params(sql, source)).fetchall()
     return (np.asarray([r for r, _ in pairs], dtype=np.int64),

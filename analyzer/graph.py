@@ -148,6 +148,8 @@ def project_snapshot(snap, rank: np.ndarray | None = None,
     if rank is None:
         order = snap.ids("users")
     else:
+        if len(rank) < 2**31:  # ranks as int32: the renumbered pairs at 4 bytes a user
+            rank = rank.astype(np.int32, copy=False)
         a, b = rank[a], rank[b]
         order = ids if ids is not None else ids_by_rank(snap.ids("users"), rank)
     indptr, indices = csr_from_pairs(len(order), a, b)

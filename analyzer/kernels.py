@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
-           "same_keys", "csr_arcs"]
+           "same_keys", "csr_arcs", "seed_major", "pair_overlaps"]
 
 
 @njit(inline="always")
@@ -272,6 +272,50 @@ def bit_counts(reached, n_seeds):
                 b += 1
         carried[v] = min(c, 2)
     return per_seed, carried, owner
+
+
+@njit(cache=True)
+def seed_major(reached, out, offset):
+    """Copy the node-major bitsets of one sweep (``reached[n, W]``, bit ``j`` of word
+    ``w``: seed ``64*w + j`` reaches the node) into rows ``offset..`` of ``out[S, ceil(n/64)]``,
+    seed-major: bit ``v % 64`` of word ``v // 64`` of a seed's row is set when it reaches
+    node ``v``."""
+    n, words = reached.shape
+    one = np.uint64(1)
+    for v in range(n):
+        mark = one << np.uint64(v & 63)
+        at = v >> 6
+        for w in range(words):
+            x = reached[v, w]
+            b = 0
+            while x:
+                if x & one:
+                    out[offset + w * 64 + b, at] |= mark
+                x >>= one
+                b += 1
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True, parallel=True)
+def pair_overlaps(rows):
+    """``shared[a, b]`` for ``a < b``: how many nodes both seeds reach, from seed-major
+    bitsets (:func:`seed_major`); zero on and below the diagonal."""
+    seeds, words = rows.shape
+    shared = np.zeros((seeds, seeds), dtype=np.int64)
+    for a in prange(seeds):
+        for b in range(a + 1, seeds):
+            c = 0
+            for w in range(words):
+                c += _popcount(rows[a, w] & rows[b, w])
+            shared[a, b] = c
+    return shared
 
 
 @njit(cache=True, parallel=True)

@@ -32,7 +32,8 @@ from .arrays import find_sorted, unique_sorted
 from .display import Displayable
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph, csr_from_pairs
-from .kernels import bfs_distances, bit_counts, level_counts, seed_bitsets
+from .kernels import (bfs_distances, bit_counts, level_counts, pair_overlaps, seed_bitsets,
+                      seed_major)
 
 __all__ = ["ReachResult", "ROLES", "reach_memory", "reach_neo4j", "product_seeds_snapshot",
            "product_seeds_neo4j", "MAX_HOPS"]
@@ -122,10 +123,8 @@ def _per_seed_frame(seeds: list[str], reach: np.ndarray, unique: np.ndarray) -> 
                              ascending=[False, False, True], kind="stable").reset_index(drop=True)
 
 
-def _overlap_frame(seeds: list[str], member: np.ndarray) -> pd.DataFrame:
-    """Pairwise |R(a) ∩ R(b)| from a boolean users x seeds membership matrix."""
-    m = member.astype(np.float32)
-    shared = np.rint(m.T @ m).astype(np.int64)
+def _overlap_frame(seeds: list[str], shared: np.ndarray) -> pd.DataFrame:
+    """Pairwise |R(a) ∩ R(b)| from the seeds x seeds counts of :func:`pair_overlaps`."""
     a, b = np.triu_indices(len(seeds), k=1)
     frame = pd.DataFrame({"seed_a": np.asarray(seeds, dtype=object)[a],
                           "seed_b": np.asarray(seeds, dtype=object)[b], "shared": shared[a, b]})
@@ -166,7 +165,8 @@ def _per_seed_sweeps(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray,
     reach = np.zeros(len(pos), dtype=np.int64)
     carried = np.zeros(n, dtype=np.int64)
     owner = np.full(n, -1, dtype=np.int64)
-    member_cols = []
+    # for the overlap, each seed's reach as one bit per user: seeds x n/8 bytes
+    member = np.zeros((len(pos), (n + 63) // 64), dtype=np.uint64) if overlap else None
     for start in range(0, len(pos), SEEDS_PER_SWEEP):
         chunk = pos[start:start + SEEDS_PER_SWEEP]
         bits = seed_bitsets(indptr, indices, chunk, hops)
@@ -177,13 +177,12 @@ def _per_seed_sweeps(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray,
         first = (carried == 0) & (c > 0)
         owner[first] = o[first] + start
         carried += c
-        if overlap:
-            member_cols.append(np.unpackbits(bits.view(np.uint8), axis=1,
-                                             bitorder="little")[:, :len(chunk)].astype(bool))
+        if member is not None:
+            seed_major(bits, member, start)
     lone = (carried == 1) & ~is_seed
     unique = np.bincount(owner[lone], minlength=len(pos))
     return (_per_seed_frame(seeds, reach, unique),
-            _overlap_frame(seeds, np.concatenate(member_cols, axis=1)) if overlap else None)
+            _overlap_frame(seeds, pair_overlaps(member)) if member is not None else None)
 
 
 def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,

@@ -32,13 +32,15 @@ def _summary(session, product: str) -> dict:
     source = session.source()
     roles = {role: len(session.product_users(product, [role]))
              for role in ("promoters", "sharers", "endorsers", "buyers")}
-    members = source.members([product])
     tree = source.tree_edges([product])
     gifts = int((tree["kind"] == "gift").sum()) if len(tree) else 0
     exposed = source.exposed_users([product])
-    exposed_n = int(exposed["users"].sum()) if len(exposed) else int(
-        (members["received"] > 0).sum())
-    endorsed = int(source.endorsements([product])["user_id"].nunique())
+    if len(exposed):
+        exposed_n = int(exposed["users"].sum())
+    else:  # no exposures table: those who received the product
+        exposed_n = int((source.members([product])["received"] > 0).sum())
+    # counted on the codes (the influence section reuses them), not on decoded ids
+    endorsed = int(np.unique(source.endorsement_codes([product]).user).size)
     buyers = roles["buyers"]
     return {"product": product, "name": source.product_names().get(product),
             **roles, "gift_recipients": gifts,

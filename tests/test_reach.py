@@ -65,11 +65,15 @@ def test_more_seeds_than_one_sweep_of_bits():
     graph = random_graph(2000, 6000, seed=5)
     g = graph.to_networkx()
     seeds = list(graph.user_ids[::6])  # 334 seeds: two bit-parallel sweeps
-    result = reach_memory(graph, seeds, 3)
-    want, _ = oracle_per_seed(g, seeds, 3)
+    result = reach_memory(graph, seeds, 3, overlap=True)
+    want, sets = oracle_per_seed(g, seeds, 3)
     got = {r.user_id: (r.reach, r.unique_reach) for r in result.per_seed.itertuples()}
     assert got == want
     assert result.per_hop == oracle_per_hop(g, seeds, 3)
+    # the overlap of every pair, within a sweep and across the two
+    shared = {(r.seed_a, r.seed_b): r.shared for r in result.overlap.itertuples()}
+    for a, b in combinations(seeds, 2):
+        assert shared.get((a, b), shared.get((b, a), 0)) == len(sets[a] & sets[b]), (a, b)
 
 
 def test_sample_by_hand():

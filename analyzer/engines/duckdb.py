@@ -43,13 +43,18 @@ def coded_type(col: Column) -> pa.DataType:
             }.get(col.kind, pa.string())
 
 
-def _missing(col: Column, rows: int) -> pa.Array:
-    """An optional column the snapshot lacks: -1 codes for references, channels and
-    domains (their "none"), nulls for the rest."""
-    kind = coded_type(col)
+#: DuckDB's name of each coded Arrow type
+_SQL_TYPES = {pa.int8(): "TINYINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+              pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.string(): "VARCHAR"}
+
+
+def _missing(col: Column) -> str:
+    """SQL for an optional column the snapshot lacks: -1 for references, channels and
+    domains (their "none"), null for the rest; a constant, so it costs no memory."""
+    kind = _SQL_TYPES[coded_type(col)]
     if col.references is not None or col.kind in ("channel", "domain"):
-        return pa.array(np.full(rows, -1, dtype=kind.to_pandas_dtype()), type=kind)
-    return pa.nulls(rows, type=kind)
+        return f"CAST(-1 AS {kind})"
+    return f"CAST(NULL AS {kind})"
 
 
 #: The small tables that give channel and domain codes their names and name order.
@@ -81,27 +86,33 @@ class SqlRules:
     def close(self) -> None:
         self._con.close()
 
-    def _table(self, name: str) -> pa.Table:
-        """The coded table as rules read it: the whole contract, ids of ``users`` and
-        ``products`` as their own row codes."""
+    def _register_table(self, name: str) -> None:
+        """The coded table as rules read it, a view named ``name``: the whole contract,
+        ids of ``users`` and ``products`` as their own row codes (``users`` also has
+        ``rank``, its id order); the columns the file has are the snapshot's own Arrow
+        arrays, scanned without a copy, and those it lacks are constants."""
         table = TABLES[name]
         coded = self.snap.columns.get(name)
         rows = coded.num_rows if coded is not None else 0
-        arrays, fields = [], []
+        arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
+        select = []
         for col in table.columns:
             if col.name == columns.own_id(table):
-                arrays.append(pa.array(np.arange(rows, dtype=np.int32)))
-                fields.append(pa.field(col.name, pa.int32()))
-                continue
-            if coded is not None and col.name in coded.column_names:
-                arrays.append(coded.column(col.name))
+                arrays[col.name] = pa.array(np.arange(rows, dtype=np.int32))
+            elif coded is not None and col.name in coded.column_names:
+                arrays[col.name] = coded.column(col.name)
             else:
-                arrays.append(_missing(col, rows))
-            fields.append(pa.field(col.name, coded_type(col)))
+                select.append(f"{_missing(col)} AS {columns.quoted(col.name)}")
+                continue
+            select.append(f"c.{columns.quoted(col.name)}")
         if name == "users":  # ties broken by id text are broken on this rank
-            arrays.append(pa.array(self.user_rank(), type=pa.int32()))
-            fields.append(pa.field("rank", pa.int32()))
-        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+            arrays["rank"] = pa.array(self.user_rank(), type=pa.int32())
+            select.append("c.rank")
+        if not arrays:  # a table of constants still has its rows
+            arrays["_row"] = pa.array(np.arange(rows, dtype=np.int32))
+        self._con.register(f"_coded_{name}", pa.table(arrays))
+        self._con.execute(f"CREATE TEMP VIEW {columns.quoted(name)} AS SELECT "
+                          f"{', '.join(select)} FROM {columns.quoted('_coded_' + name)} AS c")
 
     def user_rank(self) -> np.ndarray:
         """Each user's rank in id order (code points), by users-table row."""
@@ -124,7 +135,7 @@ class SqlRules:
             elif name in NAME_TABLES:
                 self._con.register(name, names_table(name))
             elif name in TABLES:
-                self._con.register(name, self._table(name))
+                self._register_table(name)
             else:
                 raise AssertionError(f"a sql rule reads unknown table {name!r}")
             self._registered.add(name)
