@@ -159,13 +159,13 @@ class Session:
         from . import reach as R
 
         seeds = self._seeds(product, roles, users)
-        meta = dict(product=product if users is None else None,
-                    roles=_roles(roles) if users is None else [])
+        of = product if users is None else None
+        named = _roles(roles) if users is None else []
         if (engine or self.engine) == "neo4j":  # counted by the database itself
             return self.backend.reach_in_database(seeds, hops, per_seed=per_seed,
-                                                  overlap=overlap, **meta)
+                                                  overlap=overlap, product=of, roles=named)
         return R.reach_memory(self.graph, seeds, hops, per_seed=per_seed, overlap=overlap,
-                              **meta)
+                              product=of, roles=named)
 
     def degrees(self, *, max_hops: int = 6, sample: int | None = None, seed: int = 0):
         from .separation import degrees_of_separation
@@ -272,6 +272,7 @@ class Session:
                 raise InputError(f"{{candidates}} must be all or one of {', '.join(R.ROLES)}",
                                  field="candidates")
             allowed[:] = False
+            assert product is not None  # refused above without one
             pool = self.product_users(product, [candidates])
             if pool:
                 allowed[graph.positions(pool)] = True

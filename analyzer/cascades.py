@@ -148,6 +148,7 @@ class CascadeResult(Displayable):
     def nodes(self) -> pd.DataFrame:
         """One row per cascade member: product_id, user_id, parent_id, root_id, depth.
         Built on first use: on a large snapshot it is millions of rows of text."""
+        assert self._forest is not None, "a CascadeResult is built with its forest"
         c, parent, root, depth = self._forest
         ids, prod = c.user_ids, np.asarray(self.products, dtype=object)
         return pd.DataFrame({
@@ -297,7 +298,7 @@ def compare_cascades(result: CascadeResult, a: str, b: str) -> pd.DataFrame:
     t = result.trees.assign(bin=size_bin(result.trees["size"]))
     rows = []
     for lo in sorted(set(t["bin"])):
-        row = {"sizes": f"{lo}" if lo == 1 else f"{lo}-{2 * lo - 1}"}
+        row: dict[str, object] = {"sizes": f"{lo}" if lo == 1 else f"{lo}-{2 * lo - 1}"}
         for tag, pid in (("a", a), ("b", b)):
             g = t[(t["product_id"] == pid) & (t["bin"] == lo)]
             row[f"cascades_{tag}"] = len(g)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 __all__ = ["reach", "exposure_curve", "cascade_ccdf", "mix", "promoters", "activation",
            "svg", "SMALL_SAMPLE", "conversion_by_domain"]
@@ -231,7 +232,7 @@ def activation(doc: dict, ax=None):
     return ax
 
 
-RC = {"svg.fonttype": "none", "svg.hashsalt": "diffusion", "font.size": 10,
+RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "diffusion", "font.size": 10,
       "font.family": "sans-serif",
       "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Zen Hei"]}
 
@@ -242,7 +243,7 @@ def svg(draw, doc: dict, label: str, size=(6.4, 3.4), **options) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # (its keys are Literal names)
         fig = Figure(figsize=size, layout="constrained")
         if draw is mix:
             draw(doc, fig=fig, **options)

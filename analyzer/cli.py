@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import click
 
@@ -21,6 +21,7 @@ from .errors import DiffusionError, InputError
 if TYPE_CHECKING:  # pandas, numpy, numba, pyarrow and the driver load only when a command runs
     import pandas as pd
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 FORMAT_CHOICE = click.Choice(["table", "json", "ndjson", "csv"])
 
@@ -75,7 +76,18 @@ WINDOW = Checked("window", "parse_window", "DURATION")
 SIGNALS = Checked("signals", "parse_signals", "SIGNALS")
 TIME = Checked("time", "parse_time", "ISO-TIME")
 PROBABILITY = Checked("p", "parse_p", "P|weighted-cascade|history")
-_state = {"debug": False, "quiet": False, "verbose": 0, "raw_csv": False}
+class _State(TypedDict):
+    """What the root command's options set for the command that runs under it."""
+
+    debug: bool
+    quiet: bool
+    verbose: int
+    raw_csv: bool
+    bar: _Bar | None
+
+
+_state: _State = {"debug": False, "quiet": False, "verbose": 0, "raw_csv": False,
+                  "bar": None}
 
 
 def stderr_console() -> Console:
@@ -193,8 +205,9 @@ class _Bar:
     unknown total shows as running with its elapsed time."""
 
     def __init__(self) -> None:
-        self._tasks: dict[str, int] = {}
-        self._progress = None  # made on the first report: --help never imports rich.progress
+        self._tasks: dict[str, TaskID] = {}
+        #: made on the first report: --help never imports rich.progress
+        self._progress: Progress | None = None
 
     @property
     def enabled(self) -> bool:  # read when used: --quiet is parsed after the bar is made
@@ -283,7 +296,8 @@ def cli(debug: bool, verbose: int, quiet: bool, raw_csv: bool) -> None:
     Example:
       diffusion neo4j start && diffusion load analyzer/samples/tea-circle && diffusion stats
     """
-    _state.update(debug=debug, verbose=verbose, quiet=quiet, raw_csv=raw_csv)
+    _state["debug"], _state["verbose"] = debug, verbose
+    _state["quiet"], _state["raw_csv"] = quiet, raw_csv
     if not verbose and "logging" not in sys.modules:
         return  # nothing has logged, nothing to quiet (and --help stays fast)
     import logging

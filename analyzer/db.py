@@ -115,10 +115,12 @@ class Runner:
                  retry_seconds: float = 15.0) -> None:
         s = (settings or ConnectionSettings()).resolved()
         self.settings = s
-        auth = (s.user, s.password) if s.password else None
+        uri, user = s.uri, s.user
+        assert uri is not None and user is not None  # resolved() fills both
+        auth = (user, s.password) if s.password else None
         # Both waits bounded so that a port that accepts and never answers fails in about 5 s
         self._driver = GraphDatabase.driver(
-            s.uri, auth=auth, connection_timeout=4.0, max_transaction_retry_time=retry_seconds,
+            uri, auth=auth, connection_timeout=4.0, max_transaction_retry_time=retry_seconds,
             connection_acquisition_timeout=5.0,
             notifications_min_severity=NotificationMinimumSeverity.OFF)
         try:
@@ -134,7 +136,7 @@ class Runner:
                                       f"{s.user!r}: {exc.message}") from exc
         except (ServiceUnavailable, SessionExpired, DriverError, OSError, ValueError) as exc:
             self._driver.close()
-            raise _unreachable(s.uri, exc) from exc
+            raise _unreachable(uri, exc) from exc
 
     @property
     def uri(self) -> str:

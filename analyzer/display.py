@@ -31,13 +31,13 @@ class Displayable:
                 return tidy(own(self, *args, **kw))
 
             to_frame._tidied = True  # type: ignore[attr-defined]
-            cls.to_frame = to_frame
+            cls.to_frame = to_frame  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         from .render import sections
 
         title = next((t for t, _ in sections(self) if t), "")
-        rows = len(self.to_frame())
+        rows = len(self.to_frame())  # type: ignore[attr-defined]
         head = f"{title} " if title else ""
         return f"<{type(self).__name__}: {head}({rows:,} rows in to_frame())>"
 

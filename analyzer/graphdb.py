@@ -86,14 +86,12 @@ def wipe(runner: Runner, *, progress: Progress | None = None,
     totals = runner.run("admin/totals")[0]
     total = int(totals["nodes"]) + int(totals["relationships"])
     done = 0
-    if progress:
-        progress("wipe", 0, total)
+    progress("wipe", 0, total)
     for module in ("admin/wipe_relationships", "admin/wipe_nodes"):
         while True:
             deleted = int(runner.run(module, batch=batch)[0]["deleted"])
             done += deleted
-            if progress:
-                progress("wipe", min(done, total), total)
+            progress("wipe", min(done, total), total)
             if deleted < batch:
                 break
     return done
@@ -261,12 +259,12 @@ def _load_tables(runner: Runner, snap: Snapshot, *, batch_size: int,
         total = len(frame)
         started = time.perf_counter()
         done = 0
-        if progress:
-            progress(table, 0, total)
+        progress(table, 0, total)
         for start in range(0, total, batch_size):
             stop = min(start + batch_size, total)
             try:
-                runner.run(module, **_column_lists(frame, names, start, stop))
+                cols = _column_lists(frame, names, start, stop)
+                runner.run(module, **cols)  # type: ignore[arg-type]  # no column is named slots
             except DatabaseUnavailable as exc:
                 raise DatabaseUnavailable(
                     f"{exc} -- lost the server while loading {table} (rows {start + 1}-{stop} of "
@@ -274,8 +272,7 @@ def _load_tables(runner: Runner, snap: Snapshot, *, batch_size: int,
                     f"`diffusion load` again once the server is back: it resumes without "
                     f"duplicates.") from exc
             done = stop
-            if progress:
-                progress(table, done, total)
+            progress(table, done, total)
         result.rows[table] = total
         result.seconds[table] = time.perf_counter() - started
         result.paths[table] = module
@@ -370,7 +367,9 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
         bulk_import(cfg, nodes, rels, multiline=multiline, echo=echo)
         imported = time.perf_counter() - t
     st, _ = start(cfg, echo=echo)
-    with Runner(ConnectionSettings(uri=st.uri, home=cfg.home)) as runner:
+    uri = st.uri
+    assert uri is not None  # start() returns a running server's status, with its URI
+    with Runner(ConnectionSettings(uri=uri, home=cfg.home)) as runner:
         t = time.perf_counter()
         with step("indexes"):
             ensure_schema(runner)
@@ -381,7 +380,7 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
         result.rows[table] = len(frame)
         result.seconds[table] = prepared + imported + schema  # one import for all tables
         result.paths[table] = "neo4j-admin database import full"
-    result.uri = st.uri
+    result.uri = uri
     result.note = (f"prepared CSV in {prepared:.1f} s, imported in {imported:.1f} s, "
                    f"built constraints and indexes in {schema:.1f} s"
                    + ("" if was_running else "; the server was not running and has been started"))

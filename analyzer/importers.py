@@ -312,11 +312,12 @@ def _tree_files(source: Path):
                 if not member.isfile():
                     continue
                 name = member.name
+                f = tar.extractfile(member)  # a regular file (checked above) always opens
+                assert f is not None
                 if name.endswith("label.txt"):
-                    labels = tar.extractfile(member).read().decode("utf-8")
+                    labels = f.read().decode("utf-8")
                 elif "/tree/" in name and name.endswith(".txt"):
-                    trees.append((Path(name).stem, name,
-                                  tar.extractfile(member).read().decode("utf-8")))
+                    trees.append((Path(name).stem, name, f.read().decode("utf-8")))
             return labels, trees
     folder = source
     label_file = folder / "label.txt"
@@ -342,7 +343,7 @@ def import_retweet_trees(source: Path, out: Path, *, overwrite: bool = False) ->
                 raise InputError("expected `label:tweet_id`", file=f"{source}:label.txt",
                                  line=number, field="label")
             labels[tweet] = label
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     share_parts, promo_rows = [], []
     for tweet_id, name, text in sorted(trees):
         rows = []
@@ -355,6 +356,8 @@ def import_retweet_trees(source: Path, out: Path, *, overwrite: bool = False) ->
                 continue
             m = _TREE_LINE.match(line)
             try:
+                if m is None:
+                    raise ValueError("not a tree line")
                 parent, child = ast.literal_eval(m.group(1)), ast.literal_eval(m.group(2))
                 pm, cm = float(parent[2]), float(child[2])
             except (AttributeError, ValueError, SyntaxError, IndexError, TypeError) as exc:

@@ -279,6 +279,7 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
                 every = background.submit(_user_nodes, runner)
             if bottom_up:
                 if unreached is None:
+                    assert every is not None  # submitted above whenever bottom_up
                     users = every.result()
                     unreached = users[find_sorted(visited, users) < 0]
                 fresh = unique_sorted(_bottom_up(runner, unreached, frontier))

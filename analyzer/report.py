@@ -319,9 +319,11 @@ def _lookup(doc, path: str):
 
 def _side_by_side(report: Report) -> pd.DataFrame:
     """The compared products' key numbers in two columns."""
-    a, b = report.to_dict(), report.compare.to_dict()
+    other = report.compare
+    assert other is not None, "side by side needs a compared report"
+    a, b = report.to_dict(), other.to_dict()
     return pd.DataFrame([{"measure": label, report.product: _lookup(a, path),
-                          report.compare.product: _lookup(b, path)}
+                          other.product: _lookup(b, path)}
                          for label, path in SIDE_BY_SIDE])
 
 
@@ -456,11 +458,12 @@ def _text_one(con, report: Report) -> None:
     if p:
         con.print(f"\n[bold]6. Recommended promoters ({p['method']}, k = {p['k']})[/bold]")
         lead("promoters")
-        rows = [{"seed set": "recommended", "spread": p["spread"],
-                 "stderr": p["spread_stderr"]}] + [
+        seed_rows = [{"seed set": "recommended", "spread": p["spread"],
+                      "stderr": p["spread_stderr"]}] + [
             {"seed set": x["name"], "spread": x["spread"], "stderr": x["spread_stderr"]}
             for x in p["baselines"]]
-        _table(con, "   Expected spread (independent forward simulation)", pd.DataFrame(rows))
+        _table(con, "   Expected spread (independent forward simulation)",
+               pd.DataFrame(seed_rows))
         con.print("   picks: " + ", ".join(p["seeds"][:20]))
 
 
@@ -696,15 +699,17 @@ def _html_one(report: Report, prefix: str = "") -> str:
 
 
 def _html_side_by_side(report: Report) -> str:
-    a, b = report.to_dict(), report.compare.to_dict()
+    other = report.compare
+    assert other is not None, "side by side needs a compared report"
+    a, b = report.to_dict(), other.to_dict()
     rows = "".join(
         f"<tr><td class='l'>{html.escape(label)}</td>"
         f"<td data-key='{html.escape(path)}'>{html.escape(_fmt(_lookup(a, path)))}</td>"
         f"<td data-key='compare.{html.escape(path)}'>{html.escape(_fmt(_lookup(b, path)))}"
         f"</td></tr>" for label, path in SIDE_BY_SIDE)
-    return (f"<h1>{html.escape(report.product)} and {html.escape(report.compare.product)} "
+    return (f"<h1>{html.escape(report.product)} and {html.escape(other.product)} "
             f"side by side</h1><table><tr><th class='l'>measure</th>"
-            f"<th>{html.escape(report.product)}</th><th>{html.escape(report.compare.product)}"
+            f"<th>{html.escape(report.product)}</th><th>{html.escape(other.product)}"
             f"</th></tr>{rows}</table>")
 
 

@@ -122,8 +122,10 @@ def degrees_of_separation(graph: FriendGraph, *, max_hops: int = 6, sample: int 
             boot_eff.append(e)
         lo, hi = np.percentile(np.array(boot_within), [2.5, 97.5], axis=0)
         within_ci = [(float(a), float(b)) for a, b in zip(lo, hi)]
-        mean_ci = tuple(float(x) for x in np.nanpercentile(boot_mean, [2.5, 97.5]))
-        eff_ci = tuple(float(x) for x in np.nanpercentile(boot_eff, [2.5, 97.5]))
+        m_lo, m_hi = np.nanpercentile(boot_mean, [2.5, 97.5])
+        mean_ci = (float(m_lo), float(m_hi))
+        e_lo, e_hi = np.nanpercentile(boot_eff, [2.5, 97.5])
+        eff_ci = (float(e_lo), float(e_hi))
     return SeparationResult(n, "exact" if exact else "sampled", len(sources), max_hops,
                             [float(x) for x in within[:max_hops]], within_ci, connected, mean,
                             mean_ci, effective, eff_ci, last)

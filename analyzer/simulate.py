@@ -23,6 +23,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ from . import progress as _progress
 from .display import Displayable
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph
+
+if TYPE_CHECKING:
+    from .history import HistoryEstimate
 
 __all__ = ["edge_probabilities", "simulate", "imm", "celf", "top_degree", "top_pagerank",
            "SimulationResult", "PromoterResult", "promoters", "exact_ic_spread"]
@@ -485,7 +489,7 @@ class SimulationResult(Displayable):
     users: int
     target_rse: float = 0.01
     notes: list[str] = field(default_factory=list)
-    history: object = None  #: a HistoryEstimate when --p history
+    history: HistoryEstimate | None = None  #: when the probability is learnt from history
 
     @property
     def mean(self) -> float:
@@ -723,7 +727,9 @@ def celf(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
 
     heap = [(-spread([v]), int(v), 0) for v in cand]
     heapq.heapify(heap)
-    chosen, gains, current = [], [], 0.0
+    chosen: list[int] = []
+    gains: list[float] = []
+    current = 0.0
     while heap and len(chosen) < k:
         neg, v, stamp = heapq.heappop(heap)
         if stamp == len(chosen):
@@ -781,7 +787,7 @@ class PromoterResult(Displayable):
     runs: int
     baselines: list[dict]
     details: dict = field(default_factory=dict)
-    history: object = None  #: a HistoryEstimate when --p history
+    history: HistoryEstimate | None = None  #: when the probability is learnt from history
 
     def plot(self, ax=None, **options):
         """Expected spread against k: the pick's estimate by pick, its forward check and the baselines;
@@ -925,7 +931,7 @@ def exact_ic_spread(n: int, arcs: list[tuple[int, int, float]], seeds) -> float:
     total = 0.0
     for world in range(1 << m):
         prob = 1.0
-        adj = [[] for _ in range(n)]
+        adj: list[list[int]] = [[] for _ in range(n)]
         for i, (u, v, p) in enumerate(arcs):
             if world >> i & 1:
                 prob *= p

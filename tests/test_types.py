@@ -1,4 +1,4 @@
-"""mypy over the modules typed so far (``[tool.mypy] files`` in pyproject.toml)."""
+"""mypy over the package (``[tool.mypy] files`` in pyproject.toml), and its import graph."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def _typed_files() -> int:
                for f in listed)
 
 
-def test_typed_modules_pass_mypy(tmp_path):
+def test_the_package_passes_mypy(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -38,7 +38,9 @@ HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
 LAUNCHER = HERE / "DiffusionNeo4j.java"
 PROCEDURES = HERE / "DiffusionProcedures.java"
-NEO4J_VERSION = re.search(r"<neo4j.version>([^<]+)<", POM.read_text()).group(1)
+_VERSION = re.search(r"<neo4j.version>([^<]+)<", POM.read_text())
+assert _VERSION is not None, f"{POM} names no neo4j.version"
+NEO4J_VERSION = _VERSION.group(1)
 #: The JVM options Neo4j's own launcher passes (its default neo4j.conf, 5.26). Without the
 #: --add-opens the page cache falls back to a slower mode ("Reflection access to
 #: java.nio.DirectByteBuffer is not available") and file-descriptor advice fails.
