@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypedDict
 import click
 
 from . import __version__
-from .errors import DiffusionError, InputError
+from .errors import DiffusionError
 
 if TYPE_CHECKING:  # pandas, numpy, numba, pyarrow and the driver load only when a command runs
     import pandas as pd
@@ -265,10 +265,9 @@ class DiffusionGroup(click.Group):
         except DiffusionError as exc:
             if _state["debug"]:
                 raise
-            text = str(exc)
-            if isinstance(exc, InputError):  # the API's parameter names as this CLI's flags
-                sub = self.get_command(ctx, ctx.invoked_subcommand or "")
-                text = exc.render(flags_of(sub or self))
+            # the API's parameter names as this CLI's flags
+            sub = self.get_command(ctx, ctx.invoked_subcommand or "")
+            text = exc.render(flags_of(sub or self))
             click.echo(f"error: {text}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:

@@ -47,8 +47,8 @@ def check_uri(uri: str) -> str:
                          field="uri") from None
     if "@" in parts.netloc:
         raise InputError("the URI carries a user name or password; give them as NEO4J_USERNAME "
-                         "and NEO4J_PASSWORD (or --password to be prompted), not in the URI",
-                         field="uri")
+                         "and NEO4J_PASSWORD (or {password}), not in the URI",
+                         field="uri", params=("password",))
     if parts.scheme not in SCHEMES or not parts.hostname:
         hint = f"bolt://{uri}" if parts.scheme not in SCHEMES and "//" not in uri else \
             "bolt://127.0.0.1:7687"
@@ -105,7 +105,8 @@ def _unreachable(uri: str, exc: Exception) -> DatabaseUnavailable:
                                    f"a plaintext server wants {plain}")
     return DatabaseUnavailable(
         f"cannot reach Neo4j at {uri} ({type(exc).__name__}); start one with "
-        f"`diffusion neo4j start` or point --uri / NEO4J_URI at a running server")
+        f"`diffusion neo4j start` or point {{uri}} / NEO4J_URI at a running server",
+        params=("uri",))
 
 
 class Runner:
@@ -130,8 +131,9 @@ class Runner:
             if s.password is None:
                 raise DatabaseUnavailable(
                     f"Neo4j at {s.uri} requires a password: set NEO4J_PASSWORD (and "
-                    f"NEO4J_USERNAME if not neo4j), or pass --password to be prompted; the "
-                    f"project's own server keeps its password in HOME/neo4j.password") from exc
+                    f"NEO4J_USERNAME if not neo4j), or give {{password}}; the "
+                    f"project's own server keeps its password in HOME/neo4j.password",
+                    params=("password",)) from exc
             raise DatabaseUnavailable(f"Neo4j at {s.uri} refused the credentials for user "
                                       f"{s.user!r}: {exc.message}") from exc
         except (ServiceUnavailable, SessionExpired, DriverError, OSError, ValueError) as exc:
@@ -210,7 +212,7 @@ class Runner:
                                                       or "LockClientStopped" in code):
                 return QueryTimeout(f"cypher module {mod.name} ran past the timeout of "
                                     f"{self.settings.timeout:g} s and was stopped (nothing it "
-                                    f"wrote was kept); raise --timeout")
+                                    f"wrote was kept); raise {{timeout}}", params=("timeout",))
             return DiffusionError(f"cypher module {mod.name} failed: {exc.message}")
         return DiffusionError(f"cypher module {mod.name} failed on the server: "
                               f"{getattr(exc, 'message', exc)}")

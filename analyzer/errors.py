@@ -13,25 +13,18 @@ __all__ = ["DiffusionError", "InputError", "DatabaseUnavailable", "ServerError",
 
 
 class DiffusionError(Exception):
-    """An expected failure: bad input or an analysis that cannot run. Exit 1."""
+    """An expected failure: bad input or an analysis that cannot run. Exit 1.
+
+    A message names a parameter of the Python API as ``{name}`` (each name listed in
+    ``params``): ``str()`` and :attr:`message` show the API's name (``raise timeout``),
+    and the CLI shows its flag instead (``raise --timeout``) through :meth:`render`, so a
+    notebook user never reads about a flag."""
 
     exit_code = 1
 
-
-class InputError(DiffusionError):
-    """A problem in what the user gave us: a file (located by file, line and field) or a
-    parameter of an analysis (``field`` is then the parameter's name in the Python API,
-    such as ``p`` or ``window``).
-
-    A message names a parameter as ``{name}`` (for ``field`` and for each name in
-    ``params``): ``str()`` and :attr:`message` show the API's name (``p must be in [0,
-    1]``), and the CLI shows its flag instead (``--p must be in [0, 1]``) through
-    :meth:`render`, so a notebook user never reads about a flag."""
-
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None, params: tuple[str, ...] = ()) -> None:
-        self.file, self.line, self.field, self.template = file, line, field, message
-        self.params = tuple(dict.fromkeys(((field,) if field else ()) + tuple(params)))
+    def __init__(self, message: str = "", *, params: tuple[str, ...] = ()) -> None:
+        self.template = message
+        self.params = tuple(dict.fromkeys(params))
         super().__init__(self.render())
 
     @property
@@ -44,6 +37,23 @@ class InputError(DiffusionError):
         for param in self.params:
             text = text.replace("{" + param + "}", name(param))
         return text
+
+    def render(self, name: Callable[[str], str] | None = None) -> str:
+        """The error's line, each parameter shown as ``name(parameter)`` (the CLI passes
+        its flags)."""
+        return self.message_for(name or str)
+
+
+class InputError(DiffusionError):
+    """A problem in what the user gave us: a file (located by file, line and field) or a
+    parameter of an analysis (``field`` is then the parameter's name in the Python API,
+    such as ``p`` or ``window``, and is one of the message's ``{name}`` parameters):
+    ``p must be in [0, 1]`` in Python, ``--p must be in [0, 1]`` on the command line."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None, params: tuple[str, ...] = ()) -> None:
+        self.file, self.line, self.field = file, line, field
+        super().__init__(message, params=((field,) if field else ()) + tuple(params))
 
     def render(self, name: Callable[[str], str] | None = None) -> str:
         """The error's line, each parameter shown as ``name(parameter)`` (the CLI passes

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analyzer.db import ConnectionSettings, Runner
-from analyzer.errors import DatabaseUnavailable
+from analyzer.errors import DatabaseUnavailable, InputError
 from analyzer.graphdb import export_tables, graph_stats, load_snapshot
 from analyzer.schema import TABLES
 from analyzer.snapshot import read_snapshot, validate_snapshot
@@ -210,6 +210,19 @@ def test_unreachable_server_is_one_line_exit_3(offline_cli, free_port):
 def test_runner_raises_database_unavailable(free_port):
     with pytest.raises(DatabaseUnavailable):
         Runner(ConnectionSettings(uri=f"bolt://127.0.0.1:{free_port}"))
+
+
+def test_connection_errors_name_the_api_keyword_and_the_cli_flag(offline_cli, free_port):
+    """Python reads the keyword (``uri``), the command line its flag (``--uri``)."""
+    with pytest.raises(DatabaseUnavailable) as caught:
+        Runner(ConnectionSettings(uri=f"bolt://127.0.0.1:{free_port}"))
+    assert "point uri / NEO4J_URI at a running server" in str(caught.value)
+    assert "--" not in str(caught.value)
+    result = offline_cli("stats", "--uri", f"bolt://127.0.0.1:{free_port}")
+    assert "point --uri / NEO4J_URI at a running server" in result.stderr
+    with pytest.raises(InputError) as caught:
+        Runner(ConnectionSettings(uri="bolt://neo4j:secret@127.0.0.1:7687"))
+    assert "(or password)" in str(caught.value) and "--" not in str(caught.value)
 
 
 @pytest.mark.parametrize("module,params", [
