@@ -157,8 +157,8 @@ def _check_identity(runner: Runner, snap: Snapshot, *, merge: bool) -> tuple[lis
                 else f"{counts['users']:,} users from a load that recorded no snapshot")
         raise DiffusionError(
             f"the database already holds {held}, not {snap.name!r}; loading it on top would "
-            f"mix two networks. Pass {{replace}} to empty the database first, or {{merge}} to "
-            f"add this snapshot to what is there", params=("replace", "merge"))
+            f"mix two networks. Pass --replace to empty the database first, or --merge to "
+            f"add this snapshot to what is there")
     if not occupied:
         names, prints = [], []
     return names + [snap.name], prints + [mine]
