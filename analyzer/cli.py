@@ -551,13 +551,16 @@ def validate(snapshot, strict, show, fmt) -> None:
 @click.option("--fresh", is_flag=True,
               help="Replace the project's own database (--home) through Neo4j's offline bulk "
                    "importer: much faster for large snapshots; stops and restarts the server.")
+@click.option("--project/--no-project", default=True, show_default=True,
+              help="Have the server build the projection its procedures answer from once "
+                   "the load is done, so that the first analysis does not wait for it.")
 @server_options
 @click.option("--port", type=click.IntRange(1, 65535), envvar="DIFFUSION_NEO4J_PORT",
               help="With --fresh: the Bolt port to restart on [default: the port it ran on, "
                    "else 7687].")
 @connection_options
 @format_option
-def load(snapshot, replace, merge, batch_size, fresh, home, port, conn,
+def load(snapshot, replace, merge, batch_size, fresh, project, home, port, conn,
          fmt) -> None:
     """Validate a snapshot, then load it into Neo4j in batched managed transactions.
 
@@ -583,11 +586,11 @@ def load(snapshot, replace, merge, batch_size, fresh, home, port, conn,
         if port:
             cfg = _server_config(cfg.home, port, cfg.heap, cfg.pagecache, cfg.tx_memory,
                                  cfg.auth)
-        emit(load_fresh(cfg, snap, echo=note), fmt)
+        emit(load_fresh(cfg, snap, echo=note, project=project), fmt)
         return
     with runner_from(conn) as runner:  # progress: the command's bars (DiffusionGroup)
         result = load_snapshot(runner, snap, replace=replace, merge=merge,
-                               batch_size=batch_size, echo=note)
+                               batch_size=batch_size, echo=note, project=project)
     emit(result, fmt)
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .db import Runner
 from .display import Displayable
-from .errors import DatabaseUnavailable, DiffusionError, InputError
+from .errors import DatabaseUnavailable, DiffusionError, InputError, ProjectionRefused
 from .progress import report, step
 from .schema import TABLES
 from .snapshot import Snapshot, write_snapshot
@@ -55,13 +55,18 @@ class LoadResult(Displayable):
     paths: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    #: the projection the server built after the load: its ``key`` (database and last
+    #: transaction), ``users``, ``friendships`` (both directions) and ``seconds``; None
+    #: when not built (no diffusion procedures on the server, refused, ``project=False``)
+    projection: dict | None = None
 
     def to_dict(self) -> dict:
         return {"snapshot": self.snapshot, "uri": self.uri, "tables": [
             {"table": t, "rows": n, "seconds": round(self.seconds[t], 3),
              "rows_per_second": round(n / self.seconds[t]) if self.seconds[t] > 0 else None,
              "path": self.paths[t]} for t, n in self.rows.items()],
-            "counts": dict(self.counts), "note": self.note}
+            "counts": dict(self.counts), "note": self.note,
+            "projection": None if self.projection is None else dict(self.projection)}
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.to_dict()["tables"])
@@ -219,12 +224,15 @@ def _friendships_by_node(runner: Runner, snap: Snapshot, frame: pd.DataFrame) ->
 def load_snapshot(runner: Runner, snap: Snapshot, *, replace: bool = False,
                   merge: bool = False, batch_size: int = 10_000,
                   progress: Progress | None = None,
-                  echo: Callable[[str], None] | None = None) -> LoadResult:
+                  echo: Callable[[str], None] | None = None,
+                  project: bool = True) -> LoadResult:
     """Load a validated snapshot. Safe to re-run: a second load leaves identical counts.
 
     The database's load lock is held throughout, so concurrent loads run one after the
     other. A database loaded from another snapshot is refused unless ``replace`` (empty it
-    first) or ``merge`` (add this one to it)."""
+    first) or ``merge`` (add this one to it). With ``project``, the server builds the
+    projection its procedures answer from once the load is done (:func:`warm_projection`),
+    so the first analysis after the load does not wait for it."""
     if batch_size < 1:
         raise InputError("{batch_size} must be at least 1", field="batch_size")
     if replace and merge:
@@ -237,7 +245,36 @@ def load_snapshot(runner: Runner, snap: Snapshot, *, replace: bool = False,
         # recorded before the tables, so that a load interrupted half-way is still this
         # snapshot's, and running it again resumes instead of being refused
         runner.run("admin/identity_set", names=names, fingerprints=prints)
-        return _load_tables(runner, snap, batch_size=batch_size, progress=progress)
+        result = _load_tables(runner, snap, batch_size=batch_size, progress=progress)
+    if project:  # after the lock's transaction ended: it is the last write of the load
+        warm_projection(runner, result)
+    return result
+
+
+def warm_projection(runner: Runner, result: LoadResult | None = None) -> dict | None:
+    """Have the server build its in-heap projection now, as of the database's last
+    write, so that the next analysis finds it ready. Returns what was built (``key``,
+    ``users``, ``friendships``, ``seconds``; also set as ``result.projection``), or None
+    when the server has no diffusion procedures or refuses the projection (the analyses
+    then answer through the Cypher modules, as they would anyway); a refusal is told in
+    ``result.note``."""
+    if "diffusion.projection" not in runner.run("admin/procedures")[0]["names"]:
+        return None
+    started = time.perf_counter()
+    try:
+        with step("projection"):
+            row = runner.run("admin/projection")[0]
+    except ProjectionRefused as exc:
+        if result is not None:
+            result.note = "; ".join(filter(None, [result.note, f"projection not built: "
+                                                  f"{exc.reason}"]))
+        return None
+    built = {"key": row["key"], "users": int(row["users"]),
+             "friendships": int(row["friendships"]),
+             "seconds": round(time.perf_counter() - started, 3)}
+    if result is not None:
+        result.projection = built
+    return built
 
 
 def _load_tables(runner: Runner, snap: Snapshot, *, batch_size: int,
@@ -331,11 +368,12 @@ def _import_file(table: str, frame: pd.DataFrame, headers: dict[str, str], path:
     return multiline
 
 
-def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
+def load_fresh(cfg, snap: Snapshot, *, echo=print, project: bool = True) -> LoadResult:
     """Replace the project's own database with the snapshot via the offline bulk importer.
 
     Stops the server at ``cfg`` if it runs, imports, starts it again and creates
-    the constraints and indexes. Everything the database held is replaced.
+    the constraints and indexes. Everything the database held is replaced. With
+    ``project``, the server then builds its projection (:func:`warm_projection`).
     """
     import tempfile
 
@@ -376,14 +414,20 @@ def load_fresh(cfg, snap: Snapshot, *, echo=print) -> LoadResult:
         schema = time.perf_counter() - t
         result.counts = database_counts(runner)
         runner.run("admin/identity_set", names=[snap.name], fingerprints=[fingerprint(snap)])
+        if project:
+            warm_projection(runner, result)
     for table, frame in snap.tables.items():
         result.rows[table] = len(frame)
         result.seconds[table] = prepared + imported + schema  # one import for all tables
         result.paths[table] = "neo4j-admin database import full"
     result.uri = uri
-    result.note = (f"prepared CSV in {prepared:.1f} s, imported in {imported:.1f} s, "
-                   f"built constraints and indexes in {schema:.1f} s"
-                   + ("" if was_running else "; the server was not running and has been started"))
+    refused = result.note  # set by warm_projection when the server refused
+    result.note = "; ".join(filter(None, [
+        f"prepared CSV in {prepared:.1f} s, imported in {imported:.1f} s, "
+        f"built constraints and indexes in {schema:.1f} s",
+        None if result.projection is None
+        else f"projected in {result.projection['seconds']:.1f} s",
+        None if was_running else "the server was not running and has been started", refused]))
     return result
 
 

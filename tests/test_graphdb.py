@@ -47,6 +47,20 @@ def test_load_then_stats_match_the_sample(runner):
     assert list(stats.products["product_id"]) == ["p-tea", "p-jade"]
 
 
+def test_a_load_leaves_the_projection_built(runner):
+    """The server builds its projection at the end of a load, so the first analysis after
+    it finds the projection current (the same key: database and last transaction)
+    instead of waiting for it; without ``project`` the next call builds a new one."""
+    result = load_snapshot(runner, read_snapshot(SAMPLE))
+    assert result.projection is not None
+    assert (result.projection["users"], result.projection["friendships"]) == (12, 28)
+    assert runner.run("admin/projection")[0]["key"] == result.projection["key"]
+    assert result.to_dict()["projection"]["key"] == result.projection["key"]
+    skipped = load_snapshot(runner, read_snapshot(SAMPLE), project=False)
+    assert skipped.projection is None and skipped.to_dict()["projection"] is None
+    assert runner.run("admin/projection")[0]["key"] != result.projection["key"]
+
+
 def test_loading_twice_gives_identical_counts(runner):
     snap = read_snapshot(SAMPLE)
     first = load_snapshot(runner, snap)
