@@ -5,7 +5,17 @@
     s.reach("p-tea").to_frame()
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# The compiled kernels run on numba's OpenMP threads. OpenMP's default keeps an idle
+# thread spinning for a while after each parallel step; when another process holds a
+# core, the spinning thread competes with it and a 2-thread reach took 3x the 1-thread
+# time. Passive waiting sleeps instead, at no measurable cost on a quiet machine
+# (benchmarks/contention.py, docs/benchmarks.md). OpenMP reads this once, at its first
+# parallel step, so it is set on import; a value the user set is kept.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __all__ = ["connect", "open_snapshot", "write_snapshot", "__version__"]
 

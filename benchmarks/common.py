@@ -42,11 +42,11 @@ def timed(fn, runs: int):
     return statistics.median(times), times, out
 
 
-def run_child(code: str) -> dict:
+def run_child(code: str, env: dict | None = None) -> dict:
     """Run ``python -c code`` in a fresh process (so its peak memory is its own) and parse
-    the JSON object it prints last."""
+    the JSON object it prints last; ``env`` replaces the environment when given."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+                          check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -366,3 +366,20 @@ def test_csr_by_counting_sort_equals_the_sorted_arcs(ascending):
         np.testing.assert_array_equal(indptr[1:], np.cumsum(np.bincount(src, minlength=n)))
         np.testing.assert_array_equal(indices, dst[order])
         assert indices.dtype == np.int32 and indptr.dtype == np.int64
+
+
+@pytest.mark.parametrize("given,kept", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_kernels_wait_passively_unless_told_otherwise(given, kept):
+    """OpenMP's idle threads sleep instead of spinning (a spinning thread slowed reach 3x
+    when another process held a core); a policy the user set stays."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    done = subprocess.run([sys.executable, "-c", "import os, analyzer; "
+                           "print(os.environ['OMP_WAIT_POLICY'])"],
+                          capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == kept
