@@ -11,9 +11,9 @@ __version__ = "0.1.0"
 
 # The compiled kernels run on numba's OpenMP threads. OpenMP's default keeps an idle
 # thread spinning for a while after each parallel step; when another process holds a
-# core, the spinning thread competes with it and a 2-thread reach took 3x the 1-thread
-# time. Passive waiting sleeps instead, at no measurable cost on a quiet machine
-# (benchmarks/contention.py, docs/benchmarks.md). OpenMP reads this once, at its first
+# core, the spinning thread competes with it and some 2-thread reach runs took 6x the
+# median. Passive waiting sleeps instead; on a quiet machine it cost 3 to 17% in the
+# measured runs (benchmarks/contention.py, docs/benchmarks.md). OpenMP reads this once, at its first
 # parallel step, so it is set on import; a value the user set is kept.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 

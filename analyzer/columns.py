@@ -32,8 +32,8 @@ import pyarrow as pa
 from .errors import InputError
 from .schema import CHANNELS, DOMAINS, TABLES, Column, Table
 
-__all__ = ["connect", "quoted", "TableSource", "open_source", "TableCheck", "check_table", "NULL_MS",
-           "own_id", "one_chunk", "as_numpy", "own_duplicates", "texts_at"]
+__all__ = ["connect", "quoted", "TableSource", "open_source", "TableCheck", "check_table",
+           "NULL_MS", "own_id", "one_chunk", "as_numpy", "own_duplicates", "texts_at"]
 
 #: Tables whose ids other tables reference: each is an id space, its id column the dictionary.
 ID_SPACES = tuple(dict.fromkeys(c.references[0] for t in TABLES.values() for c in t.columns
@@ -112,7 +112,6 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-
 @dataclass
 class TableSource:
     """One table file as DuckDB sees it: ``sql`` is a FROM item whose ``_row`` column is
@@ -168,8 +167,8 @@ def open_source(con, name: str, path: Path,
         if len(described) == 1 and starts is not None:
             # one column: DuckDB reads a blank line as a null row, pandas and neo4j-admin
             # skip it (a quoted empty field stays: quoted nulls are off)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(raw)} AS SELECT * FROM {quoted(raw)} "
-                        f"WHERE {quoted(described[0][0])} IS NOT NULL")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted(raw)} AS SELECT * FROM "
+                        f"{quoted(raw)} WHERE {quoted(described[0][0])} IS NOT NULL")
         rows = con.execute(f"SELECT count(*) FROM {quoted(raw)}").fetchall()[0][0]
     except duckdb.Error as exc:
         message = _first_line(exc)
