@@ -228,8 +228,14 @@ class Session:
                                 prior_strength=prior_strength)
 
     def _weights(self, p, model, window, prior_strength):
+        from .history import lt_scaled
         from .simulate import edge_probabilities, reverse_arcs
 
+        if p == "column":
+            forward = self.backend.friendship_probabilities()
+            if model == "lt":  # weights as stored, scaled where a user's exceed 1 in sum
+                forward = lt_scaled(self.graph, forward)
+            return (forward, reverse_arcs(self.graph, forward)), None
         if p != "history":
             return edge_probabilities(self.graph, p, model), None
         learned = self.history(window=window, prior_strength=prior_strength)

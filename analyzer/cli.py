@@ -75,7 +75,7 @@ def flags_of(command: click.Command) -> Callable[[str], str]:
 WINDOW = Checked("window", "parse_window", "DURATION")
 SIGNALS = Checked("signals", "parse_signals", "SIGNALS")
 TIME = Checked("time", "parse_time", "ISO-TIME")
-PROBABILITY = Checked("p", "parse_p", "P|weighted-cascade|history")
+PROBABILITY = Checked("p", "parse_p", "P|weighted-cascade|history|column")
 class _State(TypedDict):
     """What the root command's options set for the command that runs under it."""
 
@@ -1077,7 +1077,8 @@ def p_option(f: Callable) -> Callable:
                         show_default=True,
                         help="Edge probabilities (IC) or weights (LT): a number for every "
                              "edge, weighted-cascade (1 / degree of the receiving user), or "
-                             "history (learned per channel from the data; see --window).")(f)
+                             "history (learned per channel from the data; see --window), or column "
+                             "(each friendship's stored probability).")(f)
 
 
 @cli.command()

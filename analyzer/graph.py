@@ -93,6 +93,20 @@ class FriendGraph:
         found[found >= 0] = order[found[found >= 0]]
         return found
 
+    def arc_values(self, a: np.ndarray, b: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """A value per arc, aligned with ``indices``, from one value per undirected
+        friendship a[i]-b[i] (dense indices): both of its arcs get values[i]. Arcs no row
+        names are NaN; a pair that is not a friendship raises InputError."""
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        out = np.full(len(self.indices), np.nan)
+        at = self.arc_positions(np.concatenate([a, b]), np.concatenate([b, a]))
+        if (at < 0).any():
+            raise InputError("a friendship names two users the graph does not join",
+                             field="friendships")
+        out[at] = np.concatenate([values, values])
+        return out
+
     @classmethod
     def from_edges(cls, user_ids, a, b) -> "FriendGraph":
         # Python-object ids: pandas would otherwise infer Arrow strings, whose lookups by

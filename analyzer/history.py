@@ -25,7 +25,7 @@ import pandas as pd
 from .graph import FriendGraph
 from .influence import wilson
 
-__all__ = ["HistoryEstimate", "estimate_history"]
+__all__ = ["HistoryEstimate", "estimate_history", "lt_scaled"]
 
 
 @dataclass
@@ -50,8 +50,14 @@ class HistoryEstimate:
                 self.channels)
 
     def lt_weights(self, graph: FriendGraph) -> np.ndarray:
-        incoming = np.bincount(graph.indices, weights=self.forward, minlength=graph.n_users)
-        return self.forward / np.maximum(1.0, incoming[graph.indices])
+        return lt_scaled(graph, self.forward)
+
+
+def lt_scaled(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:
+    """LT weights from per-arc values (learned or stored): each user's incoming weights
+    divided by their sum where that sum exceeds 1 (LT needs them to sum to at most 1)."""
+    incoming = np.bincount(graph.indices, weights=forward, minlength=graph.n_users)
+    return forward / np.maximum(1.0, incoming[graph.indices])
 
 
 def estimate_history(source, graph: FriendGraph, *, window_ms: int,

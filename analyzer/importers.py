@@ -76,17 +76,21 @@ def _undirected_pairs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
     summary.dropped["self-loops"] = int(loops.sum())
     frame = frame[~loops]
     if p is not None:
-        frame["q"] = np.log1p(-np.minimum(np.asarray(p, dtype="float64")[~loops.to_numpy()],
-                                          1 - 1e-15))
+        frame["p"] = np.asarray(p, dtype="float64")[~loops.to_numpy()]
+        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
+            frame["q"] = np.log1p(-frame["p"].to_numpy())
     swap = frame["a"].to_numpy() > frame["b"].to_numpy()
     lo = np.where(swap, frame["b"], frame["a"])
     hi = np.where(swap, frame["a"], frame["b"])
     frame = frame.assign(user_a=lo, user_b=hi)
     grouped = frame.groupby(["user_a", "user_b"], sort=False)
     if p is not None:
-        pairs = grouped["q"].agg(["sum", "size"]).reset_index()
-        pairs["probability"] = -np.expm1(pairs["sum"])
-        pairs = pairs.drop(columns=["sum"])
+        pairs = grouped.agg(sum=("q", "sum"), size=("q", "size"), first=("p", "first"))
+        pairs = pairs.reset_index()
+        # one arc keeps its value exactly; merged arcs combine as independent chances
+        pairs["probability"] = np.where(pairs["size"] == 1, pairs["first"],
+                                        -np.expm1(pairs["sum"]))
+        pairs = pairs.drop(columns=["sum", "first"])
     else:
         pairs = grouped.size().rename("size").reset_index()
     summary.merged["arcs merged into an existing pair"] = int((pairs["size"] - 1).sum())

@@ -15,7 +15,7 @@ __all__ = ["SIGNALS", "P_NAMED", "parse_window", "parse_signals", "parse_time", 
 
 SIGNALS = ("likes", "shares")
 #: the named edge-probability models ``--p`` accepts besides one number
-P_NAMED = ("weighted-cascade", "history")
+P_NAMED = ("weighted-cascade", "history", "column")
 _UNITS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 
@@ -57,7 +57,7 @@ def parse_p(spec):
     try:
         p = float(spec)
     except (TypeError, ValueError):
-        raise InputError(f"{{p}} must be a number in [0, 1], weighted-cascade or history, got "
+        raise InputError(f"{{p}} must be a number in [0, 1], weighted-cascade, history or column, got "
                          f"{spec!r}", field="p") from None
     if not 0.0 <= p <= 1.0:
         raise InputError(f"{{p}} must be in [0, 1], got {p}", field="p")

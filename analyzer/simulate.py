@@ -456,8 +456,11 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
         return forward, reverse
     if isinstance(spec, np.ndarray):
         return spec, reverse_arcs(graph, spec)
-    raise InputError(f"{{p}} must be a number, weighted-cascade or history, got {spec!r}",
-                     field="p")
+    if spec in ("column", "history"):
+        raise InputError(f"{{p}} {spec} needs the data, not only the graph: pass the arc "
+                         "weights (Session.simulate and Session.promoters do)", field="p")
+    raise InputError(f"{{p}} must be a number, weighted-cascade, history or column, got "
+                     f"{spec!r}", field="p")
 
 
 def reverse_arcs(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:

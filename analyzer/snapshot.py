@@ -153,6 +153,16 @@ class Snapshot:
             self._ids[table] = self.columns[table].column(key).to_numpy(zero_copy_only=False)
         return self._ids[table]
 
+    def line_of(self, table: str, row: int) -> int:
+        """Where row ``row`` (0-based) of ``table`` is in its file: the physical line of a
+        CSV record, the 1-based row of a Parquet file. For naming a value an analysis
+        refuses; it rescans a CSV file, so it is for errors, not loops."""
+        path = self.files[table]
+        if path.suffix.lower() == ".parquet":
+            return row + 1
+        starts = _scan_csv(path)
+        return int(starts[row]) if starts is not None else row + 2
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 

@@ -48,6 +48,17 @@ def test_edgelist_header_and_probabilities_combine(tmp_path):
     assert any("header line `3 3`" in n for n in s.notes)
 
 
+def test_edgelist_keeps_a_pair_listed_once_exactly(tmp_path):
+    """One arc's probability is written as given (1.0 stays 1.0, 0.1 stays 0.1); arcs with
+    a certain chance among them combine to exactly 1."""
+    src = tmp_path / "g.txt"
+    src.write_text("a b 1.0\nb c 0.1\nc d 1\nd c 0.3\n")
+    import_edgelist([src], tmp_path / "out")
+    f = pd.read_csv(tmp_path / "out" / "friendships.csv")
+    prob = {frozenset((a, b)): p for a, b, p in f.itertuples(index=False)}
+    assert prob == {frozenset("ab"): 1.0, frozenset("bc"): 0.1, frozenset("cd"): 1.0}
+
+
 def test_edgelist_two_integers_are_an_edge_when_the_count_does_not_match(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("7 9\n1 2\n")  # 7 9 is not followed by 9 lines: it is an edge

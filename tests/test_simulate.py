@@ -13,6 +13,8 @@ import pytest
 
 from analyzer import simulate as S
 from analyzer.graph import FriendGraph
+from analyzer.errors import InputError
+from analyzer.history import lt_scaled
 
 
 def _graph(g: nx.Graph) -> FriendGraph:
@@ -442,3 +444,129 @@ def test_promoters_progress_has_true_totals():
         last = [(d, t) for st, d, t in seen if st == stage][-1]
         assert last[0] == last[1], (stage, last)
     assert [d for st, d, _ in seen if st == "forward checks"] == [1, 2, 3, 4]
+
+
+# --------------------------------------------------------------------------- --p column
+
+
+def test_column_probabilities_drive_the_runs(offline_cli, tmp_path):
+    """Each friendship's stored probability is its arcs' chance (issue 19's repro: a chain
+    a-b-c at probability 1 reaches all three, not 1/degree's 2)."""
+    from .conftest import write_tables
+
+    root = write_tables(tmp_path / "chain",
+                        friendships="user_a,user_b,probability\na,b,1.0\nb,c,1.0\n")
+    docs = {}
+    for p in ("column", "weighted-cascade"):
+        res = offline_cli("simulate", "--users", "a", "--p", p, "--runs", "200",
+                          "--snapshot", str(root), "--format", "json")
+        assert res.exit_code == 0, res.output
+        docs[p] = json.loads(res.stdout)
+    assert docs["column"]["probability"] == "column"
+    assert docs["column"]["mean"] == 3.0 and docs["column"]["stderr"] == 0.0
+    assert docs["weighted-cascade"]["mean"] < 3.0
+
+
+def test_column_probabilities_match_exact_enumeration(tmp_path):
+    """Per-friendship probabilities, different on every friendship, against the exact
+    expectation over live-arc worlds (both arcs of a friendship carry its value)."""
+    import analyzer
+
+    from .conftest import write_tables
+
+    rng = np.random.default_rng(11)
+    g = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5)])
+    prob = {e: float(rng.uniform(0.1, 0.9)) for e in g.edges()}
+    root = write_tables(
+        tmp_path / "weighted", users="user_id\n" + "".join(f"u{i}\n" for i in range(6)),
+        friendships="user_a,user_b,probability\n" + "".join(
+            f"u{a},u{b},{q!r}\n" for (a, b), q in prob.items()))
+    arcs = [(a, b, q) for (a, b), q in prob.items()] + [(b, a, q) for (a, b), q in prob.items()]
+    exact = S.exact_ic_spread(6, arcs, [0])
+    with analyzer.open_snapshot(root) as session:
+        r = session.simulate(users=["u0"], p="column", runs=100_000, seed=3)
+        lt = session.simulate(users=["u0"], model="lt", p="column", runs=20_000, seed=3)
+    assert abs(r.mean - exact) < 4 * r.stderr, (r.mean, exact, r.stderr)
+    assert r.probability == "column" and 1.0 <= lt.mean <= 6.0
+
+
+def test_lt_column_weights_are_scaled_where_they_sum_past_one():
+    """LT needs each user's incoming weights to sum to at most 1: stored values that sum
+    higher are divided by their sum, values that do not are kept."""
+    g = _graph(nx.path_graph(3))  # 0 - 1 - 2
+    forward = np.full(len(g.indices), 0.8)
+    w = lt_scaled(g, forward)
+    src = np.repeat(np.arange(3), np.diff(g.indptr))
+    into_1 = w[g.indices == 1]
+    assert into_1 == pytest.approx([0.5, 0.5])  # 0.8 + 0.8 > 1
+    assert w[(g.indices == 0) & (src == 1)] == pytest.approx([0.8])  # 0.8 alone stays
+
+
+@pytest.mark.parametrize("friendships, line, message", [
+    ("user_a,user_b\na,b\nb,c\n", None, "--p column: friendships has no probability column"),
+    ("user_a,user_b,probability\na,b,0.5\nb,c,\n", 3,
+     "--p column: 1 of 2 friendships have no probability"),
+])
+def test_column_probabilities_refuse_what_is_missing(offline_cli, tmp_path, friendships,
+                                                     line, message):
+    from .conftest import write_tables
+
+    root = write_tables(tmp_path / "gaps", friendships=friendships)
+    for command in (["simulate", "--users", "a"], ["promoters", "--k", "1"]):
+        res = offline_cli(*command, "--p", "column", "--snapshot", str(root))
+        assert res.exit_code == 1, res.output
+        where = str(root / "friendships.csv") + (f":{line}" if line else "")
+        assert f"{where} [probability]: {message}" in res.output, res.output
+        assert "Traceback" not in res.output
+
+
+def test_column_refusal_in_python_names_the_keyword(tmp_path):
+    import analyzer
+
+    from .conftest import write_tables
+
+    root = write_tables(tmp_path / "none")
+    with analyzer.open_snapshot(root) as session:
+        with pytest.raises(InputError, match=r"\[probability\]: p column: friendships has no"):
+            session.simulate(users=["a"], p="column")
+
+
+@pytest.mark.neo4j
+def test_column_probabilities_are_the_same_on_neo4j_and_the_snapshot(cli_run, runner,
+                                                                       tmp_path):
+    from analyzer.graphdb import load_snapshot
+    from analyzer.snapshot import read_snapshot
+
+    from .conftest import write_tables
+
+    g = nx.gnm_random_graph(40, 90, seed=5)
+    rng = np.random.default_rng(5)
+    root = write_tables(
+        tmp_path / "stored", users="user_id\n" + "".join(f"u{i}\n" for i in range(40)),
+        friendships="user_a,user_b,probability\n" + "".join(
+            f"u{a},u{b},{rng.uniform(0.05, 0.6)!r}\n" for a, b in g.edges()))
+    load_snapshot(runner, read_snapshot(root))
+    for args in (["simulate", "--users", "u3,u17", "--runs", "3000"],
+                 ["simulate", "--users", "u3", "--model", "lt", "--runs", "3000"],
+                 ["promoters", "--k", "2", "--runs", "500"]):
+        docs = []
+        for extra in ([], ["--snapshot", str(root)]):
+            result = cli_run(*args, "--p", "column", "--format", "json", *extra)
+            assert result.exit_code == 0, result.output
+            docs.append({k: v for k, v in json.loads(result.stdout).items() if k != "engine"})
+        assert docs[0] == docs[1], args
+        assert docs[0]["probability"] == "column"
+
+
+@pytest.mark.neo4j
+def test_column_probabilities_refuse_a_database_without_them(cli_run, runner):
+    from analyzer.graphdb import load_snapshot
+    from analyzer.snapshot import read_snapshot
+
+    from .conftest import SAMPLE
+
+    load_snapshot(runner, read_snapshot(SAMPLE))
+    result = cli_run("simulate", "--users", "u01", "--p", "column")
+    assert result.exit_code == 1
+    assert "[probability]: --p column: " in result.output
+    assert "friendships in the database have no probability" in result.output

@@ -52,6 +52,12 @@ class Engine(Protocol):
         """The friendship graph, users in id order (the same arrays on every engine)."""
         ...
 
+    def friendship_probabilities(self) -> np.ndarray:
+        """Each arc's stored friendship probability (float64, aligned with
+        ``graph().indices``; both arcs of a friendship get its value), for ``p="column"``.
+        Raises InputError when the data has no probability or a friendship lacks one."""
+        ...
+
     def share_counts(self) -> dict[str, int]:
         """Shares per product id, every product present (0 for none)."""
         ...

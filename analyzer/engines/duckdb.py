@@ -231,6 +231,24 @@ class DuckDBEngine:
     def graph(self):
         return self._graph
 
+    def friendship_probabilities(self) -> np.ndarray:
+        table = self.snap.columns["friendships"]
+        where = str(self.snap.files["friendships"])
+        if "probability" not in table.column_names:
+            raise InputError("{p} column: friendships has no probability column",
+                             file=where, field="probability", params=("p",))
+        p = columns.one_chunk(table.column("probability")).to_numpy(zero_copy_only=False)
+        missing = np.flatnonzero(np.isnan(p))
+        if len(missing):
+            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} friendships have "
+                             "no probability (each needs one)", file=where,
+                             line=self.snap.line_of("friendships", int(missing[0])),
+                             field="probability", params=("p",))
+        rank = self.rules.user_rank()
+        a = rank[self.snap.codes("friendships", "user_a")]
+        b = rank[self.snap.codes("friendships", "user_b")]
+        return self.graph().arc_values(a, b, p.astype(np.float64, copy=False))
+
     def ids_in_order(self) -> np.ndarray:
         """The user ids in id order (position = rank), as Python strings."""
         return self._ids_in_order

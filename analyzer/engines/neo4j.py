@@ -23,7 +23,7 @@ import pandas as pd
 from typing import TYPE_CHECKING
 
 from ..arrays import factorize_sorted, joined_text
-from ..errors import CHANGED, DatabaseChanged, ProjectionRefused
+from ..errors import CHANGED, DatabaseChanged, InputError, ProjectionRefused
 from .contract import (ENDORSEMENT_COLUMNS, SIGNAL_COLUMNS, CascadeInput, Endorsed, Source,
                        cascade_rows, distinct)
 
@@ -477,6 +477,22 @@ class Neo4jEngine:
 
     def graph(self):
         return self._graph
+
+    def friendship_probabilities(self) -> np.ndarray:
+        graph = self.graph()
+        self.runner.refuse_during_load()
+        rows = self.runner.run("project/friendship_probabilities", missing=-1.0)[0]
+        p = np.asarray(rows["probability"], dtype=np.float64)
+        missing = np.flatnonzero(p < 0)
+        if len(missing):
+            first = int(missing[0])
+            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} friendships in the "
+                             f"database have no probability (each needs one; the first: "
+                             f"{rows['user_a'][first]}-{rows['user_b'][first]})",
+                             field="probability", params=("p",))
+        a = graph.user_ids.get_indexer(np.asarray(rows["user_a"], dtype=object))
+        b = graph.user_ids.get_indexer(np.asarray(rows["user_b"], dtype=object))
+        return graph.arc_values(a, b, p)
 
     def share_counts(self) -> dict[str, int]:
         return {r["product_id"]: r["shares"] for r in self.runner.run("stats/products")}
