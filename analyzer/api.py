@@ -233,8 +233,10 @@ class Session:
 
         if p == "column":
             forward = self.backend.friendship_probabilities()
-            if model == "lt":  # weights as stored, scaled where a user's exceed 1 in sum
-                forward = lt_scaled(self.graph, forward)
+            if model == "ic":  # both arcs of a friendship carry its value: reversed, the same
+                return (forward, forward), None
+            # LT: weights as stored, scaled where a user's sum past 1 (no longer symmetric)
+            forward = lt_scaled(self.graph, forward)
             return (forward, reverse_arcs(self.graph, forward)), None
         if p != "history":
             return edge_probabilities(self.graph, p, model), None

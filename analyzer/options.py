@@ -57,8 +57,8 @@ def parse_p(spec):
     try:
         p = float(spec)
     except (TypeError, ValueError):
-        raise InputError(f"{{p}} must be a number in [0, 1], weighted-cascade, history or column, got "
-                         f"{spec!r}", field="p") from None
+        raise InputError(f"{{p}} must be a number in [0, 1], weighted-cascade, history or "
+                         f"column, got {spec!r}", field="p") from None
     if not 0.0 <= p <= 1.0:
         raise InputError(f"{{p}} must be in [0, 1], got {p}", field="p")
     return p
