@@ -258,7 +258,7 @@ class Session:
         return result
 
     def promoters(self, k: int, *, product: str | None = None, model: str = "ic",
-                  p="weighted-cascade", method: str = "imm", eps: float = 0.5,
+                  p="weighted-cascade", method: str = "opim", eps: float = 0.5,
                   ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
                   runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
                   window="7d", prior_strength: float = 20.0, progress=None):

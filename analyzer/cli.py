@@ -1132,15 +1132,17 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
 @p_option
 @history_options
-@click.option("--method", type=click.Choice(["imm", "celf", "degree", "pagerank"]),
-              default="imm", show_default=True,
-              help="imm: RR sets with a (1-1/e-eps) guarantee; celf: lazy greedy on Monte "
-                   "Carlo (small candidate sets); degree, pagerank: heuristics.")
+@click.option("--method", type=click.Choice(["opim", "imm", "celf", "degree", "pagerank"]),
+              default="opim", show_default=True,
+              help="opim: OPIM-C, RR sets until the sample proves (1-1/e-eps); imm: IMM, a "
+                   "fixed number of RR sets for that bound; celf: lazy greedy on Monte Carlo "
+                   "(small candidate sets); degree, pagerank: heuristics.")
 @click.option("--eps", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
-              show_default=True, help="IMM accuracy: smaller is more RR sets.")
+              show_default=True, help="opim and imm accuracy: the pick reaches at least "
+                                      "1-1/e-eps of the best; smaller is more RR sets.")
 @click.option("--ell", type=click.FloatRange(0, None, min_open=True), default=1.0,
-              show_default=True, help="IMM confidence: the guarantee holds with probability "
-                                      "at least 1 - 1/n^ell.")
+              show_default=True, help="opim and imm confidence: the guarantee holds with "
+                                      "probability at least 1 - 1/n^ell.")
 @click.option("--exclude-current", is_flag=True,
               help="Do not pick the product's current promoters.")
 @click.option("--candidates", default="all", show_default=True,
@@ -1150,14 +1152,14 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
               help="Forward runs for the independent spread check of every seed set.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-memory", type=float,
-              help="GiB IMM may use for RR sets [default: half of RAM].")
+              help="GiB opim and imm may use for RR sets [default: half of RAM].")
 @snapshot_option
 @connection_options
 @format_option
 def promoters(k, product, model, p, window, prior_strength, method, eps, ell, exclude_current,
               candidates, runs, seed, max_memory, snapshot, conn,
               fmt) -> None:
-    """Which k users should promote to reach the most people? IMM, CELF or heuristics.
+    """Which k users should promote to reach the most people? OPIM-C, IMM, CELF or heuristics.
 
     Prints the seeds in pick order with their marginal gains, and the expected
     spread of the pick, of the product's current promoters and of the degree
@@ -1195,7 +1197,7 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
               help="Also write the HTML report to this file (the analyses run once).")
 @click.option("--compare", metavar="P2", help="Put a second product side by side.")
 @click.option("--with-promoters", type=click.IntRange(1, None), metavar="K",
-              help="Add K recommended promoters (IMM) against the current ones.")
+              help="Add K recommended promoters (OPIM-C) against the current ones.")
 @click.option("--window", type=WINDOW, default="7d", show_default=True,
               help="Window for endorsement credit and domains.")
 @click.option("--min-users", type=click.IntRange(1, None), default=20, show_default=True,

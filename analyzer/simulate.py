@@ -37,7 +37,7 @@ from .graph import FriendGraph
 if TYPE_CHECKING:
     from .history import HistoryEstimate
 
-__all__ = ["edge_probabilities", "simulate", "imm", "celf", "top_degree", "top_pagerank",
+__all__ = ["edge_probabilities", "simulate", "opim", "imm", "celf", "top_degree", "top_pagerank",
            "SimulationResult", "PromoterResult", "promoters", "exact_ic_spread"]
 
 MAX_STEPS = 64
@@ -304,11 +304,56 @@ def cover(best, inv_ptr, inv, covered, rr_indptr, rr_nodes, counts):
 
 
 @njit(cache=True)
-def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
+def _sift_up(heap_count, heap_user, at) -> None:
+    while at > 0:
+        parent = (at - 1) // 2
+        if not _above(heap_count[at], heap_user[at], heap_count[parent], heap_user[parent]):
+            return
+        heap_count[at], heap_count[parent] = heap_count[parent], heap_count[at]
+        heap_user[at], heap_user[parent] = heap_user[parent], heap_user[at]
+        at = parent
+
+
+@njit(cache=True)
+def _top_sum(heap_count, heap_user, size, counts, k, taken_users) -> int:
+    """Sum of the k largest current counts among the users in the heap. Tops are refreshed
+    until current (as the greedy does), popped, and pushed back afterwards, so the heap
+    holds the same users when this returns: O(k log n) plus the refreshes."""
+    total = 0
+    taken = 0
+    while taken < k and size > 0:
+        top = heap_user[0]
+        if heap_count[0] != counts[top]:
+            heap_count[0] = counts[top]
+            _sift_down(heap_count, heap_user, size, 0)
+            continue
+        total += counts[top]
+        taken_users[taken] = top
+        taken += 1
+        size -= 1
+        heap_count[0], heap_user[0] = heap_count[size], heap_user[size]
+        _sift_down(heap_count, heap_user, size, 0)
+    for i in range(taken):
+        v = taken_users[i]
+        heap_count[size] = counts[v]
+        heap_user[size] = v
+        _sift_up(heap_count, heap_user, size)
+        size += 1
+    return total
+
+
+@njit(cache=True)
+def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv, bound):
     """Greedy max coverage: k nodes (among allowed) and the RR sets each newly covers.
     ``rr_indptr``/``rr_nodes`` are the sets of two or more users; ``single[v]`` counts the
     one-user sets {v}, which v covers when picked and nothing else does. ``inv`` (as long
-    as ``rr_nodes``; int32 when the set numbers fit) receives the inverted index."""
+    as ``rr_nodes``; int32 when the set numbers fit) receives the inverted index.
+
+    With ``bound``, also an upper bound on the sets any k allowed users can cover (OPIM-C's
+    bound, Tang et al. 2018): after i picks, the optimum covers at most what the picks
+    cover plus the k largest marginal counts. It is taken after each of the first 64
+    picks, after every pick whose number is a power of two, and after the last one, and
+    the smallest is kept, with greedy's own (1 - (1 - 1/k)^k) bound; otherwise -1."""
     n = single.shape[0]
     theta = rr_indptr.shape[0] - 1
     counts, inv_ptr = coverage_index(rr_indptr, rr_nodes, single, inv)
@@ -321,6 +366,7 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
     # count. O((n + updates) log n) instead of a scan of all n users for each of k picks.
     heap_count = np.empty(n, dtype=np.int64)
     heap_user = np.empty(n, dtype=np.int64)
+    taken_users = np.empty(k, dtype=np.int64)
     size = 0
     for v in range(n):
         if allowed[v]:
@@ -329,6 +375,10 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
             size += 1
     for start in range(size // 2 - 1, -1, -1):
         _sift_down(heap_count, heap_user, size, start)
+    upper = -1
+    so_far = 0
+    if bound:
+        upper = _top_sum(heap_count, heap_user, size, counts, k, taken_users)
     for j in range(k):
         best = -1
         while size > 0:
@@ -345,9 +395,41 @@ def _greedy_cover(rr_indptr, rr_nodes, single, k, allowed, inv):
             break
         chosen[j] = best
         gains[j] = counts[best]
+        so_far += counts[best]
         allowed[best] = False
         cover(best, inv_ptr, inv, covered, rr_indptr, rr_nodes, counts)
-    return chosen, gains
+        picks = j + 1
+        if bound and (picks <= 64 or picks & (picks - 1) == 0 or picks == k):
+            here = so_far + _top_sum(heap_count, heap_user, size, counts, k, taken_users)
+            upper = min(upper, here)
+    if bound and k > 0:
+        greedy_bound = math.floor(so_far / (1.0 - (1.0 - 1.0 / k) ** k))
+        upper = min(upper, max(greedy_bound, so_far))
+    return chosen, gains, upper
+
+
+@njit(cache=True)
+def _coverage_gains(rr_indptr, rr_nodes, single, seeds):
+    """The sets of a collection that ``seeds`` cover, credited in pick order: gains[j]
+    counts the sets whose earliest-picked member is seeds[j] (one-user sets included)."""
+    n = single.shape[0]
+    rank = np.full(n, -1, dtype=np.int64)
+    for j in range(seeds.shape[0]):
+        if rank[seeds[j]] < 0:
+            rank[seeds[j]] = j
+    gains = np.zeros(seeds.shape[0], dtype=np.int64)
+    for j in range(seeds.shape[0]):
+        if rank[seeds[j]] == j:
+            gains[j] += single[seeds[j]]
+    for r in range(rr_indptr.shape[0] - 1):
+        first = seeds.shape[0]
+        for i in range(rr_indptr[r], rr_indptr[r + 1]):
+            at = rank[rr_nodes[i]]
+            if 0 <= at < first:
+                first = at
+        if first < seeds.shape[0]:
+            gains[first] += 1
+    return gains
 
 
 class _RRCollection:
@@ -374,7 +456,7 @@ class _RRCollection:
         need = target * share * (mean * (4 + 4) + 8 + 8 + 1)
         if need > self.max_bytes:
             raise DiffusionError(
-                f"IMM would need about {need / 2**30:.1f} GiB for {target:,} RR sets "
+                f"the RR sets would need about {need / 2**30:.1f} GiB for {target:,} RR sets "
                 f"({share:.0%} of them of two or more users, mean size {mean:.1f}); the "
                 f"limit is {self.max_bytes / 2**30:.1f} GiB. "
                 f"Raise --max-memory, or use a larger --eps or a smaller --k")
@@ -418,10 +500,18 @@ class _RRCollection:
         np.cumsum(sizes, out=indptr[1:])
         return indptr, nodes
 
-    def greedy(self, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def greedy(self, k: int, allowed: np.ndarray,
+               bound: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+        """Greedy picks, their covered sets, and (with ``bound``) an upper bound on the sets
+        the best k allowed users cover (else -1)."""
         indptr, nodes = self.arrays()
         inv = np.empty(len(nodes), dtype=np.int32 if len(indptr) < 2**31 else np.int64)
-        return _greedy_cover(indptr, nodes, self.single, k, allowed.copy(), inv)
+        return _greedy_cover(indptr, nodes, self.single, k, allowed.copy(), inv, bound)
+
+    def coverage(self, seeds: np.ndarray) -> np.ndarray:
+        """The sets ``seeds`` cover, credited to each seed in pick order."""
+        indptr, nodes = self.arrays()
+        return _coverage_gains(indptr, nodes, self.single, np.asarray(seeds, np.int64))
 
 
 # --------------------------------------------------------------------------- probabilities
@@ -436,6 +526,8 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
     """(forward, reverse) arc weights: forward[e] for arc u->v at position e of u's list;
     reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v.
     For IC with one p in (0, 0.5) both are a one-element array (see below)."""
+    if isinstance(spec, np.ndarray):
+        return spec, reverse_arcs(graph, spec)
     uniform = _uniform_p(spec) if model == "ic" else None
     if uniform is not None:
         # one p in (0, 0.5): the kernels skip failed arcs geometrically and never read
@@ -454,8 +546,6 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
         src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
         reverse = 1.0 / np.maximum(np.diff(graph.indptr)[src].astype(np.float64), 1.0)
         return forward, reverse
-    if isinstance(spec, np.ndarray):
-        return spec, reverse_arcs(graph, spec)
     if spec in ("column", "history"):
         raise InputError(f"{{p}} {spec} needs the data, not only the graph: pass the arc "
                          "weights (Session.simulate and Session.promoters do)", field="p")
@@ -657,7 +747,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     if not 0 < eps < 1:
         raise InputError("{eps} must be in (0, 1)", field="eps")
     code = _model_code(model)
-    forward, reverse = (weights if weights is not None else edge_probabilities(graph, p, model))
+    _, reverse = (weights if weights is not None else edge_probabilities(graph, p, model))
     allowed = np.ones(n, dtype=bool) if allowed is None else allowed.astype(bool)
     k = min(k, int(allowed.sum()))
     max_bytes = max_bytes or _half_ram()
@@ -673,7 +763,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     # lower only means more sets for that x, so the bound stays valid.
     pilot = _RRCollection(graph, reverse, code, seed + 2_000_003, max_bytes)
     pilot.extend_to(min(200_000, max(1_000, 20 * n)))
-    p_chosen, p_gains = pilot.greedy(k, allowed)
+    p_chosen, p_gains, _ = pilot.greedy(k, allowed)
     estimate = n * p_gains[p_chosen >= 0].sum() / pilot.count
     del pilot
     first = max(1, int(math.floor(math.log2(n / max(2 * estimate * (1 + eps_p), 1.0)))))
@@ -682,7 +772,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     for i in range(first, max(int(math.log2(n)), first + 1)):
         x = n / 2 ** i
         bound.extend_to(lam_p / x)
-        chosen, gains = bound.greedy(k, allowed)
+        chosen, gains, _ = bound.greedy(k, allowed)
         frac = gains[chosen >= 0].sum() / bound.count
         if n * frac >= (1 + eps_p) * x:
             lower = n * frac / (1 + eps_p)
@@ -697,11 +787,76 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     final = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
                           "RR sets (final)")
     final.extend_to(theta)
-    chosen, gains = final.greedy(k, allowed)
+    chosen, gains, _ = final.greedy(k, allowed)
     keep = chosen >= 0
     return {"seeds": chosen[keep], "gains": gains[keep] * n / final.count,
             "rr_sets": final.count, "estimate": gains[keep].sum() * n / final.count,
-            "lower_bound": lower}
+            "lower_bound": lower,
+            "certificate": {"algorithm": "imm", "approximation": 1 - 1 / e - eps,
+                            "target": 1 - 1 / e - eps, "delta": n ** -ell,
+                            "proved_by": "sample size", "rr_sets": final.count}}
+
+
+def opim(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
+         eps: float = 0.5, ell: float = 1.0, seed: int = 0, allowed: np.ndarray | None = None,
+         max_bytes: float | None = None, weights=None, progress=None) -> dict:
+    """OPIM-C (Tang, Tang, Xiao and Yuan, SIGMOD 2018): seeds in pick order, their marginal
+    gains, and the approximation the sample proved.
+
+    Two independent collections of RR sets grow together, doubling from θ₀: greedy picks
+    on the first, whose bound caps the optimum from above; the second, independent of the
+    pick, bounds the pick's spread from below. The run stops at the first round where
+    lower / upper reaches 1 - 1/e - ε, or at θ_max, where the sample size alone gives that
+    guarantee. Every bound holds with probability at least 1 - δ overall, δ = 1/n^ℓ."""
+    n = graph.n_users
+    if not 1 <= k <= n:
+        raise InputError(f"{{k}} must be from 1 to the number of users ({n})", field="k")
+    if not 0 < eps < 1:
+        raise InputError("{eps} must be in (0, 1)", field="eps")
+    code = _model_code(model)
+    forward, reverse = (weights if weights is not None else edge_probabilities(graph, p, model))
+    allowed = np.ones(n, dtype=bool) if allowed is None else allowed.astype(bool)
+    k = min(k, int(allowed.sum()))
+    max_bytes = max_bytes or _half_ram()
+    e = math.e
+    target = 1 - 1 / e - eps
+    log_delta = -ell * math.log(n)  # ln δ, δ = 1/n^ℓ
+    alpha = math.sqrt(math.log(6) - log_delta)
+    beta = math.sqrt((1 - 1 / e) * (_log_binom(n, k) + math.log(6) - log_delta))
+    theta0 = max(1, int(2 * ((1 - 1 / e) * alpha + beta) ** 2))
+    theta_max = int(2 * n * ((1 - 1 / e) * alpha + beta) ** 2 / (k * eps ** 2)) + 1
+    rounds = int(math.log2(max(theta_max / theta0, 1))) + 1
+    a = math.log(3 * rounds) - log_delta  # ln(3 i_max / δ), for each of the two bounds
+    select = _RRCollection(graph, reverse, code, seed, max_bytes, progress,
+                           "RR sets (selection)")
+    check = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
+                          "RR sets (validation)")
+    for i in range(rounds):
+        size = theta0 << i if i < rounds - 1 else max(theta_max, theta0 << i)
+        select.extend_to(size)
+        check.extend_to(size)
+        chosen, _, upper_cover = select.greedy(k, allowed, bound=True)
+        keep = chosen >= 0
+        gains = check.coverage(chosen[keep])
+        covered = float(gains.sum())
+        lower = (math.sqrt(covered + 2 * a / 9) - math.sqrt(a / 2)) ** 2 - a / 18
+        upper = (math.sqrt(upper_cover * check.count / select.count + a / 2)
+                 + math.sqrt(a / 2)) ** 2
+        ratio = max(lower, 0.0) / upper if upper > 0 else 0.0
+        if ratio >= target:
+            proved_by = "bounds"
+            break
+    else:
+        proved_by = "sample size"
+    return {"seeds": chosen[keep], "gains": gains * n / check.count,
+            "rr_sets": select.count + check.count, "estimate": covered * n / check.count,
+            "certificate": {"algorithm": "opim-c", "approximation": max(ratio, target)
+                            if proved_by == "sample size" else ratio,
+                            "bound_ratio": ratio, "target": target, "delta": math.exp(log_delta),
+                            "proved_by": proved_by, "rr_sets": select.count + check.count,
+                            "rounds": i + 1, "max_rounds": rounds,
+                            "spread_lower": lower * n / check.count,
+                            "optimum_upper": upper * n / check.count}}
 
 
 def _half_ram() -> float:
@@ -856,11 +1011,26 @@ class PromoterResult(Displayable):
         return ([self.history.table()] if self.history is not None else []) + [
                 (f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
                  f"k = {self.k}", self.to_frame()),
+                *self._certificate_table(),
                 (f"Expected spread, re-estimated by {self.runs:,} independent forward runs: "
                  f"{self.verdict()}", pd.DataFrame(rows))]
 
+    def _certificate_table(self) -> list:
+        cert = self.details.get("certificate")
+        if not cert:
+            return []
+        how = ("the sample's bounds" if cert["proved_by"] == "bounds" else
+               "the number of RR sets")
+        rows = [{"": "approximation proved", "value": f"{cert['approximation']:.3f}"},
+                {"": "asked (1 - 1/e - eps)", "value": f"{cert['target']:.3f}"},
+                {"": "holds with probability", "value": f"1 - {cert['delta']:.2g}"},
+                {"": "proved by", "value": how},
+                {"": "RR sets drawn", "value": f"{cert['rr_sets']:,}"}]
+        return [(f"Certificate of the {cert['algorithm']} pick: it reaches at least "
+                 f"{cert['approximation']:.3f} of the best possible spread", pd.DataFrame(rows))]
 
-def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "ic",
+
+def promoters(graph: FriendGraph, k: int, *, method: str = "opim", model: str = "ic",
               p="weighted-cascade", eps: float = 0.5, ell: float = 1.0, seed: int = 0,
               allowed: np.ndarray | None = None, current: list[str] | None = None,
               check_runs: int = 1000, max_bytes: float | None = None, weights=None,
@@ -869,11 +1039,12 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "imm", model: str = "
     progress = progress or _progress.sink()
     w = weights if weights is not None else edge_probabilities(graph, p, model)
     details: dict = {}
-    if method == "imm":
-        out = imm(graph, k, model=model, eps=eps, ell=ell, seed=seed, allowed=allowed,
-                  max_bytes=max_bytes, weights=w, progress=progress)
+    if method in ("opim", "imm"):
+        out = (opim if method == "opim" else imm)(
+            graph, k, model=model, eps=eps, ell=ell, seed=seed, allowed=allowed,
+            max_bytes=max_bytes, weights=w, progress=progress)
         details = {"rr_sets": out["rr_sets"], "rr_estimate": out["estimate"],
-                   "eps": eps, "ell": ell}
+                   "eps": eps, "ell": ell, "certificate": out["certificate"]}
     elif method == "celf":
         out = celf(graph, k, model=model, runs=celf_runs, seed=seed, allowed=allowed,
                    weights=w)

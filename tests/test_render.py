@@ -61,7 +61,7 @@ def test_promoters_do_not_crown_a_method_within_error():
     from .conftest import SAMPLE
 
     with analyzer.open_snapshot(SAMPLE) as s:
-        r = s.promoters(2, p=0.3, product="p-tea")
+        r = s.promoters(2, p=0.3, product="p-tea", method="imm")
     doc = r.to_dict()
     assert "current promoters" not in doc["within_error"]
     spreads = {b["name"]: (b["spread"], b["spread_stderr"]) for b in doc["baselines"]}

@@ -164,6 +164,101 @@ def test_imm_meets_its_guarantee_on_small_graphs(trial):
     assert big["estimate"] == pytest.approx(fwd.mean, rel=0.05)
 
 
+def test_opim_finds_the_best_karate_pair(karate):
+    """The same pair exhaustive search finds (see the IMM test above), from far fewer sets."""
+    for seed in range(3):
+        out = S.opim(karate, 2, p=0.1, eps=0.1, seed=seed)
+        assert set(out["seeds"].tolist()) == {0, 33}
+        assert out["rr_sets"] < S.imm(karate, 2, p=0.1, eps=0.1, seed=seed)["rr_sets"]
+
+
+def _small_arcs(trial):
+    rng = np.random.default_rng(trial)
+    g = nx.gnm_random_graph(7, 9, seed=trial)
+    p = {e: float(rng.uniform(0.2, 0.7)) for e in g.edges()}
+    arcs = [(u, v, q) for (u, v), q in p.items()] + [(v, u, q) for (u, v), q in p.items()]
+    return g, arcs
+
+
+def _exact_spreads(n, arcs, seed_sets):
+    """Exact IC spread of each seed set: every live-arc world at once (numpy), each
+    world's reach from each set by propagating along live arcs n times. Agrees with
+    S.exact_ic_spread, which enumerates worlds one by one."""
+    worlds = np.arange(1 << len(arcs), dtype=np.int64)
+    weight = np.ones(len(worlds))
+    live = []
+    for i, (_, _, q) in enumerate(arcs):
+        on = (worlds >> i & 1).astype(bool)
+        weight *= np.where(on, q, 1 - q)
+        live.append(on)
+    out = []
+    for seeds in seed_sets:
+        reached = np.zeros((len(worlds), n), dtype=bool)
+        reached[:, list(seeds)] = True
+        for _ in range(n):
+            for (u, v, _), on in zip(arcs, live):
+                reached[:, v] |= reached[:, u] & on
+        out.append(float((weight * reached.sum(axis=1)).sum()))
+    return out
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_opim_certificate_brackets_the_exact_optimum(trial):
+    """Per-arc probabilities, spreads by enumerating every live-arc world: the certificate's
+    lower bound is under the pick's exact spread, its upper bound over the exact optimum,
+    and the pick reaches at least the proved fraction of the optimum."""
+    g, arcs = _small_arcs(trial)
+    graph = _graph(g)
+    assert graph.user_ids.tolist() == list(range(7))
+    prob = np.zeros(len(graph.indices))
+    for u, v, q in arcs:
+        prob[graph.arc_positions(np.array([u]), np.array([v]))] = q
+    pairs = list(itertools.combinations(range(7), 2))
+    exact = dict(zip(pairs, _exact_spreads(7, arcs, pairs)))
+    optimum = max(exact.values())
+    for eps in (0.5, 0.2):
+        out = S.opim(graph, 2, p=prob, eps=eps, ell=2.0, seed=trial)
+        cert = out["certificate"]
+        got = exact[tuple(sorted(out["seeds"].tolist()))]
+        assert cert["spread_lower"] <= got <= optimum <= cert["optimum_upper"]
+        assert got >= cert["approximation"] * optimum
+        assert cert["approximation"] >= cert["target"] == pytest.approx(1 - 1 / math.e - eps)
+        assert cert["delta"] == pytest.approx(7 ** -2.0)
+
+
+def test_the_vectorised_enumeration_agrees_with_exact_ic_spread():
+    g = nx.gnm_random_graph(5, 5, seed=3)
+    arcs = [(u, v, 0.4) for u, v in g.edges()] + [(v, u, 0.3) for u, v in g.edges()]
+    for seeds in ([0], [1, 4], [2, 3]):
+        assert _exact_spreads(5, arcs, [seeds])[0] == pytest.approx(
+            S.exact_ic_spread(5, arcs, seeds))
+
+
+def test_the_greedy_bound_caps_the_best_coverage():
+    """_greedy_cover's upper bound is never under what the best k allowed users cover
+    (found by trying every k-subset), nor under what greedy covers."""
+    from analyzer.simulate import _greedy_cover
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n, theta = int(rng.integers(2, 11)), int(rng.integers(0, 40))
+        sizes = np.minimum(rng.integers(2, 5, theta), n)
+        nodes = (np.concatenate([rng.choice(n, s, replace=False) for s in sizes])
+                 if theta else np.empty(0)).astype(np.int32)
+        indptr = np.zeros(theta + 1, np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        single = rng.integers(0, 3, n).astype(np.int32)
+        allowed = rng.random(n) < 0.8
+        allowed[0] = True
+        k = int(rng.integers(1, min(3, int(allowed.sum())) + 1))
+        chosen, gains, upper = _greedy_cover(indptr, nodes, single, k, allowed.copy(),
+                                             np.empty(len(nodes), np.int32), True)
+        sets = [set(nodes[indptr[r]:indptr[r + 1]].tolist()) for r in range(theta)]
+        best = max(sum(int(single[v]) for v in combo) + sum(bool(x & set(combo)) for x in sets)
+                   for combo in itertools.combinations(np.flatnonzero(allowed).tolist(), k))
+        assert upper >= best >= gains.sum()
+
+
 def test_rr_estimate_agrees_with_forward_for_lt(karate):
     out = S.imm(karate, 3, model="lt", eps=0.1, seed=4)
     fwd = S.simulate(karate, out["seeds"], model="lt", runs=50000, seed=5)
@@ -419,8 +514,8 @@ def test_the_heap_greedy_picks_what_a_scan_of_every_user_picks():
         single = rng.integers(0, 3, n).astype(np.int32)
         allowed = rng.random(n) < 0.8
         k = int(rng.integers(1, n + 1))
-        chosen, gains = _greedy_cover(indptr, nodes, single, k, allowed.copy(),
-                                      np.empty(len(nodes), np.int32))
+        chosen, gains, _ = _greedy_cover(indptr, nodes, single, k, allowed.copy(),
+                                         np.empty(len(nodes), np.int32), False)
         want_chosen, want_gains = _greedy_by_scan(indptr, nodes, single, k, allowed)
         m = len(want_chosen)
         assert chosen[:m].tolist() == want_chosen and gains[:m].tolist() == want_gains
@@ -435,7 +530,7 @@ def test_promoters_progress_has_true_totals():
 
     s = analyzer.open_snapshot(SAMPLE)
     seen = []
-    s.promoters(2, product="p-tea", p=0.3, runs=50,
+    s.promoters(2, product="p-tea", p=0.3, runs=50, method="imm",
                 progress=lambda stage, done, total: seen.append((stage, done, total)))
     stages = {stage for stage, _, _ in seen}
     assert {"RR sets (bound)", "RR sets (final)", "forward checks"} <= stages
@@ -444,6 +539,24 @@ def test_promoters_progress_has_true_totals():
         last = [(d, t) for st, d, t in seen if st == stage][-1]
         assert last[0] == last[1], (stage, last)
     assert [d for st, d, _ in seen if st == "forward checks"] == [1, 2, 3, 4]
+
+
+def test_opim_progress_follows_both_collections():
+    """OPIM-C grows its selection and validation sets together; each bar ends full."""
+    import analyzer
+
+    from .conftest import SAMPLE
+
+    s = analyzer.open_snapshot(SAMPLE)
+    seen = []
+    s.promoters(2, product="p-tea", p=0.3, runs=50,
+                progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = {stage for stage, _, _ in seen}
+    assert {"RR sets (selection)", "RR sets (validation)", "forward checks"} <= stages
+    assert all(0 < done <= total for _, done, total in seen)
+    for stage in stages:
+        last = [(d, t) for st, d, t in seen if st == stage][-1]
+        assert last[0] == last[1], (stage, last)
 
 
 # --------------------------------------------------------------------------- --p column
