@@ -261,9 +261,12 @@ class Session:
                   p="weighted-cascade", method: str = "opim", eps: float = 0.5,
                   ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
                   runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
-                  window="7d", prior_strength: float = 20.0, progress=None):
+                  window="7d", prior_strength: float = 20.0, progress=None,
+                  best_of: bool = True):
         """``progress(stage, done, total)``, if given, is called as RR sets are drawn (total:
-        the sets the current stage needs) and after each forward check of a seed set."""
+        the sets the current stage needs) and after each forward check of a seed set. With
+        ``best_of``, a degree or PageRank seed set that reaches clearly further than the
+        opim, imm or celf pick is returned instead (see ``result.winner``)."""
         import numpy as np
 
         from . import reach as R
@@ -292,7 +295,7 @@ class Session:
         result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
                       allowed=allowed, current=current or None, check_runs=runs,
                       max_bytes=None if max_memory_gib is None else max_memory_gib * 2**30,
-                      weights=weights, progress=progress)
+                      weights=weights, progress=progress, best_of=best_of)
         result.history = learned
         return result
 

@@ -1150,6 +1150,9 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
                    "sharers, endorsers, buyers).")
 @click.option("--runs", type=click.IntRange(2, None), default=1000, show_default=True,
               help="Forward runs for the independent spread check of every seed set.")
+@click.option("--pick-only", is_flag=True,
+              help="Return the opim, imm or celf pick even when the degree or PageRank "
+                   "baseline clearly reaches further (by default that baseline is returned).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-memory", type=float,
               help="GiB opim and imm may use for RR sets [default: half of RAM].")
@@ -1157,14 +1160,15 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
 @connection_options
 @format_option
 def promoters(k, product, model, p, window, prior_strength, method, eps, ell, exclude_current,
-              candidates, runs, seed, max_memory, snapshot, conn,
+              candidates, runs, pick_only, seed, max_memory, snapshot, conn,
               fmt) -> None:
     """Which k users should promote to reach the most people? OPIM-C, IMM, CELF or heuristics.
 
     Prints the seeds in pick order with their marginal gains, and the expected
     spread of the pick, of the product's current promoters and of the degree
     and PageRank heuristics, each re-estimated by an independent forward
-    simulation with a fresh random seed.
+    simulation with a fresh random seed. When a heuristic reaches clearly
+    further than the pick, its seeds are returned and the output says so.
 
     \b
     Examples:
@@ -1177,7 +1181,7 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
         result = s.promoters(k, product=product, model=model, p=p, method=method, eps=eps,
                              ell=ell, exclude_current=exclude_current, candidates=candidates,
                              runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
-                             prior_strength=prior_strength)
+                             prior_strength=prior_strength, best_of=not pick_only)
     emit(result, fmt)
 
 

@@ -791,6 +791,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     keep = chosen >= 0
     return {"seeds": chosen[keep], "gains": gains[keep] * n / final.count,
             "rr_sets": final.count, "estimate": gains[keep].sum() * n / final.count,
+            "rr_gains": lambda seeds: final.coverage(np.asarray(seeds)) * n / final.count,
             "lower_bound": lower,
             "certificate": {"algorithm": "imm", "approximation": 1 - 1 / e - eps,
                             "target": 1 - 1 / e - eps, "delta": n ** -ell,
@@ -850,6 +851,7 @@ def opim(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
         proved_by = "sample size"
     return {"seeds": chosen[keep], "gains": gains * n / check.count,
             "rr_sets": select.count + check.count, "estimate": covered * n / check.count,
+            "rr_gains": lambda seeds: check.coverage(np.asarray(seeds)) * n / check.count,
             "certificate": {"algorithm": "opim-c", "approximation": max(ratio, target)
                             if proved_by == "sample size" else ratio,
                             "bound_ratio": ratio, "target": target, "delta": math.exp(log_delta),
@@ -964,8 +966,13 @@ class PromoterResult(Displayable):
                 "within_error": self.within_error(), "verdict": self.verdict(), **self.details,
                 "history": None if self.history is None else self.history.to_dict()}
 
+    @property
+    def winner(self) -> str:
+        """Whose seeds these are: the method's pick, or the baseline that clearly beat it."""
+        return self.details.get("winner", self.method)
+
     def _sets(self) -> list[tuple[str, float, float]]:
-        return [(self.method, self.spread, self.spread_stderr)] + [
+        return [(self.winner, self.spread, self.spread_stderr)] + [
             (b["name"], b["spread"], b["spread_stderr"]) for b in self.baselines
             if b["size"] == len(self.seeds)]
 
@@ -984,7 +991,7 @@ class PromoterResult(Displayable):
         sets = self._sets()
         tied = self.within_error()
         if len(sets) == 1:
-            return f"{self.method} reaches {self.spread:,.1f} users (± {self.spread_stderr:.2g})"
+            return f"{self.winner} reaches {self.spread:,.1f} users (± {self.spread_stderr:.2g})"
         if len(tied) > 1:
             names = ", ".join(tied[:-1]) + f" and {tied[-1]}"
             spreads = [m for name, m, _ in sets if name in tied]
@@ -1002,15 +1009,17 @@ class PromoterResult(Displayable):
                              "marginal_gain": self.gains})
 
     def tables(self):
-        alone = self.within_error() == [self.method]
-        rows = [{"seed set": f"{self.method} ({'recommended' if alone else 'picked'})",
+        alone = self.within_error() == [self.winner]
+        rows = [{"seed set": f"{self.winner} ({'recommended' if alone else 'picked'})",
                  "size": len(self.seeds),
                  "spread": self.spread, "stderr": self.spread_stderr}]
         rows += [{"seed set": b["name"], "size": b["size"], "spread": b["spread"],
                   "stderr": b["spread_stderr"]} for b in self.baselines]
+        title = (f"Promoters by {self.method}" if self.winner == self.method else
+                 f"Promoters by {self.winner}, which clearly beat the {self.method} pick")
         return ([self.history.table()] if self.history is not None else []) + [
-                (f"Promoters by {self.method}: {self.model.upper()} with {self.probability}, "
-                 f"k = {self.k}", self.to_frame()),
+                (f"{title}: {self.model.upper()} with {self.probability}, k = {self.k}",
+                 self.to_frame()),
                 *self._certificate_table(),
                 (f"Expected spread, re-estimated by {self.runs:,} independent forward runs: "
                  f"{self.verdict()}", pd.DataFrame(rows))]
@@ -1035,7 +1044,13 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "opim", model: str = 
               allowed: np.ndarray | None = None, current: list[str] | None = None,
               check_runs: int = 1000, max_bytes: float | None = None, weights=None,
               probability_label: str | None = None, progress=None,
-              celf_runs: int = 200) -> PromoterResult:
+              celf_runs: int = 200, best_of: bool = True) -> PromoterResult:
+    """Pick ``k`` promoters by ``method`` and check every seed set by forward simulation.
+
+    With ``best_of`` (the default) and an algorithm (opim, imm, celf), a heuristic baseline
+    (degree, PageRank) that reaches clearly further than the pick -- by more than 1.96
+    standard errors of the difference -- is returned instead; ``winner`` and ``reason`` say
+    so, the pick moves into the baselines, and the certificate stays the pick's."""
     progress = progress or _progress.sink()
     w = weights if weights is not None else edge_probabilities(graph, p, model)
     details: dict = {}
@@ -1055,6 +1070,7 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "opim", model: str = 
     else:
         raise InputError(f"unknown {{method}} {method!r}", field="method")
     chosen = np.asarray(out["seeds"], dtype=np.int64)
+    rr_gains = out.get("rr_gains")
     check_seed = seed + 7_777_777  # independent of the streams used to choose
     heuristics = [name for name in ("degree", "pagerank") if name != method]
     checks = {"done": 0, "total": 1 + bool(current) + len(heuristics)}
@@ -1066,32 +1082,64 @@ def promoters(graph: FriendGraph, k: int, *, method: str = "opim", model: str = 
             progress(stage, checks["done"], checks["total"])
         return float(s.mean()), float(s.std(ddof=1) / math.sqrt(check_runs))
 
-    spread, stderr = forward(chosen)
-    gains = out.get("gains")
-    if gains is None:  # heuristics: marginal gains by forward simulation of each prefix
+    def prefix_gains(pos):  # marginal gains by forward simulation of each prefix
         prefix = []
-        for i in range(len(chosen)):
-            prefix.append(forward(chosen[: i + 1], stage=None)[0])
+        for i in range(len(pos)):
+            prefix.append(forward(pos[: i + 1], stage=None)[0])
             if progress:
-                progress("prefix gains", i + 1, len(chosen))
-        gains = np.diff(np.concatenate([[0.0], prefix]))
+                progress("prefix gains", i + 1, len(pos))
+        return np.diff(np.concatenate([[0.0], prefix]))
+
+    def entry(name, pos, m, s):
+        return {"name": name, "size": len(pos), "spread": m, "spread_stderr": s,
+                "seeds": [str(x) for x in graph.user_ids[pos]]}
+
+    spread, stderr = forward(chosen)
     baselines = []
     if current:
         pos = graph.positions(current)
-        m, s = forward(pos)
-        baselines.append({"name": "current promoters", "size": len(pos), "spread": m,
-                          "spread_stderr": s,
-                          "seeds": [str(x) for x in graph.user_ids[pos]]})
+        baselines.append(entry("current promoters", pos, *forward(pos)))
+    tried = []
     for name in heuristics:
-        pick = top_degree if name == "degree" else top_pagerank
-        pos = pick(graph, len(chosen), allowed)
-        m, s = forward(pos)
-        baselines.append({"name": name, "size": len(pos), "spread": m, "spread_stderr": s,
-                          "seeds": [str(x) for x in graph.user_ids[pos]]})
+        pos = (top_degree if name == "degree" else top_pagerank)(graph, len(chosen), allowed)
+        tried.append((name, pos, *forward(pos)))
+    z = 1.959963984540054
+    clear = [t for t in tried if len(t[1]) == len(chosen)
+             and t[2] - spread > z * math.hypot(t[3], stderr)]
+    winner, reason = method, _kept_reason(method, tried, spread, stderr, best_of)
+    if best_of and clear and method in ("opim", "imm", "celf"):
+        name, pos, m, s = max(clear, key=lambda t: t[2])
+        reason = (f"{name} reaches {m:,.1f} users against {spread:,.1f} for the {method} "
+                  f"pick, clearly further (difference {m - spread:,.1f} ± "
+                  f"{z * math.hypot(s, stderr):.2g}), so its seeds are returned; the "
+                  f"certificate is the {method} pick's")
+        baselines.append(entry(method, chosen, spread, stderr))
+        tried = [t for t in tried if t[0] != name]
+        winner, chosen, spread, stderr = name, pos, m, s
+        gains, gains_from = ((rr_gains(chosen), "rr sets") if rr_gains is not None
+                             else (prefix_gains(chosen), "forward runs"))
+    elif out.get("gains") is not None:
+        gains, gains_from = out["gains"], "rr sets" if rr_gains is not None else "celf runs"
+    else:
+        gains, gains_from = prefix_gains(chosen), "forward runs"
+    baselines += [entry(name, pos, m, s) for name, pos, m, s in tried]
+    details = {**details, "winner": winner, "reason": reason, "gains_from": gains_from}
     return PromoterResult(method, model, probability_label or str(p), len(chosen),
                           [str(x) for x in graph.user_ids[chosen]],
                           [float(g) for g in gains], spread, stderr, check_runs, baselines,
                           details)
+
+
+def _kept_reason(method: str, tried: list, spread: float, stderr: float,
+                 best_of: bool) -> str:
+    if method not in ("opim", "imm", "celf"):
+        return f"{method} was asked for; the other heuristic is a baseline only"
+    if not best_of:
+        return f"the {method} pick, as asked: baselines are compared, never swapped in"
+    if not tried:
+        return f"the {method} pick: no baseline was tried"
+    return (f"the {method} pick: no baseline reaches clearly further (by more than 1.96 "
+            f"standard errors of the difference)")
 
 
 # --------------------------------------------------------------------------- exact

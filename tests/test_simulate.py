@@ -274,6 +274,99 @@ def test_celf_and_heuristics(karate):
     assert np.allclose(pr, [want[i] for i in range(34)], atol=1e-6)
 
 
+def _stars_and_clique() -> FriendGraph:
+    """A 12-user clique, one member tied to the first of four stars of 8 leaves: the
+    highest-degree users all sit in the clique, where one seed already reaches the rest."""
+    g = nx.complete_graph(12)
+    for c in range(4):
+        g.add_edges_from((100 + 10 * c, 100 + 10 * c + i) for i in range(1, 9))
+    g.add_edge(0, 100)
+    return _graph(g)
+
+
+def test_promoters_return_a_baseline_that_clearly_beats_the_pick():
+    """Issue 19: never a seed set worse than a cheap baseline. On this preferential-attachment
+    graph the eps=0.5 OPIM-C pick reaches clearly less than the top-degree users."""
+    graph = _graph(nx.barabasi_albert_graph(400, 2, seed=1))
+    got = S.promoters(graph, 5, p=0.05, seed=0)
+    pick = S.promoters(graph, 5, p=0.05, seed=0, best_of=False)
+    degree = S.promoters(graph, 5, p=0.05, seed=0, method="degree")
+    doc = got.to_dict()
+    # the pick as asked for, and the degree set, checked on the same forward runs
+    assert pick.winner == "opim" and pick.to_dict()["reason"].startswith("the opim pick, as")
+    assert degree.spread - pick.spread > 1.96 * math.hypot(degree.spread_stderr,
+                                                           pick.spread_stderr)
+    assert doc["winner"] == "degree" and doc["method"] == "opim"
+    assert got.seeds == degree.seeds and got.spread == degree.spread
+    assert doc["reason"].startswith("degree reaches") and "opim pick" in doc["reason"]
+    # the pick is kept among the baselines with its seeds, and the certificate is still its
+    (moved,) = [b for b in doc["baselines"] if b["name"] == "opim"]
+    assert moved["seeds"] == pick.seeds and moved["spread"] == pick.spread
+    assert [b["name"] for b in doc["baselines"]] == ["opim", "pagerank"]
+    assert doc["certificate"] == pick.to_dict()["certificate"]
+    # the winner's gains are RR estimates from the collection that checked the pick
+    assert doc["gains_from"] == "rr sets" and len(doc["gains"]) == 5
+    assert sum(doc["gains"]) == pytest.approx(degree.spread, rel=0.25)
+    assert doc["verdict"].startswith("degree") and "opim" not in doc["within_error"]
+    title = got.tables()[0][0]
+    assert title.startswith("Promoters by degree, which clearly beat the opim pick")
+
+
+def test_promoters_keep_a_pick_that_no_baseline_beats():
+    graph = _stars_and_clique()
+    for method in ("opim", "imm"):
+        doc = S.promoters(graph, 3, p=0.5, seed=0, method=method).to_dict()
+        assert doc["winner"] == method and "no baseline reaches clearly" in doc["reason"]
+        assert doc["within_error"] == [method]
+        heuristics = {b["name"]: b for b in doc["baselines"]}
+        assert set(heuristics) == {"degree", "pagerank"}
+        assert heuristics["degree"]["seeds"] == ["0", "1", "2"]
+        assert doc["spread"] > max(b["spread"] for b in doc["baselines"]) + 5
+
+
+def test_celf_pick_is_swapped_with_forward_prefix_gains():
+    """celf with 2 runs per evaluation picks badly; the clearly better degree set is
+    returned, its gains from forward runs of each prefix, which sum to its spread."""
+    graph = _graph(nx.barabasi_albert_graph(400, 2, seed=1))
+    doc = S.promoters(graph, 5, p=0.05, method="celf", celf_runs=2, seed=0).to_dict()
+    assert doc["winner"] == "degree" and doc["gains_from"] == "forward runs"
+    assert sum(doc["gains"]) == pytest.approx(doc["spread"], abs=1e-9)
+    assert [b["name"] for b in doc["baselines"]] == ["celf", "pagerank"]
+    assert "certificate" not in doc
+    kept = S.promoters(graph, 5, p=0.05, method="celf", celf_runs=2, seed=0,
+                       best_of=False).to_dict()
+    assert kept["winner"] == "celf" and kept["gains_from"] == "celf runs"
+
+
+def test_cli_promoters_pick_only(offline_cli, tmp_path):
+    """The CLI returns the clearly better degree set unless --pick-only; users numbered so
+    that id order is the graph's order, as in the library test above."""
+    from .conftest import write_tables
+
+    g = nx.barabasi_albert_graph(400, 2, seed=1)
+    root = write_tables(tmp_path / "ba", users="user_id\n" + "".join(f"u{v:03d}\n" for v in g),
+                        friendships="user_a,user_b\n" + "".join(
+                            f"u{a:03d},u{b:03d}\n" for a, b in g.edges()))
+    docs = {}
+    for flag in ([], ["--pick-only"]):
+        res = offline_cli("promoters", "--k", "5", "--p", "0.05", *flag, "--snapshot",
+                          str(root), "--format", "json")
+        assert res.exit_code == 0, res.output
+        docs[bool(flag)] = json.loads(res.stdout)
+    best, pick = docs[False], docs[True]
+    assert best["winner"] == "degree" and pick["winner"] == "opim"
+    assert best["baselines"][0]["seeds"] == pick["seeds"]
+    assert best["spread"] > pick["spread"]
+    res = offline_cli("promoters", "--k", "5", "--p", "0.05", "--snapshot", str(root))
+    assert "Promoters by degree, which clearly beat the opim pick" in res.output
+
+
+def test_explicit_heuristics_are_never_swapped(karate):
+    doc = S.promoters(karate, 2, p=0.1, method="pagerank").to_dict()
+    assert doc["winner"] == "pagerank" and doc["gains_from"] == "forward runs"
+    assert [b["name"] for b in doc["baselines"]] == ["degree"]
+
+
 def test_imm_refuses_when_memory_would_exceed_the_limit(karate):
     from analyzer.errors import DiffusionError
 
