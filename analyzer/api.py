@@ -227,34 +227,84 @@ class Session:
         return estimate_history(self.source(), self.graph, window_ms=_window(window),
                                 prior_strength=prior_strength)
 
-    def _weights(self, p, model, window, prior_strength):
+    def tie_graph(self, over: str = "both"):
+        """The graph influence travels over: ``friendships`` (both ways), ``follows``
+        (followee to follower) or ``both``; with no follows in the data, ``both`` is the
+        friendship graph. Users are numbered as in :attr:`graph`."""
+        from .graph import with_follows
+
+        if over == "friendships":
+            return self.graph
+        cache = self.__dict__.setdefault("_tie_graphs", {})
+        if over not in cache:
+            followee, follower, _ = self.backend.follows()
+            cache[over] = with_follows(self.graph, followee, follower, over)
+        return cache[over]
+
+    def _over_used(self, graph, over: str) -> str:
+        """The ties ``graph`` holds: ``both`` without follows in the data is friendships."""
+        return "friendships" if graph is self.graph else over
+
+    def _column_weights(self, over: str):
+        """Each arc's stored probability on ``tie_graph(over)``: a friendship's on both of
+        its arcs, a follow's on its arc; a friendship and a follow along one arc combine
+        as independent chances."""
+        import numpy as np
+
+        graph = self.tie_graph(over)
+        if graph is self.graph:
+            return self.backend.friendship_probabilities()
+        src, dst, values = [], [], []
+        if over == "both" and self.graph.n_arcs:
+            src.append(self.graph.arc_sources())
+            dst.append(self.graph.indices.astype(np.int64))
+            values.append(self.backend.friendship_probabilities())
+        followee, follower, p = self.backend.follows(probabilities=True)
+        assert p is not None  # asked for: the engine raises rather than leave it out
+        src.append(followee)
+        dst.append(follower)
+        values.append(p)
+        return graph.combined_arc_values(np.concatenate(src), np.concatenate(dst),
+                                         np.concatenate(values))
+
+    def _weights(self, p, model, window, prior_strength, over: str = "friendships"):
         from .history import lt_scaled
         from .simulate import edge_probabilities, reverse_arcs
 
+        graph = self.tie_graph(over)
         if p == "column":
-            forward = self.backend.friendship_probabilities()
-            if model == "ic":  # both arcs of a friendship carry its value: reversed, the same
-                return (forward, forward), None
+            forward = self._column_weights(over)
+            if model == "ic":
+                # symmetric: both arcs of a friendship carry its value, reversed the same
+                return (forward, forward if not graph.directed
+                        else reverse_arcs(graph, forward)), None
             # LT: weights as stored, scaled where a user's sum past 1 (no longer symmetric)
-            forward = lt_scaled(self.graph, forward)
-            return (forward, reverse_arcs(self.graph, forward)), None
+            forward = lt_scaled(graph, forward)
+            return (forward, reverse_arcs(graph, forward)), None
         if p != "history":
-            return edge_probabilities(self.graph, p, model), None
+            return edge_probabilities(graph, p, model), None
+        if graph is not self.graph:  # follows in the graph
+            raise InputError("{p} history learns each friendship's chance from the shares "
+                             "between friends; with follows in the graph use {over} "
+                             "friendships, or another {p}", field="p", params=("over",))
         learned = self.history(window=window, prior_strength=prior_strength)
         forward = learned.forward if model == "ic" else learned.lt_weights(self.graph)
         return (forward, reverse_arcs(self.graph, forward)), learned
 
     def simulate(self, product: str | None = None, *, roles=None, users=None,
                  model: str = "ic", p="weighted-cascade", runs: int = 1000, seed: int = 0,
-                 window="7d", prior_strength: float = 20.0, progress=None):
-        """``progress(stage, done, total)``, if given, follows the runs."""
+                 window="7d", prior_strength: float = 20.0, progress=None,
+                 over: str = "both"):
+        """``progress(stage, done, total)``, if given, follows the runs. ``over``: the
+        ties influence travels over (:meth:`tie_graph`)."""
         from .simulate import simulate as run
 
         seeds = self._seeds(product, roles, users)
-        weights, learned = self._weights(p, model, window, prior_strength)
-        result = run(self.graph, seeds, model=model, p=p, runs=runs, seed=seed,
+        weights, learned = self._weights(p, model, window, prior_strength, over)
+        graph = self.tie_graph(over)
+        result = run(graph, seeds, model=model, p=p, runs=runs, seed=seed,
                      weights=weights[0], progress=progress)
-        result.history = learned
+        result.history, result.over = learned, self._over_used(graph, over)
         return result
 
     def promoters(self, k: int, *, product: str | None = None, model: str = "ic",
@@ -262,11 +312,12 @@ class Session:
                   ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
                   runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
                   window="7d", prior_strength: float = 20.0, progress=None,
-                  best_of: bool = True):
+                  best_of: bool = True, over: str = "both"):
         """``progress(stage, done, total)``, if given, is called as RR sets are drawn (total:
         the sets the current stage needs) and after each forward check of a seed set. With
         ``best_of``, a degree or PageRank seed set that reaches clearly further than the
-        opim, imm or celf pick is returned instead (see ``result.winner``)."""
+        opim, imm or celf pick is returned instead (see ``result.winner``). ``over``: the
+        ties influence travels over (:meth:`tie_graph`)."""
         import numpy as np
 
         from . import reach as R
@@ -275,7 +326,7 @@ class Session:
         if (exclude_current or candidates != "all") and not product:
             raise InputError("{exclude_current} and {candidates} need a {product}",
                              field="product", params=("exclude_current", "candidates"))
-        graph = self.graph
+        graph = self.tie_graph(over)
         current = self.product_users(product, ["promoters"]) if product else None
         allowed = np.ones(graph.n_users, dtype=bool)
         if candidates != "all":
@@ -291,12 +342,12 @@ class Session:
             allowed[graph.positions(current)] = False
         if not allowed.any():
             raise InputError("no {candidates} are left to pick from", field="candidates")
-        weights, learned = self._weights(p, model, window, prior_strength)
+        weights, learned = self._weights(p, model, window, prior_strength, over)
         result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
                       allowed=allowed, current=current or None, check_runs=runs,
                       max_bytes=None if max_memory_gib is None else max_memory_gib * 2**30,
                       weights=weights, progress=progress, best_of=best_of)
-        result.history = learned
+        result.history, result.over = learned, self._over_used(graph, over)
         return result
 
     def report(self, product: str, **options):

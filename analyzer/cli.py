@@ -693,7 +693,8 @@ def generate(out, users, products, seed, public_share, as_format, overwrite, fmt
 @click.argument("kind", type=click.Choice(["edgelist", "cascades", "retweet-trees", "networkx"]))
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--directed/--undirected", default=False, show_default=True,
-              help="edgelist: whether lines are arcs a->b (merged into one friendship per pair).")
+              help="edgelist: each line a b is an arc of influence a->b, written as a follow "
+                   "(b follows a); undirected lines become one friendship per pair.")
 @click.option("--as", "as_kind", type=click.Choice(["purchases", "likes"]), default="purchases",
               show_default=True, help="cascades: what an adoption becomes.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
@@ -1064,6 +1065,14 @@ def _explicit_users(users, users_file) -> list[str] | None:
     return explicit
 
 
+def over_option(f: Callable) -> Callable:
+    return click.option("--over", type=click.Choice(["friendships", "follows", "both"]),
+                        default="both", show_default=True,
+                        help="Ties influence travels over: friendships (both ways), follows "
+                             "(from followee to follower), or both; without follows in the "
+                             "data, both is friendships.")(f)
+
+
 def history_options(f: Callable) -> Callable:
     f = click.option("--prior-strength", type=click.FloatRange(0, None), default=20.0,
                      show_default=True, help="--p history: Beta prior weight, in "
@@ -1078,7 +1087,7 @@ def p_option(f: Callable) -> Callable:
                         help="Edge probabilities (IC) or weights (LT): a number for every "
                              "edge, weighted-cascade (1 / degree of the receiving user), or "
                              "history (learned per channel from the data; see --window), or column "
-                             "(each friendship's stored probability).")(f)
+                             "(each friendship's and follow's stored probability).")(f)
 
 
 @cli.command()
@@ -1091,6 +1100,7 @@ def p_option(f: Callable) -> Callable:
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
               help="Independent Cascade or Linear Threshold.")
 @p_option
+@over_option
 @history_options
 @click.option("--runs", type=click.IntRange(2, None), default=1000, show_default=True,
               help="Monte Carlo runs.")
@@ -1099,8 +1109,8 @@ def p_option(f: Callable) -> Callable:
 @snapshot_option
 @connection_options
 @format_option
-def simulate(product, roles, users, users_file, model, p, window, prior_strength, runs, seed,
-             snapshot, conn, fmt) -> None:
+def simulate(product, roles, users, users_file, model, p, over, window, prior_strength, runs,
+             seed, snapshot, conn, fmt) -> None:
     """If these users push the product, how far does it spread? IC or LT Monte Carlo.
 
     Prints the expected spread with its standard error, 95% interval and
@@ -1117,7 +1127,8 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
         raise click.UsageError("give a PRODUCT (with --from) or --users/--users-file")
     with _session(snapshot, conn) as s:
         result = s.simulate(product, roles=roles, users=explicit, model=model, p=p, runs=runs,
-                            seed=seed, window=window, prior_strength=prior_strength)
+                            seed=seed, window=window, prior_strength=prior_strength,
+                            over=over)
     if not result.to_dict()["enough_runs"]:
         note(f"warning: relative standard error {result.rse:.2%} is above 1%; about "
              f"{result.runs_needed:,} runs are needed")
@@ -1131,6 +1142,7 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
               "them with --exclude-current).")
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True)
 @p_option
+@over_option
 @history_options
 @click.option("--method", type=click.Choice(["opim", "imm", "celf", "degree", "pagerank"]),
               default="opim", show_default=True,
@@ -1159,7 +1171,8 @@ def simulate(product, roles, users, users_file, model, p, window, prior_strength
 @snapshot_option
 @connection_options
 @format_option
-def promoters(k, product, model, p, window, prior_strength, method, eps, ell, exclude_current,
+def promoters(k, product, model, p, over, window, prior_strength, method, eps, ell,
+              exclude_current,
               candidates, runs, pick_only, seed, max_memory, snapshot, conn,
               fmt) -> None:
     """Which k users should promote to reach the most people? OPIM-C, IMM, CELF or heuristics.
@@ -1181,7 +1194,8 @@ def promoters(k, product, model, p, window, prior_strength, method, eps, ell, ex
         result = s.promoters(k, product=product, model=model, p=p, method=method, eps=eps,
                              ell=ell, exclude_current=exclude_current, candidates=candidates,
                              runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
-                             prior_strength=prior_strength, best_of=not pick_only)
+                             prior_strength=prior_strength, best_of=not pick_only,
+                             over=over)
     emit(result, fmt)
 
 

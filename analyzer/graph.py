@@ -20,7 +20,8 @@ from .errors import InputError, ProjectionRefused
 
 log = logging.getLogger("diffusion.graph")
 
-__all__ = ["FriendGraph", "csr_from_pairs", "project_snapshot", "project_neo4j", "project_cypher"]
+__all__ = ["FriendGraph", "OVER", "csr_from_pairs", "project_snapshot", "project_neo4j",
+           "project_cypher", "with_follows"]
 
 
 def csr_from_pairs(n: int, a: np.ndarray, b: np.ndarray, *,
@@ -53,9 +54,33 @@ def _csr_from_arcs(n: int, src: np.ndarray, dst: np.ndarray, *,
 
 @dataclass(frozen=True)
 class FriendGraph:
+    """Arcs in CSR form: ``indices[indptr[u]:indptr[u+1]]`` are the users ``u`` reaches
+    (influence flows along an arc). Friendships alone are symmetric; with follows
+    (followee -> follower) the graph is directed and ``rev_indptr``/``rev_indices`` list
+    each user's incoming arcs, which RR sets walk."""
+
     user_ids: pd.Index  #: position -> user id
     indptr: np.ndarray  #: int64, n + 1
-    indices: np.ndarray  #: int32, 2 * friendships
+    indices: np.ndarray  #: int32, 2 * friendships (or the arcs, when directed)
+    rev_indptr: np.ndarray | None = None  #: incoming arcs (directed only)
+    rev_indices: np.ndarray | None = None
+
+    @property
+    def directed(self) -> bool:
+        return self.rev_indptr is not None
+
+    @property
+    def in_indptr(self) -> np.ndarray:
+        """Each user's incoming arcs (the same arrays as the outgoing ones when symmetric)."""
+        return self.indptr if self.rev_indptr is None else self.rev_indptr
+
+    @property
+    def in_indices(self) -> np.ndarray:
+        return self.indices if self.rev_indices is None else self.rev_indices
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.indices)
 
     @property
     def n_users(self) -> int:
@@ -93,6 +118,25 @@ class FriendGraph:
         found[found >= 0] = order[found[found >= 0]]
         return found
 
+    def arc_sources(self) -> np.ndarray:
+        """The sending user of each arc, aligned with ``indices``."""
+        return np.repeat(np.arange(self.n_users, dtype=np.int64), np.diff(self.indptr))
+
+    def combined_arc_values(self, src: np.ndarray, dst: np.ndarray,
+                            values: np.ndarray) -> np.ndarray:
+        """A probability per arc from probabilities of arcs src[i] -> dst[i] (dense
+        indices), parallel ones (a friendship and a follow along the same direction)
+        combined as independent chances, 1 - prod(1 - p). Arcs no row names are NaN; a
+        pair the graph does not join raises InputError."""
+        at = self.arc_positions(src, dst)
+        if (at < 0).any():
+            raise InputError("a tie names two users the graph does not join", field="follows")
+        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
+            log_q = np.bincount(at, weights=np.log1p(-np.asarray(values, np.float64)),
+                                minlength=self.n_arcs)
+        named = np.bincount(at, minlength=self.n_arcs) > 0
+        return np.where(named, -np.expm1(log_q), np.nan)
+
     def arc_values(self, a: np.ndarray, b: np.ndarray, values: np.ndarray) -> np.ndarray:
         """A value per arc, aligned with ``indices``, from one value per undirected
         friendship a[i]-b[i] (dense indices): both of its arcs get values[i]. Arcs no row
@@ -127,20 +171,49 @@ class FriendGraph:
         if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
             return self
         rank, ordered = text_ranks(ids)
-        indptr, indices = _csr_from_arcs(
-            self.n_users, rank[np.repeat(np.arange(self.n_users), np.diff(self.indptr))],
-            rank[self.indices])
-        return FriendGraph(pd.Index(ordered, dtype=object), indptr, indices)
+        src, dst = rank[self.arc_sources()], rank[self.indices]
+        indptr, indices = _csr_from_arcs(self.n_users, src, dst)
+        rev = _csr_from_arcs(self.n_users, dst, src) if self.directed else (None, None)
+        return FriendGraph(pd.Index(ordered, dtype=object), indptr, indices, *rev)
 
     def to_networkx(self):
         import networkx as nx
 
-        g = nx.Graph()
+        g = nx.DiGraph() if self.directed else nx.Graph()
         g.add_nodes_from(self.user_ids)
         src = np.repeat(np.arange(self.n_users), np.diff(self.indptr))
         ids = self.user_ids.to_numpy()
         g.add_edges_from(zip(ids[src], ids[self.indices]))
         return g
+
+
+#: What influence travels over: friendships (both ways), follows (followee to follower)
+#: or both.
+OVER = ("friendships", "follows", "both")
+
+
+def with_follows(graph: FriendGraph, followee: np.ndarray, follower: np.ndarray,
+                 over: str) -> FriendGraph:
+    """The graph influence travels over: ``graph``'s friendships and/or the follows
+    followee[i] -> follower[i] (dense indices in ``graph``'s numbering). A friendship and
+    a follow between the same two users along the same direction are one arc. Without
+    follows, ``both`` is the friendship graph itself (symmetric)."""
+    if over not in OVER:
+        raise InputError(f"{{over}} must be one of {', '.join(OVER)}, got {over!r}",
+                         field="over")
+    if over == "friendships" or (over == "both" and len(followee) == 0):
+        return graph
+    n = graph.n_users
+    src = np.asarray(followee, dtype=np.int64)
+    dst = np.asarray(follower, dtype=np.int64)
+    if over == "both":
+        src = np.concatenate([graph.arc_sources(), src])
+        dst = np.concatenate([graph.indices.astype(np.int64), dst])
+    key = np.unique(src * n + dst)
+    src, dst = key // n, key % n
+    indptr, indices = _csr_from_arcs(n, src, dst)
+    rev_indptr, rev_indices = _csr_from_arcs(n, dst, src)
+    return FriendGraph(graph.user_ids, indptr, indices, rev_indptr, rev_indices)
 
 
 def ids_by_rank(ids: np.ndarray, rank: np.ndarray) -> np.ndarray:

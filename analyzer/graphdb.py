@@ -38,7 +38,7 @@ SCHEMA_MODULES = ("schema/user_id_unique", "schema/product_id_unique",
 #: Rows deleted per transaction when emptying the database.
 WIPE_BATCH = 50_000
 #: Which relationship count (admin/rel_count) each relationship table feeds.
-REL_OF_TABLE = {"friendships": "friend", "promotions": "promoted", "shares": "shared",
+REL_OF_TABLE = {"friendships": "friend", "follows": "follows", "promotions": "promoted", "shares": "shared",
                 "likes": "liked", "purchases": "purchased", "gifts": "gifted",
                 "exposures": "exposed"}
 NODE_OF_TABLE = {"users": "users", "products": "products"}
@@ -328,6 +328,8 @@ _IMPORT_NODES = {
 _IMPORT_RELS = {
     "friendships": ("FRIEND", {"user_a": ":START_ID(User)", "user_b": ":END_ID(User)",
                                "since": "since:datetime", "probability": "probability:double"}),
+    "follows": ("FOLLOWS", {"follower_id": ":START_ID(User)", "followee_id": ":END_ID(User)",
+                            "since": "since:datetime", "probability": "probability:double"}),
     "promotions": ("PROMOTED", {"user_id": ":START_ID(User)", "product_id": ":END_ID(Product)",
                                 "at": "at:datetime"}),
     "shares": ("SHARED", {"sharer_id": ":START_ID(User)", "recipient_id": ":END_ID(User)",

@@ -97,6 +97,30 @@ def _undirected_pairs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
     return pairs.drop(columns=["size"])
 
 
+def _directed_arcs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
+                   summary: ImportSummary) -> pd.DataFrame:
+    """Follows from arcs a -> b, read as influence from a to b: b follows a. Self-loops
+    are dropped; a repeated arc becomes one follow, its probabilities combined as
+    1 - prod(1 - p); b -> a stays a follow of its own."""
+    frame = pd.DataFrame({"followee_id": a, "follower_id": b})
+    loops = (frame["followee_id"] == frame["follower_id"]).to_numpy()
+    summary.dropped["self-loops"] = int(loops.sum())
+    frame = frame[~loops]
+    grouped_on = ["follower_id", "followee_id"]
+    if p is not None:
+        frame = frame.assign(p=np.asarray(p, dtype="float64")[~loops])
+        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
+            frame["q"] = np.log1p(-frame["p"].to_numpy())
+        arcs = frame.groupby(grouped_on, sort=False).agg(
+            sum=("q", "sum"), size=("q", "size"), first=("p", "first")).reset_index()
+        arcs["probability"] = np.where(arcs["size"] == 1, arcs["first"], -np.expm1(arcs["sum"]))
+        arcs = arcs.drop(columns=["sum", "first"])
+    else:
+        arcs = frame.groupby(grouped_on, sort=False).size().rename("size").reset_index()
+    summary.merged["repeated arcs merged into one follow"] = int((arcs["size"] - 1).sum())
+    return arcs.drop(columns=["size"])
+
+
 def _users_frame(ids) -> pd.DataFrame:
     return pd.DataFrame({"user_id": pd.unique(pd.Series(list(ids), dtype=object))})
 
@@ -148,6 +172,7 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
     """SNAP-style edge lists: `a b` or `a b p` per line, `#` comments, optional `n m` header."""
     summary = ImportSummary("edgelist", str(out))
     arcs = []
+    follower_first = False
     for path in sources:
         frame = _read_edge_lines(path)
         # a CSV header naming the columns (source,target; from,to; ...): not an edge
@@ -155,6 +180,7 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
         named = tuple(first) in HEADER_NAMES
         if named:
             frame = frame.iloc[1:]
+            follower_first = tuple(first) == ("follower", "followee")
             summary.notes.append(f"{path.name}: first line `{','.join(first)}` read as a "
                                  "column header")
         # an `n m` header: two integers on the first line, and m data lines after it
@@ -179,6 +205,8 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
         arcs.append(frame)
     edges = pd.concat(arcs, ignore_index=True)
     summary.kept["lines read"] = len(edges)
+    if follower_first:  # `follower followee` columns: the arc of influence is b -> a
+        edges[[0, 1]] = edges[[1, 0]].to_numpy()
     p = None
     if edges.shape[1] == 3:
         p = pd.to_numeric(edges[2], errors="coerce").to_numpy()
@@ -186,15 +214,27 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
             summary.notes.append("third column is not a probability in [0, 1]; ignored")
             p = None
         else:
-            summary.notes.append("third column kept as friendship probability; parallel arcs "
-                                 "and both directions combine as 1 - prod(1 - p)")
-    if directed:
-        summary.notes.append("directed input: a->b and b->a become one undirected friendship")
-    pairs = _undirected_pairs(edges[0].to_numpy(object), edges[1].to_numpy(object), p, summary)
-    users = _users_frame(np.concatenate([edges[0].to_numpy(object), edges[1].to_numpy(object)]))
+            summary.notes.append(
+                "third column kept as the follow's probability; repeated arcs combine as "
+                "1 - prod(1 - p)" if directed else
+                "third column kept as friendship probability; parallel arcs and both "
+                "directions combine as 1 - prod(1 - p)")
+    a, b = edges[0].to_numpy(object), edges[1].to_numpy(object)
+    users = _users_frame(np.concatenate([a, b]))
     summary.kept["users"] = len(users)
-    summary.kept["friendships"] = len(pairs)
-    write_snapshot({"users": users, "friendships": pairs}, out, overwrite=overwrite,
+    if directed:
+        summary.notes.append("directed input: each arc a -> b is a follow, b follows a "
+                             "(influence flows from a to b); the friendships table is empty")
+        follows = _directed_arcs(a, b, p, summary)
+        summary.kept["follows"] = len(follows)
+        tables = {"users": users, "friendships": pd.DataFrame(
+            {"user_a": pd.Series([], dtype=object), "user_b": pd.Series([], dtype=object)}),
+            "follows": follows}
+    else:
+        pairs = _undirected_pairs(a, b, p, summary)
+        summary.kept["friendships"] = len(pairs)
+        tables = {"users": users, "friendships": pairs}
+    write_snapshot(tables, out, overwrite=overwrite,
                    manifest={"name": Path(out).name, "imported_from": [str(s) for s in sources]})
     return summary
 

@@ -86,6 +86,13 @@ TABLES: dict[str, Table] = {
             Column("probability", "probability", False),
         ), required=True, key=("user_a", "user_b"), undirected=True,
             description="undirected friendships, one row per pair"),
+        Table("follows", (
+            _user("follower_id"), _user("followee_id"),
+            Column("since", "timestamp", False),
+            Column("probability", "probability", False),
+        ), key=("follower_id", "followee_id"),
+            description="a user follows another (an official account, a creator): directed, "
+                        "influence flows from followee to follower"),
         Table("products", (
             Column("product_id", "id"),
             Column("name", "text", False),

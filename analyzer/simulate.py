@@ -478,7 +478,7 @@ class _RRCollection:
 
         def work(s):
             c = min(step, self.count + count - s)
-            return _rr_sets(g.indptr, g.indices, self.w, s, c, self.seed, self.model,
+            return _rr_sets(g.in_indptr, g.in_indices, self.w, s, c, self.seed, self.model,
                             uniform_log)
 
         with ThreadPoolExecutor(self.threads) as pool:
@@ -518,13 +518,15 @@ class _RRCollection:
 
 
 def _receiver_degree(graph: FriendGraph) -> np.ndarray:
-    deg = np.diff(graph.indptr).astype(np.float64)
-    return deg[graph.indices]  # degree of the arc's receiving user
+    deg = np.diff(graph.in_indptr).astype(np.float64)
+    return deg[graph.indices]  # in-degree of the arc's receiving user
 
 
 def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray, np.ndarray]:
     """(forward, reverse) arc weights: forward[e] for arc u->v at position e of u's list;
-    reverse[e] for the arc at position e of v's list (v -> u) holds the weight of u -> v.
+    reverse[e] for the arc at position e of v's incoming list (u -> v) holds its weight.
+    Weighted cascade is 1 / the receiver's in-degree (its friends, with follows also the
+    users it follows).
     For IC with one p in (0, 0.5) both are a one-element array (see below)."""
     if isinstance(spec, np.ndarray):
         return spec, reverse_arcs(graph, spec)
@@ -542,9 +544,9 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
         return forward, forward
     if spec in (None, "weighted-cascade"):
         forward = 1.0 / np.maximum(_receiver_degree(graph), 1.0)
-        # reverse: the arc v -> u in v's list stands for u -> v, received by v
-        src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
-        reverse = 1.0 / np.maximum(np.diff(graph.indptr)[src].astype(np.float64), 1.0)
+        # reverse: position e of v's incoming list is an arc received by v
+        indeg = np.diff(graph.in_indptr)
+        reverse = 1.0 / np.maximum(np.repeat(indeg, indeg).astype(np.float64), 1.0)
         return forward, reverse
     if spec in ("column", "history"):
         raise InputError(f"{{p}} {spec} needs the data, not only the graph: pass the arc "
@@ -554,9 +556,9 @@ def edge_probabilities(graph: FriendGraph, spec, model: str) -> tuple[np.ndarray
 
 
 def reverse_arcs(graph: FriendGraph, forward: np.ndarray) -> np.ndarray:
-    """Weights re-indexed so position e of v's list (v -> u) holds forward(u -> v)."""
-    src = np.repeat(np.arange(graph.n_users), np.diff(graph.indptr))
-    return forward[graph.arc_positions(graph.indices, src)]
+    """Weights re-indexed so position e of v's incoming list (u -> v) holds forward(u -> v)."""
+    dst = np.repeat(np.arange(graph.n_users), np.diff(graph.in_indptr))
+    return forward[graph.arc_positions(graph.in_indices, dst)]
 
 
 def _is_float(text: str) -> bool:
@@ -568,6 +570,11 @@ def _is_float(text: str) -> bool:
 
 
 # --------------------------------------------------------------------------- simulate
+
+
+def ties(over: str) -> str:
+    """How a title names the ties other than friendships alone."""
+    return {"follows": " over follows", "both": " over friendships and follows"}.get(over, "")
 
 
 @dataclass(repr=False)
@@ -583,6 +590,7 @@ class SimulationResult(Displayable):
     target_rse: float = 0.01
     notes: list[str] = field(default_factory=list)
     history: HistoryEstimate | None = None  #: when the probability is learnt from history
+    over: str = "friendships"  #: the ties influence travelled over (graph.OVER)
 
     @property
     def mean(self) -> float:
@@ -611,8 +619,9 @@ class SimulationResult(Displayable):
         q = np.quantile(self.spreads, [0.05, 0.25, 0.5, 0.75, 0.95])
         mean_curve = self.curve.mean(axis=0)
         last = int(np.max(np.nonzero(mean_curve)[0])) if mean_curve.any() else 0
-        return {"model": self.model, "probability": self.probability, "runs": self.runs,
-                "seed": self.seed, "seeds": len(self.seeds), "users": self.users,
+        return {"model": self.model, "probability": self.probability, "over": self.over,
+                "runs": self.runs, "seed": self.seed, "seeds": len(self.seeds),
+                "users": self.users,
                 "mean": self.mean, "stderr": self.stderr,
                 "ci_low": self.mean - 1.959963984540054 * self.stderr,
                 "ci_high": self.mean + 1.959963984540054 * self.stderr,
@@ -633,7 +642,8 @@ class SimulationResult(Displayable):
         head = pd.DataFrame([{"expected spread": d["mean"], "stderr": d["stderr"],
                               "ci_low": d["ci_low"], "ci_high": d["ci_high"],
                               **d["quantiles"]}])
-        out = [(f"{self.model.upper()} with {self.probability}, {len(self.seeds)} seed(s), "
+        out = [(f"{self.model.upper()} with {self.probability}{ties(self.over)}, "
+                f"{len(self.seeds)} seed(s), "
                 f"{self.runs:,} runs (seed {self.seed})", head),
                ("Activation curve: mean new users per step", self.to_frame())]
         check = ("enough runs" if d["enough_runs"] else
@@ -912,14 +922,16 @@ def top_degree(graph: FriendGraph, k: int, allowed: np.ndarray | None = None) ->
 
 def pagerank(graph: FriendGraph, damping: float = 0.85, tol: float = 1e-10,
              max_iter: int = 200) -> np.ndarray:
+    # the walk goes against influence (a follower's attention moves to whom they follow),
+    # so it steps along each user's incoming arcs; for friendships alone, the same arcs
     n = graph.n_users
-    deg = np.diff(graph.indptr).astype(np.float64)
-    src = np.repeat(np.arange(n), np.diff(graph.indptr))
+    deg = np.diff(graph.in_indptr).astype(np.float64)
+    src = np.repeat(np.arange(n), np.diff(graph.in_indptr))
     x = np.full(n, 1.0 / n)
     for _ in range(max_iter):
         share = np.where(deg > 0, x / np.maximum(deg, 1), 0.0)
         dangling = x[deg == 0].sum()
-        new = (1 - damping) / n + damping * (np.bincount(graph.indices, weights=share[src],
+        new = (1 - damping) / n + damping * (np.bincount(graph.in_indices, weights=share[src],
                                                          minlength=n) + dangling / n)
         if np.abs(new - x).sum() < tol:
             return new
@@ -948,6 +960,7 @@ class PromoterResult(Displayable):
     baselines: list[dict]
     details: dict = field(default_factory=dict)
     history: HistoryEstimate | None = None  #: when the probability is learnt from history
+    over: str = "friendships"  #: the ties influence travels over (graph.OVER)
 
     def plot(self, ax=None, **options):
         """Expected spread against k: the pick's estimate by pick, its forward check and the baselines;
@@ -959,7 +972,7 @@ class PromoterResult(Displayable):
     def to_dict(self) -> dict:
         ci = 1.959963984540054 * self.spread_stderr
         return {"method": self.method, "model": self.model, "probability": self.probability,
-                "k": self.k, "seeds": self.seeds, "gains": self.gains,
+                "over": self.over, "k": self.k, "seeds": self.seeds, "gains": self.gains,
                 "spread": self.spread, "spread_stderr": self.spread_stderr,
                 "spread_ci_low": self.spread - ci, "spread_ci_high": self.spread + ci,
                 "check_runs": self.runs, "baselines": self.baselines,
@@ -1018,7 +1031,8 @@ class PromoterResult(Displayable):
         title = (f"Promoters by {self.method}" if self.winner == self.method else
                  f"Promoters by {self.winner}, which clearly beat the {self.method} pick")
         return ([self.history.table()] if self.history is not None else []) + [
-                (f"{title}: {self.model.upper()} with {self.probability}, k = {self.k}",
+                (f"{title}: {self.model.upper()} with {self.probability}{ties(self.over)}, "
+                 f"k = {self.k}",
                  self.to_frame()),
                 *self._certificate_table(),
                 (f"Expected spread, re-estimated by {self.runs:,} independent forward runs: "

@@ -538,8 +538,8 @@ def _check_tables(con, files: dict[str, Path], out: _Collector, report: Validati
             dictionaries[name] = found.dictionary
         cols = found.columns
         _check_duplicates(con, table, src, cols, out)
-        if name == "friendships":
-            _check_self_friendships(con, src, cols, out)
+        if name in SELF_PAIRS:
+            _check_self_pairs(con, name, src, cols, out)
         for col_name, (rows, values, count) in found.dangling.items():
             dangling.append((name, col_name, rows, values, count))
         coded[name] = cols
@@ -592,17 +592,26 @@ def _check_duplicates(con, table: Table, src: columns.TableSource, cols: pa.Tabl
             count=len(rows), location_kind=src.location_kind)
 
 
-def _check_self_friendships(con, src: columns.TableSource, cols: pa.Table,
-                            out: _Collector) -> None:
-    a = columns.one_chunk(cols.column("user_a")).to_numpy()
-    b = columns.one_chunk(cols.column("user_b")).to_numpy()
+#: Tables whose two user columns may not name one user: the columns, the finding's
+#: code and its message.
+SELF_PAIRS = {
+    "friendships": ("user_a", "user_b", "self-friendship", "a user cannot be their own friend"),
+    "follows": ("follower_id", "followee_id", "self-follow", "a user cannot follow themself"),
+}
+
+
+def _check_self_pairs(con, name: str, src: columns.TableSource, cols: pa.Table,
+                      out: _Collector) -> None:
+    first, second, code, message = SELF_PAIRS[name]
+    a = columns.one_chunk(cols.column(first)).to_numpy()
+    b = columns.one_chunk(cols.column(second)).to_numpy()
     rows = np.flatnonzero((a == b) & (a != -1)) + 1
     if len(rows):
-        values = columns.texts_at(con, src, TABLES["friendships"].column("user_b"),
+        values = columns.texts_at(con, src, TABLES[name].column(second),
                                   rows[: out.max_examples])
-        out.add("error", "self-friendship", "friendships", str(src.path), "user_b",
-                "a user cannot be their own friend", src.lines(rows[: out.max_examples]),
-                values, count=len(rows), location_kind=src.location_kind)
+        out.add("error", code, name, str(src.path), second, message,
+                src.lines(rows[: out.max_examples]), values, count=len(rows),
+                location_kind=src.location_kind)
 
 
 def _check_purchase_exposure(con, coded: dict[str, pa.Table],

@@ -33,7 +33,8 @@ def normalised(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def test_load_then_stats_match_the_sample(runner):
     result = load_snapshot(runner, read_snapshot(SAMPLE))
-    assert result.counts == {"users": 12, "products": 2, "friend": 14, "promoted": 3,
+    assert result.counts == {"users": 12, "products": 2, "friend": 14, "follows": 0,
+                             "promoted": 3,
                              "shared": 7, "liked": 5, "purchased": 6, "gifted": 2, "exposed": 9}
     stats = graph_stats(runner)
     assert stats.nodes == {"User": 12, "Product": 2}
@@ -103,6 +104,32 @@ def test_friendships_with_some_missing_properties_round_trip(runner, tmp_path):
     got, want = normalised(export_tables(runner)), normalised(snap.tables)
     pd.testing.assert_frame_equal(got["friendships"], want["friendships"], check_dtype=False)
     assert got["friendships"]["since"].isna().tolist() == [False, True, False]
+
+
+FOLLOWS = ("follower_id,followee_id,since,probability\n"
+           "u01,u02,2024-01-01T00:00:00Z,0.25\nu02,u01,,0.5\nu03,u02,2024-02-01T00:00:00Z,\n")
+
+
+def with_follows(tmp_path):
+    """The sample snapshot with a follows table: u01 and u02 follow each other, u03
+    follows u02."""
+    import shutil
+
+    out = tmp_path / "tea-follows"
+    shutil.copytree(SAMPLE, out)
+    (out / "follows.csv").write_text(FOLLOWS, encoding="utf-8")
+    return out
+
+
+def test_follows_load_directed_and_round_trip(runner, tmp_path):
+    snap = read_snapshot(with_follows(tmp_path))
+    result = load_snapshot(runner, snap, replace=True)
+    assert result.counts["follows"] == 3 and result.paths["follows"] == "load/follows"
+    again = load_snapshot(runner, snap)  # re-running creates no second follow
+    assert again.counts == result.counts
+    got, want = normalised(export_tables(runner)), normalised(snap.tables)
+    pd.testing.assert_frame_equal(got["follows"], want["follows"], check_dtype=False)
+    assert graph_stats(runner).relationships["FOLLOWS"] == 3
 
 
 def test_cli_export_writes_a_valid_snapshot_that_reloads(cli_run, runner, tmp_path):

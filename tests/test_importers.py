@@ -29,7 +29,7 @@ def pairs(out) -> set[frozenset]:
 def test_edgelist_comments_separators_loops_and_duplicates(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("# a comment\n1 2\n2\t3\n3 3\n2 1\n1 2\n\n4,5\n")
-    s = import_edgelist([src], tmp_path / "out", directed=True)
+    s = import_edgelist([src], tmp_path / "out")
     assert pairs(tmp_path / "out") == {frozenset("12"), frozenset("23"), frozenset("45")}
     assert s.dropped["self-loops"] == 1
     assert s.merged["arcs merged into an existing pair"] == 2
@@ -40,12 +40,45 @@ def test_edgelist_comments_separators_loops_and_duplicates(tmp_path):
 def test_edgelist_header_and_probabilities_combine(tmp_path):
     src = tmp_path / "g.txt"
     src.write_text("3 3\n0 1 0.5\n1 0 0.5\n1 2 0.2\n")
-    s = import_edgelist([src], tmp_path / "out", directed=True)
+    s = import_edgelist([src], tmp_path / "out")
     f = pd.read_csv(tmp_path / "out" / "friendships.csv", dtype={"user_a": str, "user_b": str})
     prob = {frozenset((a, b)): p for a, b, p in f.itertuples(index=False)}
     assert prob[frozenset("01")] == pytest.approx(1 - 0.5 * 0.5)
     assert prob[frozenset("12")] == pytest.approx(0.2)
     assert any("header line `3 3`" in n for n in s.notes)
+
+
+def follows(out) -> dict[tuple[str, str], float]:
+    f = pd.read_csv(out / "follows.csv", dtype={"follower_id": str, "followee_id": str})
+    p = f["probability"] if "probability" in f.columns else [float("nan")] * len(f)
+    return dict(zip(zip(f["follower_id"], f["followee_id"]), p))
+
+
+def test_directed_edgelist_writes_follows(tmp_path):
+    """An arc a -> b is influence from a to b: b follows a. b -> a is a follow of its
+    own; a repeated arc is one follow whose chances combine; the friendships table is
+    there and empty, and the snapshot validates."""
+    src = tmp_path / "g.txt"
+    src.write_text("a b 0.5\nb a 0.2\nb c 0.1\nb c 0.1\nc c 0.3\n")
+    s = import_edgelist([src], tmp_path / "out", directed=True)
+    assert follows(tmp_path / "out") == pytest.approx(
+        {("b", "a"): 0.5, ("a", "b"): 0.2, ("c", "b"): 1 - 0.9 * 0.9})
+    assert s.kept == {"lines read": 5, "users": 3, "follows": 3}
+    assert s.dropped["self-loops"] == 1
+    assert s.merged["repeated arcs merged into one follow"] == 1
+    assert pairs(tmp_path / "out") == set()
+    assert validate_snapshot(tmp_path / "out")[1].ok
+    undirected = import_edgelist([src], tmp_path / "und")
+    assert undirected.kept["friendships"] == 2 and not (tmp_path / "und" / "follows.csv").exists()
+
+
+def test_directed_edgelist_follower_followee_header(tmp_path):
+    """A `follower,followee` header names the follower first, the reverse of an arc of
+    influence, and is read that way."""
+    src = tmp_path / "f.csv"
+    src.write_text("follower,followee\nfan,star\nfan2,star\n")
+    import_edgelist([src], tmp_path / "out", directed=True)
+    assert set(follows(tmp_path / "out")) == {("fan", "star"), ("fan2", "star")}
 
 
 def test_edgelist_keeps_a_pair_listed_once_exactly(tmp_path):
@@ -209,9 +242,22 @@ def test_email_eu_core_reports_self_loops(tmp_path):
     assert s.kept["users"] == 1005 and s.dropped["self-loops"] == 642
 
 
-def test_nethept_keeps_probabilities(tmp_path):
+def test_nethept_directed_keeps_each_arcs_probability(tmp_path):
     path = shared_file("snap", "NetHEPT.txt")
     s = import_edgelist([path], tmp_path / "hept", directed=True)
+    raw = pd.read_csv(path, sep=" ", skiprows=1, header=None, names=["a", "b", "p"],
+                      dtype={"a": str, "b": str})
+    raw = raw[raw.a != raw.b]
+    want = (1 - (1 - raw.p).groupby([raw.b, raw.a]).prod())  # (follower, followee)
+    got = follows(tmp_path / "hept")
+    assert s.kept["follows"] == len(got) == len(want)
+    for k, v in list(want.items())[:2000]:
+        assert math.isclose(got[k], v, rel_tol=1e-9)
+
+
+def test_nethept_keeps_probabilities(tmp_path):
+    path = shared_file("snap", "NetHEPT.txt")
+    s = import_edgelist([path], tmp_path / "hept")
     assert s.kept["users"] == 15233
     f = pd.read_csv(tmp_path / "hept" / "friendships.csv", dtype={"user_a": str, "user_b": str})
     raw = pd.read_csv(path, sep=" ", skiprows=1, header=None, names=["a", "b", "p"],
@@ -262,7 +308,9 @@ def test_imported_edge_lists_load_and_stats_agree(tmp_path, runner, name, direct
     load_snapshot(runner, read_snapshot(tmp_path / "g"))
     stats = graph_stats(runner)
     assert stats.nodes["User"] == s.kept["users"]
-    assert stats.relationships["FRIEND"] == s.kept["friendships"]
+    assert stats.relationships.get("FRIEND", 0) == s.kept.get("friendships", 0)
+    assert stats.relationships.get("FOLLOWS", 0) == s.kept.get("follows", 0)
+    assert s.kept.get("follows" if directed else "friendships", 0) > 0
     assert stats.degrees["users"] == s.kept["users"]
 
 

@@ -111,14 +111,15 @@ def test_server_killed_mid_load_then_rerun_completes(own_server, tmp_path):
 def test_fresh_bulk_import_round_trips(own_server, tmp_path):
     from analyzer.snapshot import read_snapshot
 
-    from .conftest import SAMPLE
-    from .test_graphdb import normalised
+    from .test_graphdb import normalised, with_follows
 
+    SAMPLE = with_follows(tmp_path)  # noqa: N806 -- the sample, with three follows
     result = CliRunner().invoke(cli, ["load", str(SAMPLE), "--fresh", "--home",
                                       str(own_server.home), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["counts"] == {"users": 12, "products": 2, "friend": 14, "promoted": 3,
+    assert doc["counts"] == {"users": 12, "products": 2, "friend": 14, "follows": 3,
+                             "promoted": 3,
                              "shared": 7, "liked": 5, "purchased": 6, "gifted": 2, "exposed": 9}
     assert doc["uri"] == own_server.uri and status(own_server).running
     with Runner(ConnectionSettings(uri=own_server.uri)) as runner:

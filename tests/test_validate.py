@@ -173,6 +173,32 @@ def test_self_friendship(tmp_path):
     assert (p.column, p.examples) == ("user_b", [(3, "c")])
 
 
+def test_follows_are_directed_and_checked(tmp_path):
+    """A follow and its reverse are two rows; the same follow twice, a self-follow, an
+    unknown user and a probability past 1 are each named by file, line and column."""
+    write_tables(tmp_path, follows=(
+        "follower_id,followee_id,probability\na,b,0.5\nb,a,0.2\nc,c,0.1\n"
+        "a,b,0.3\nc,zed,0.1\nb,c,1.5\n"))
+    snap, report = validate_snapshot(tmp_path)
+    found = {p.code: p for p in report.problems}
+    assert set(found) == {"duplicate-row", "self-follow", "dangling-reference",
+                          "bad-probability"}
+    assert found["duplicate-row"].examples == [(5, "duplicate of line 2")]
+    assert (found["self-follow"].column, found["self-follow"].examples) == (
+        "followee_id", [(4, "c")])
+    assert (found["dangling-reference"].column, found["dangling-reference"].examples) == (
+        "followee_id", [(6, "zed")])
+    assert found["bad-probability"].examples[0][0] == 7
+    assert all(p.file.endswith("follows.csv") for p in report.problems)
+
+
+def test_clean_follows_read(tmp_path):
+    write_tables(tmp_path, follows="follower_id,followee_id,since\na,b,2024-01-01\nb,a,\n")
+    snap, report = validate_snapshot(tmp_path)
+    assert report.ok and report.rows["follows"] == 2
+    assert snap["follows"]["follower_id"].tolist() == ["a", "b"]
+
+
 def test_dangling_share_reference(tmp_path):
     write_tables(tmp_path, products="product_id\np1\n", shares="""
         sharer_id,recipient_id,product_id,channel,at

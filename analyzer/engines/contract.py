@@ -58,6 +58,15 @@ class Engine(Protocol):
         Raises InputError when the data has no probability or a friendship lacks one."""
         ...
 
+    def follows(self, *, probabilities: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(followee, follower, probability) of every follow: users as positions in
+        ``graph()``'s numbering (int64), influence flowing followee -> follower; empty
+        when the data has none. With ``probabilities``, each follow's stored value
+        (float64), raising InputError when the column is absent or a follow lacks one;
+        else None."""
+        ...
+
     def share_counts(self) -> dict[str, int]:
         """Shares per product id, every product present (0 for none)."""
         ...

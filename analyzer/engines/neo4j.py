@@ -494,6 +494,25 @@ class Neo4jEngine:
         b = graph.user_ids.get_indexer(np.asarray(rows["user_b"], dtype=object))
         return graph.arc_values(a, b, p)
 
+    def follows(self, *, probabilities: bool = False):
+        graph = self.graph()
+        self.runner.refuse_during_load()
+        rows = self.runner.run("project/follows", missing=-1.0)[0]
+        follower = graph.user_ids.get_indexer(np.asarray(rows["follower_id"], dtype=object))
+        followee = graph.user_ids.get_indexer(np.asarray(rows["followee_id"], dtype=object))
+        if not probabilities:
+            return followee.astype(np.int64), follower.astype(np.int64), None
+        p = np.asarray(rows["probability"], dtype=np.float64)
+        missing = np.flatnonzero(p < 0)
+        if len(missing):
+            first = int(missing[0])
+            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} follows in the "
+                             f"database have no probability (each needs one; the first: "
+                             f"{rows['follower_id'][first]} follows "
+                             f"{rows['followee_id'][first]})",
+                             field="probability", params=("p",))
+        return followee.astype(np.int64), follower.astype(np.int64), p
+
     def share_counts(self) -> dict[str, int]:
         return {r["product_id"]: r["shares"] for r in self.runner.run("stats/products")}
 
