@@ -231,49 +231,41 @@ class DuckDBEngine:
     def graph(self):
         return self._graph
 
-    def friendship_probabilities(self) -> np.ndarray:
-        table = self.snap.columns["friendships"]
-        where = str(self.snap.files["friendships"])
+    def _stored_probabilities(self, name: str) -> np.ndarray:
+        """Table ``name``'s probability of every row (float64), refusing a table without
+        the column or a row without a value, by file, line and field."""
+        table = self.snap.columns[name]
+        where = str(self.snap.files[name])
         if table.num_rows == 0:  # nothing to have a value (a directed import's empty table)
             return np.empty(0)
         if "probability" not in table.column_names:
-            raise InputError("{p} column: friendships has no probability column",
-                             file=where, field="probability", params=("p",))
+            raise InputError(f"{{p}} column: {name} has no probability column", file=where,
+                             field="probability", params=("p",))
         p = columns.one_chunk(table.column("probability")).to_numpy(zero_copy_only=False)
         missing = np.flatnonzero(np.isnan(p))
         if len(missing):
-            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} friendships have "
-                             "no probability (each needs one)", file=where,
-                             line=self.snap.line_of("friendships", int(missing[0])),
+            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} {name} have no "
+                             "probability (each needs one)", file=where,
+                             line=self.snap.line_of(name, int(missing[0])),
                              field="probability", params=("p",))
+        return p.astype(np.float64, copy=False)
+
+    def friendship_probabilities(self) -> np.ndarray:
+        p = self._stored_probabilities("friendships")
         rank = self.rules.user_rank()
         a = rank[self.snap.codes("friendships", "user_a")]
         b = rank[self.snap.codes("friendships", "user_b")]
-        return self.graph().arc_values(a, b, p.astype(np.float64, copy=False))
+        return self.graph().arc_values(a, b, p)
 
     def follows(self, *, probabilities: bool = False):
         if self.snap.get("follows") is None:
-            if probabilities:
-                return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-            return np.empty(0, np.int64), np.empty(0, np.int64), None
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0) if probabilities else None
         rank = self.rules.user_rank().astype(np.int64)
         followee = rank[self.snap.codes("follows", "followee_id")]
         follower = rank[self.snap.codes("follows", "follower_id")]
-        if not probabilities:
-            return followee, follower, None
-        table = self.snap.columns["follows"]
-        where = str(self.snap.files["follows"])
-        if "probability" not in table.column_names:
-            raise InputError("{p} column: follows has no probability column", file=where,
-                             field="probability", params=("p",))
-        p = columns.one_chunk(table.column("probability")).to_numpy(zero_copy_only=False)
-        missing = np.flatnonzero(np.isnan(p))
-        if len(missing):
-            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} follows have no "
-                             "probability (each needs one)", file=where,
-                             line=self.snap.line_of("follows", int(missing[0])),
-                             field="probability", params=("p",))
-        return followee, follower, p.astype(np.float64, copy=False)
+        return followee, follower, (self._stored_probabilities("follows") if probabilities
+                                    else None)
 
     def ids_in_order(self) -> np.ndarray:
         """The user ids in id order (position = rank), as Python strings."""

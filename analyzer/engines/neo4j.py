@@ -478,18 +478,25 @@ class Neo4jEngine:
     def graph(self):
         return self._graph
 
-    def friendship_probabilities(self) -> np.ndarray:
-        graph = self.graph()
-        self.runner.refuse_during_load()
-        rows = self.runner.run("project/friendship_probabilities", missing=-1.0)[0]
+    def _stored_probabilities(self, rows: dict, ends: tuple[str, str], name: str,
+                              joint: str) -> np.ndarray:
+        """The ``probability`` list of a project module's answer, refusing rows without
+        one (their ``missing`` stand-in, -1), naming how many and the first pair."""
         p = np.asarray(rows["probability"], dtype=np.float64)
         missing = np.flatnonzero(p < 0)
         if len(missing):
             first = int(missing[0])
-            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} friendships in the "
+            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} {name} in the "
                              f"database have no probability (each needs one; the first: "
-                             f"{rows['user_a'][first]}-{rows['user_b'][first]})",
+                             f"{rows[ends[0]][first]}{joint}{rows[ends[1]][first]})",
                              field="probability", params=("p",))
+        return p
+
+    def friendship_probabilities(self) -> np.ndarray:
+        graph = self.graph()
+        self.runner.refuse_during_load()
+        rows = self.runner.run("project/friendship_probabilities", missing=-1.0)[0]
+        p = self._stored_probabilities(rows, ("user_a", "user_b"), "friendships", "-")
         a = graph.user_ids.get_indexer(np.asarray(rows["user_a"], dtype=object))
         b = graph.user_ids.get_indexer(np.asarray(rows["user_b"], dtype=object))
         return graph.arc_values(a, b, p)
@@ -500,17 +507,8 @@ class Neo4jEngine:
         rows = self.runner.run("project/follows", missing=-1.0)[0]
         follower = graph.user_ids.get_indexer(np.asarray(rows["follower_id"], dtype=object))
         followee = graph.user_ids.get_indexer(np.asarray(rows["followee_id"], dtype=object))
-        if not probabilities:
-            return followee.astype(np.int64), follower.astype(np.int64), None
-        p = np.asarray(rows["probability"], dtype=np.float64)
-        missing = np.flatnonzero(p < 0)
-        if len(missing):
-            first = int(missing[0])
-            raise InputError(f"{{p}} column: {len(missing):,} of {len(p):,} follows in the "
-                             f"database have no probability (each needs one; the first: "
-                             f"{rows['follower_id'][first]} follows "
-                             f"{rows['followee_id'][first]})",
-                             field="probability", params=("p",))
+        p = (self._stored_probabilities(rows, ("follower_id", "followee_id"), "follows",
+                                        " follows ") if probabilities else None)
         return followee.astype(np.int64), follower.astype(np.int64), p
 
     def share_counts(self) -> dict[str, int]:
