@@ -179,10 +179,14 @@ def _forward(indptr, indices, weight, seeds, run0, runs, seed, model, chunks, un
 
 
 @njit(nogil=True, cache=True)
-def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log):
+def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log, node_log):
     """RR sets number start..start+count-1. in_weight[e] for the arc at position e of v's
     list (v -> u) is the probability (IC) or weight (LT) of the reverse arc u -> v.
-    Roots are uniform over all users. ``uniform_log`` as in ``_forward``.
+    Roots are uniform over all users. ``uniform_log`` as in ``_forward``. ``node_log``
+    (IC; empty when unused) holds, per user v whose incoming arcs all share one p < 0.5,
+    log(1 - p), else 1.0: v's arcs are then skipped geometrically as for ``uniform_log``
+    (SUBSIM's sampling for weighted cascade, where p = 1 / in-degree: about one draw per
+    success instead of one per arc).
 
     Returns the sets of two or more users (their nodes and sizes, in set order) and, per
     user, how many sets held that user alone. A one-user set {v} only ever matters
@@ -211,7 +215,8 @@ def _rr_sets(indptr, indices, in_weight, start, count, seed, model, uniform_log)
             while head < size:
                 v = queue[head]
                 head += 1
-                state, size = _ic_arcs(indptr, indices, in_weight, uniform_log, v, state,
+                lg = node_log[v] if node_log.shape[0] > 0 else uniform_log
+                state, size = _ic_arcs(indptr, indices, in_weight, lg, v, state,
                                        mark, m, queue, size)
         else:
             v = root
@@ -437,7 +442,8 @@ class _RRCollection:
     Sets of two or more users are kept; one-user sets are counted per user."""
 
     def __init__(self, graph: FriendGraph, in_weight: np.ndarray, model: int, seed: int,
-                 max_bytes: float, progress=None, stage: str = "RR sets") -> None:
+                 max_bytes: float, progress=None, stage: str = "RR sets",
+                 node_log: np.ndarray | None = None) -> None:
         self.g, self.w, self.model, self.seed = graph, in_weight, model, seed
         self.max_bytes, self.progress, self.stage = max_bytes, progress, stage
         self.target = 0
@@ -448,6 +454,8 @@ class _RRCollection:
         self.total_nodes = 0
         self.stored_sets = 0
         self.threads = max(1, min(os.cpu_count() or 1, 8))
+        # per-user geometric skips (``_rr_sets``); collections on one graph share them
+        self.node_log = _node_logs(graph, in_weight, model) if node_log is None else node_log
 
     def _check_memory(self, target: int) -> None:
         share = self.stored_sets / self.count if self.count else 1.0
@@ -475,11 +483,12 @@ class _RRCollection:
         step = max(1, math.ceil(count / self.threads))
         starts = list(range(self.count, self.count + count, step))
         uniform_log = _uniform_log(self.w, self.model)
+        node_log = self.node_log
 
         def work(s):
             c = min(step, self.count + count - s)
             return _rr_sets(g.in_indptr, g.in_indices, self.w, s, c, self.seed, self.model,
-                            uniform_log)
+                            uniform_log, node_log)
 
         with ThreadPoolExecutor(self.threads) as pool:
             for nodes, sizes, single in pool.map(work, starts):
@@ -672,6 +681,28 @@ def _uniform_p(p) -> float | None:
     return None
 
 
+def _node_logs(graph: FriendGraph, in_weight: np.ndarray, model) -> np.ndarray:
+    """Per user, log(1 - p) when every incoming arc has the same p in (0, 0.5), else 1.0
+    (see ``_rr_sets``); empty when no user has that or one p covers every arc already."""
+    none = np.empty(0, dtype=np.float64)
+    if model not in (0, "ic") or len(in_weight) != graph.n_arcs or graph.n_arcs == 0 \
+            or _uniform_log(in_weight, model) < 0:
+        return none
+    indptr = graph.in_indptr
+    has = np.diff(indptr) > 0
+    starts = indptr[:-1][has]
+    lo = in_weight[starts]  # each user's first incoming arc; the same p on all of them?
+    differs = np.add.reduceat((in_weight != np.repeat(lo, np.diff(indptr)[has])).view(
+        np.uint8), starts)
+    same = (differs == 0) & (lo > 0.0) & (lo < 0.5)
+    if not same.any():
+        return none
+    out = np.ones(graph.n_users, dtype=np.float64)
+    where = np.flatnonzero(has)[same]
+    out[where] = np.log1p(-lo[same])
+    return out
+
+
 def _uniform_log(weight: np.ndarray, model) -> float:
     """log(1 - p) when IC has one p in (0, 0.5) on every arc; 1.0 (off) otherwise."""
     if model not in (0, "ic") or len(weight) == 0:
@@ -771,13 +802,15 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     # the sets so far. An independent pilot (its own random streams) estimates the
     # optimum, and the search starts at the last x above twice that estimate. Starting
     # lower only means more sets for that x, so the bound stays valid.
-    pilot = _RRCollection(graph, reverse, code, seed + 2_000_003, max_bytes)
+    logs = _node_logs(graph, reverse, code)
+    pilot = _RRCollection(graph, reverse, code, seed + 2_000_003, max_bytes, node_log=logs)
     pilot.extend_to(min(200_000, max(1_000, 20 * n)))
     p_chosen, p_gains, _ = pilot.greedy(k, allowed)
     estimate = n * p_gains[p_chosen >= 0].sum() / pilot.count
     del pilot
     first = max(1, int(math.floor(math.log2(n / max(2 * estimate * (1 + eps_p), 1.0)))))
-    bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress, "RR sets (bound)")
+    bound = _RRCollection(graph, reverse, code, seed, max_bytes, progress, "RR sets (bound)",
+                          node_log=logs)
     lower = 1.0
     for i in range(first, max(int(math.log2(n)), first + 1)):
         x = n / 2 ** i
@@ -795,7 +828,7 @@ def imm(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     del bound
     # Chen (2018): the final sets are fresh, independent of those that set the bound
     final = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
-                          "RR sets (final)")
+                          "RR sets (final)", node_log=logs)
     final.extend_to(theta)
     chosen, gains, _ = final.greedy(k, allowed)
     keep = chosen >= 0
@@ -838,10 +871,11 @@ def opim(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
     theta_max = int(2 * n * ((1 - 1 / e) * alpha + beta) ** 2 / (k * eps ** 2)) + 1
     rounds = int(math.log2(max(theta_max / theta0, 1))) + 1
     a = math.log(3 * rounds) - log_delta  # ln(3 i_max / δ), for each of the two bounds
+    logs = _node_logs(graph, reverse, code)
     select = _RRCollection(graph, reverse, code, seed, max_bytes, progress,
-                           "RR sets (selection)")
+                           "RR sets (selection)", node_log=logs)
     check = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
-                          "RR sets (validation)")
+                          "RR sets (validation)", node_log=logs)
     for i in range(rounds):
         size = theta0 << i if i < rounds - 1 else max(theta_max, theta0 << i)
         select.extend_to(size)

@@ -210,6 +210,8 @@ def cpp_runs(exe: dict[str, Path], graph, p, weights, args, runs: int
                 ("SUBSIM (authors' C++)", [str(exe["subsim"]), "-func=im", "-gname=g",
                                            f"-seedsize={args.k}", f"-eps={args.eps}"])):
             where = work / ("opim" if label.startswith("OPIM") else "subsim")
+            if where.name not in args.cpp_programs.split(","):
+                continue
             shutil.rmtree(where / "result", ignore_errors=True)
             stdout, peak = run_timed(cmd, where)
             # the summary block at the end (progress lines also print "#RR sets")
@@ -219,7 +221,7 @@ def cpp_runs(exe: dict[str, Path], graph, p, weights, args, runs: int
             seeds = [int(x) for x in seed_file.read_text().split()]
             results[label].append({"seconds": seconds, "rr_sets": rr, "seeds": seeds,
                                    "peak_mib": peak})
-    return results
+    return {label: runs for label, runs in results.items() if runs}
 
 
 # ------------------------------------------------------------------------------- main
@@ -238,6 +240,8 @@ def main() -> None:
     ap.add_argument("--skip-imm", action="store_true")
     ap.add_argument("--nethept", type=Path)
     ap.add_argument("--cpp", action="store_true", help="also run the authors' C++ code")
+    ap.add_argument("--cpp-programs", default="opim,subsim",
+                    help="with --cpp: which of opim, subsim to run")
     ap.add_argument("--cynetdiff", action="store_true",
                     help="also score every seed set with cynetdiff's IC model")
     ap.add_argument("--opim-src", type=Path)

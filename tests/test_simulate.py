@@ -776,3 +776,23 @@ def test_column_probabilities_refuse_a_database_without_them(cli_run, runner):
     assert result.exit_code == 1
     assert "[probability]: --p column: " in result.output
     assert "friendships in the database have no probability" in result.output
+
+
+def test_weighted_cascade_rr_sets_skip_geometrically_with_the_same_estimates(karate):
+    """Under weighted cascade every user's incoming arcs share p = 1 / in-degree, so RR
+    sets skip failed arcs geometrically per user (SUBSIM's sampling). The RR estimate
+    of a user's spread still matches forward runs, which draw per arc."""
+    forward, reverse = S.edge_probabilities(karate, "weighted-cascade", "ic")
+    logs = S._node_logs(karate, reverse, 0)
+    degree = np.diff(karate.indptr)
+    assert len(logs) == karate.n_users
+    assert np.allclose(logs[degree >= 3], np.log1p(-1.0 / degree[degree >= 3]))
+    assert (logs[degree < 3] == 1.0).all()  # p >= 0.5: one draw per arc stays cheaper
+    sets = S._RRCollection(karate, reverse, 0, seed=4, max_bytes=2**30)
+    sets.extend_to(400_000)
+    for user in (0, 33, 16):
+        estimate = float(sets.coverage(np.array([user]))[0]) * karate.n_users / sets.count
+        rr_se = karate.n_users * math.sqrt(estimate / karate.n_users / sets.count)
+        run = S.simulate(karate, [user], p="weighted-cascade", runs=100_000, seed=user)
+        assert abs(estimate - run.mean) < 4 * math.hypot(rr_se, run.stderr), (user, estimate,
+                                                                              run.mean)
