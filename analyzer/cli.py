@@ -1281,8 +1281,9 @@ def _write_atomically(path: Path, text: str, what: str = "the report") -> None:
 def diff(snapshot_a, snapshot_b, product, users, hops, min_users, fmt) -> None:
     """How the network and a product's diffusion changed between two snapshots.
 
-    Users and friendships added and removed, degree and clustering, reach per
-    hop from the same seeds, and with --product the change in p(k) and cascades.
+    Users, friendships and follows added and removed, degree and clustering,
+    reach per hop from the same seeds, and with --product the change in p(k) and
+    cascades.
 
     \b
     Examples:

@@ -1,6 +1,7 @@
 """`diffusion diff A B`: how the network and a product's diffusion changed between snapshots.
 
-- users and friendships added and removed (a friendship is an unordered pair);
+- users, friendships and follows added and removed (a friendship is an unordered pair,
+  a follow an ordered one: b following a is not a following b);
 - degree distribution (mean, quantiles, max) and clustering (average local
   clustering and transitivity, from a compiled triangle count);
 - reach per hop from the same seeds in both (the product's promoters in A that
@@ -70,6 +71,21 @@ def _degree_summary(graph) -> dict:
             "max": int(deg.max())}
 
 
+def _follow_keys(snap, ids: pd.Index) -> np.ndarray:
+    """Follows as int64 keys follower * n + followee over a shared id index (ordered)."""
+    f = snap.get("follows")
+    if f is None:
+        return np.empty(0, dtype=np.int64)
+    a = ids.get_indexer(f["follower_id"].astype(object).to_numpy()).astype(np.int64)
+    b = ids.get_indexer(f["followee_id"].astype(object).to_numpy()).astype(np.int64)
+    return a * len(ids) + b
+
+
+def _changes(a: np.ndarray, b: np.ndarray) -> dict:
+    return {"a": len(a), "b": len(b), "added": int((~np.isin(b, a)).sum()),
+            "removed": int((~np.isin(a, b)).sum()), "kept": int(np.isin(b, a).sum())}
+
+
 def _pairs(snap, ids: pd.Index) -> np.ndarray:
     """Friendships as int64 keys lo * n + hi over a shared id index (unordered pairs)."""
     f = snap["friendships"]
@@ -90,9 +106,12 @@ class DiffResult(Displayable):
     curve: pd.DataFrame | None = None
     cascades: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: follows added and removed, as for friendships (ordered pairs); zeros without any
+    follows: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"a": self.a, "b": self.b, "users": self.users, "friendships": self.friendships,
+                "follows": self.follows,
                 "network": self.network.to_dict(orient="records"),
                 "reach": None if self.reach is None else self.reach.to_dict(orient="records"),
                 "product": self.product,
@@ -105,7 +124,8 @@ class DiffResult(Displayable):
 
     def tables(self):
         counts = pd.DataFrame([
-            {"what": "users", **self.users}, {"what": "friendships", **self.friendships}])
+            {"what": "users", **self.users}, {"what": "friendships", **self.friendships},
+            {"what": "follows", **self.follows}])
         out = [(f"{self.a} -> {self.b}: added and removed", counts),
                ("Network: degree and clustering (B - A)", self.network)]
         if self.reach is not None:
@@ -132,8 +152,8 @@ def diff_snapshots(a, b, *, product: str | None = None, users=None, hops: int = 
     pa, pb = _pairs(a.snap, ids), _pairs(b.snap, ids)
     users_d = {"a": len(ua), "b": len(ub), "added": int((~ub.isin(ua)).sum()),
                "removed": int((~ua.isin(ub)).sum()), "kept": int(ub.isin(ua).sum())}
-    fr_d = {"a": len(pa), "b": len(pb), "added": int((~np.isin(pb, pa)).sum()),
-            "removed": int((~np.isin(pa, pb)).sum()), "kept": int(np.isin(pb, pa).sum())}
+    fr_d = _changes(pa, pb)
+    fo_d = _changes(_follow_keys(a.snap, ids), _follow_keys(b.snap, ids))
     rows = []
     sa = {**_degree_summary(a.graph), **clustering(a.graph)}
     sb = {**_degree_summary(b.graph), **clustering(b.graph)}
@@ -182,4 +202,4 @@ def diff_snapshots(a, b, *, product: str | None = None, users=None, hops: int = 
                                   "change": (sb_c[k] - sa_c[k]) if sa_c[k] is not None and
                                   sb_c[k] is not None else None} for k in keys])
     return DiffResult(str(a.snap.path), str(b.snap.path), users_d, fr_d, network, reach,
-                      product, curve, cascades, notes)
+                      product, curve, cascades, notes, follows=fo_d)

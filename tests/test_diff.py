@@ -84,3 +84,22 @@ def test_diff_unknown_product_is_an_error(waves, offline_cli):
     fall, spring = waves
     res = offline_cli("diff", str(fall), str(spring), "--product", "nope")
     assert res.exit_code == 1 and "not in snapshot A" in res.output
+
+
+def test_follows_added_and_removed_are_ordered_pairs(tmp_path):
+    """b following a and a following b are two follows: reversing one is one removed and
+    one added. Without follows every count is 0."""
+    from .conftest import write_tables
+
+    users = "user_id\na\nb\nc\n"
+    a = write_tables(tmp_path / "a", users=users,
+                     follows="follower_id,followee_id\nb,a\nc,a\n")
+    b = write_tables(tmp_path / "b", users=users,
+                     follows="follower_id,followee_id\na,b\nc,a\nc,b\n")
+    r = diff_snapshots(open_snapshot(a), open_snapshot(b))
+    assert r.follows == {"a": 2, "b": 3, "added": 2, "removed": 1, "kept": 1}
+    assert r.to_dict()["follows"] == r.follows
+    assert "follows" in set(r.tables()[0][1]["what"])
+    none = diff_snapshots(open_snapshot(write_tables(tmp_path / "c")),
+                          open_snapshot(write_tables(tmp_path / "d")))
+    assert none.follows == {"a": 0, "b": 0, "added": 0, "removed": 0, "kept": 0}
