@@ -199,11 +199,11 @@ def promoters(doc: dict, ax=None):
         cumulative.append(total)
     ks = list(range(1, len(gains) + 1))
     ax.plot(ks, cumulative, color=BLUE, marker="o", markersize=3,
-            label=f"{doc.get('winner', doc['method'])}: estimate by pick")
+            label=f"{doc['winner']}: estimate by pick")
     z = 1.959963984540054
     ax.errorbar([doc["k"]], [doc["spread"]], yerr=[z * doc["spread_stderr"]], fmt="s",
                 color=DARK, capsize=4,
-                label=f"{doc.get('winner', doc['method'])}: forward check")
+                label=f"{doc['winner']}: forward check")
     for i, b in enumerate(doc["baselines"]):
         ax.errorbar([b["size"]], [b["spread"]], yerr=[z * b["spread_stderr"]], fmt="o",
                     color=(ORANGE, GREEN, GREY)[i % 3], capsize=4, alpha=0.85,

@@ -38,9 +38,9 @@ SCHEMA_MODULES = ("schema/user_id_unique", "schema/product_id_unique",
 #: Rows deleted per transaction when emptying the database.
 WIPE_BATCH = 50_000
 #: Which relationship count (admin/rel_count) each relationship table feeds.
-REL_OF_TABLE = {"friendships": "friend", "follows": "follows", "promotions": "promoted", "shares": "shared",
-                "likes": "liked", "purchases": "purchased", "gifts": "gifted",
-                "exposures": "exposed"}
+REL_OF_TABLE = {"friendships": "friend", "follows": "follows", "promotions": "promoted",
+                "shares": "shared", "likes": "liked", "purchases": "purchased",
+                "gifts": "gifted", "exposures": "exposed"}
 NODE_OF_TABLE = {"users": "users", "products": "products"}
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)

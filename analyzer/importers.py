@@ -67,34 +67,39 @@ def _ms(ts: pd.Series | np.ndarray, base: pd.Timestamp, unit: str) -> pd.Series:
     return pd.Series(at.asi8.astype("int64")).astype("Int64")
 
 
+def _merge_arcs(frame: pd.DataFrame, keys: list[str], p: np.ndarray | None,
+                summary: ImportSummary, merged: str) -> pd.DataFrame:
+    """One row per distinct ``keys`` of ``frame``, self-loops (the two keys equal)
+    dropped and counted; with ``p``, each row's ``probability``: a row listed once
+    keeps its value exactly, repeats combine as 1 - prod(1 - p). Repeats are counted
+    under ``merged``."""
+    loops = (frame[keys[0]] == frame[keys[1]]).to_numpy()
+    summary.dropped["self-loops"] = int(loops.sum())
+    frame = frame[~loops]
+    grouped = None
+    if p is not None:
+        frame = frame.assign(p=np.asarray(p, dtype="float64")[~loops])
+        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
+            frame["q"] = np.log1p(-frame["p"].to_numpy())
+        grouped = frame.groupby(keys, sort=False).agg(
+            sum=("q", "sum"), size=("q", "size"), first=("p", "first")).reset_index()
+        grouped["probability"] = np.where(grouped["size"] == 1, grouped["first"],
+                                          -np.expm1(grouped["sum"]))
+        grouped = grouped.drop(columns=["sum", "first"])
+    else:
+        grouped = frame.groupby(keys, sort=False).size().rename("size").reset_index()
+    summary.merged[merged] = int((grouped["size"] - 1).sum())
+    return grouped.drop(columns=["size"])
+
+
 def _undirected_pairs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
                       summary: ImportSummary) -> pd.DataFrame:
     """Drop self-loops, merge both directions and repeats into one pair; probabilities of
     merged arcs combine as 1 - prod(1 - p)."""
-    frame = pd.DataFrame({"a": a, "b": b})
-    loops = frame["a"] == frame["b"]
-    summary.dropped["self-loops"] = int(loops.sum())
-    frame = frame[~loops]
-    if p is not None:
-        frame["p"] = np.asarray(p, dtype="float64")[~loops.to_numpy()]
-        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
-            frame["q"] = np.log1p(-frame["p"].to_numpy())
-    swap = frame["a"].to_numpy() > frame["b"].to_numpy()
-    lo = np.where(swap, frame["b"], frame["a"])
-    hi = np.where(swap, frame["a"], frame["b"])
-    frame = frame.assign(user_a=lo, user_b=hi)
-    grouped = frame.groupby(["user_a", "user_b"], sort=False)
-    if p is not None:
-        pairs = grouped.agg(sum=("q", "sum"), size=("q", "size"), first=("p", "first"))
-        pairs = pairs.reset_index()
-        # one arc keeps its value exactly; merged arcs combine as independent chances
-        pairs["probability"] = np.where(pairs["size"] == 1, pairs["first"],
-                                        -np.expm1(pairs["sum"]))
-        pairs = pairs.drop(columns=["sum", "first"])
-    else:
-        pairs = grouped.size().rename("size").reset_index()
-    summary.merged["arcs merged into an existing pair"] = int((pairs["size"] - 1).sum())
-    return pairs.drop(columns=["size"])
+    swap = a > b
+    frame = pd.DataFrame({"user_a": np.where(swap, b, a), "user_b": np.where(swap, a, b)})
+    return _merge_arcs(frame, ["user_a", "user_b"], p, summary,
+                       "arcs merged into an existing pair")
 
 
 def _directed_arcs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
@@ -102,23 +107,9 @@ def _directed_arcs(a: np.ndarray, b: np.ndarray, p: np.ndarray | None,
     """Follows from arcs a -> b, read as influence from a to b: b follows a. Self-loops
     are dropped; a repeated arc becomes one follow, its probabilities combined as
     1 - prod(1 - p); b -> a stays a follow of its own."""
-    frame = pd.DataFrame({"followee_id": a, "follower_id": b})
-    loops = (frame["followee_id"] == frame["follower_id"]).to_numpy()
-    summary.dropped["self-loops"] = int(loops.sum())
-    frame = frame[~loops]
-    grouped_on = ["follower_id", "followee_id"]
-    if p is not None:
-        frame = frame.assign(p=np.asarray(p, dtype="float64")[~loops])
-        with np.errstate(divide="ignore"):  # p = 1: log(0) = -inf, and 1 - e^-inf = 1
-            frame["q"] = np.log1p(-frame["p"].to_numpy())
-        arcs = frame.groupby(grouped_on, sort=False).agg(
-            sum=("q", "sum"), size=("q", "size"), first=("p", "first")).reset_index()
-        arcs["probability"] = np.where(arcs["size"] == 1, arcs["first"], -np.expm1(arcs["sum"]))
-        arcs = arcs.drop(columns=["sum", "first"])
-    else:
-        arcs = frame.groupby(grouped_on, sort=False).size().rename("size").reset_index()
-    summary.merged["repeated arcs merged into one follow"] = int((arcs["size"] - 1).sum())
-    return arcs.drop(columns=["size"])
+    return _merge_arcs(pd.DataFrame({"follower_id": b, "followee_id": a}),
+                       ["follower_id", "followee_id"], p, summary,
+                       "repeated arcs merged into one follow")
 
 
 def _users_frame(ids) -> pd.DataFrame:
@@ -172,7 +163,6 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
     """SNAP-style edge lists: `a b` or `a b p` per line, `#` comments, optional `n m` header."""
     summary = ImportSummary("edgelist", str(out))
     arcs = []
-    follower_first = False
     for path in sources:
         frame = _read_edge_lines(path)
         # a CSV header naming the columns (source,target; from,to; ...): not an edge
@@ -180,7 +170,8 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
         named = tuple(first) in HEADER_NAMES
         if named:
             frame = frame.iloc[1:]
-            follower_first = tuple(first) == ("follower", "followee")
+            if tuple(first) == ("follower", "followee"):  # the arc of influence is b -> a
+                frame = frame.rename(columns={0: 1, 1: 0})[frame.columns]
             summary.notes.append(f"{path.name}: first line `{','.join(first)}` read as a "
                                  "column header")
         # an `n m` header: two integers on the first line, and m data lines after it
@@ -205,8 +196,6 @@ def import_edgelist(sources: list[Path], out: Path, *, directed: bool = False,
         arcs.append(frame)
     edges = pd.concat(arcs, ignore_index=True)
     summary.kept["lines read"] = len(edges)
-    if follower_first:  # `follower followee` columns: the arc of influence is b -> a
-        edges[[0, 1]] = edges[[1, 0]].to_numpy()
     p = None
     if edges.shape[1] == 3:
         p = pd.to_numeric(edges[2], errors="coerce").to_numpy()

@@ -456,7 +456,7 @@ def _text_one(con, report: Report) -> None:
                ["root", "root_role", "size", "depth", "max_breadth", "structural_virality"])
     p = d.get("promoters")
     if p:
-        con.print(f"\n[bold]6. Recommended promoters ({p.get('winner', p['method'])}, "
+        con.print(f"\n[bold]6. Recommended promoters ({p['winner']}, "
                   f"k = {p['k']})[/bold]")
         lead("promoters")
         seed_rows = [{"seed set": "recommended", "spread": p["spread"],
@@ -465,7 +465,7 @@ def _text_one(con, report: Report) -> None:
             for x in p["baselines"]]
         _table(con, "   Expected spread (independent forward simulation)",
                pd.DataFrame(seed_rows))
-        if p.get("winner", p["method"]) != p["method"]:
+        if p["winner"] != p["method"]:
             con.print(f"   {p['reason']}")
         con.print("   picks: " + ", ".join(p["seeds"][:20]))
 
@@ -548,7 +548,7 @@ def _markdown(report: Report) -> str:
                 _md_table(pd.DataFrame([{"seed set": "recommended", "spread": p["spread"]}] +
                                        [{"seed set": x["name"], "spread": x["spread"]}
                                         for x in p["baselines"]]))]
-        if p.get("winner", p["method"]) != p["method"]:
+        if p["winner"] != p["method"]:
             out += ["", _md(p["reason"]) + "."]
     text = "\n".join(out)
     if report.compare is not None:
@@ -700,7 +700,7 @@ def _html_one(report: Report, prefix: str = "") -> str:
                      f"{_k(p + 'promoters.spread', pr['spread'])}.</p>")
         parts.append(_html_table(pd.DataFrame(
             [{"seed set": x["name"], "spread": x["spread"]} for x in pr["baselines"]])))
-        if pr.get("winner", pr["method"]) != pr["method"]:
+        if pr["winner"] != pr["method"]:
             parts.append(f"<p>{html.escape(pr['reason'])}.</p>")
     return "\n".join(parts)
 

@@ -328,3 +328,14 @@ def test_coleman_waves_import(tmp_path):
     fall = import_edgelist([shared_file("coleman", "fall_1957.csv")], tmp_path / "fall")
     spring = import_edgelist([shared_file("coleman", "spring_1958.csv")], tmp_path / "spring")
     assert fall.kept["lines read"] == 243 and spring.kept["lines read"] == 263
+
+
+def test_directed_edgelist_header_applies_to_its_own_file(tmp_path):
+    """Two files, one with a `follower,followee` header and one of plain arcs: each is
+    read by its own convention."""
+    named = tmp_path / "f.csv"
+    named.write_text("follower,followee\nfan,star\n")
+    plain = tmp_path / "g.txt"
+    plain.write_text("star fan2\n")  # an arc of influence: fan2 follows star
+    import_edgelist([named, plain], tmp_path / "out", directed=True)
+    assert set(follows(tmp_path / "out")) == {("fan", "star"), ("fan2", "star")}

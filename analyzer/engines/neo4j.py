@@ -501,10 +501,16 @@ class Neo4jEngine:
         b = graph.user_ids.get_indexer(np.asarray(rows["user_b"], dtype=object))
         return graph.arc_values(a, b, p)
 
+    @cached_property
+    def _follow_rows(self) -> dict:
+        """``project/follows``, read once, like the graph (with and without probabilities
+        are the same rows)."""
+        self.runner.refuse_during_load()
+        return self.runner.run("project/follows", missing=-1.0)[0]
+
     def follows(self, *, probabilities: bool = False):
         graph = self.graph()
-        self.runner.refuse_during_load()
-        rows = self.runner.run("project/follows", missing=-1.0)[0]
+        rows = self._follow_rows
         follower = graph.user_ids.get_indexer(np.asarray(rows["follower_id"], dtype=object))
         followee = graph.user_ids.get_indexer(np.asarray(rows["followee_id"], dtype=object))
         p = (self._stored_probabilities(rows, ("follower_id", "followee_id"), "follows",
