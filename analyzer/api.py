@@ -155,17 +155,24 @@ class Session:
     # ------------------------------------------------------------------ analyses
 
     def reach(self, product: str | None = None, *, roles=None, users=None, hops: int = 6,
-              engine: str | None = None, per_seed: bool = True, overlap: bool | None = None):
+              engine: str | None = None, per_seed: bool = True, overlap: bool | None = None,
+              over: str = "both"):
+        """Users within 1..``hops`` ties of the seeds, along the ties ``over`` names
+        (:meth:`tie_graph`): influence reaches a friend either way and a follower from
+        the followee."""
         from . import reach as R
 
         seeds = self._seeds(product, roles, users)
         of = product if users is None else None
         named = _roles(roles) if users is None else []
+        graph = self.tie_graph(over)
+        used = self._over_used(graph, over)
         if (engine or self.engine) == "neo4j":  # counted by the database itself
             return self.backend.reach_in_database(seeds, hops, per_seed=per_seed,
-                                                  overlap=overlap, product=of, roles=named)
-        return R.reach_memory(self.graph, seeds, hops, per_seed=per_seed, overlap=overlap,
-                              product=of, roles=named)
+                                                  overlap=overlap, product=of, roles=named,
+                                                  over=used)
+        return R.reach_memory(graph, seeds, hops, per_seed=per_seed, overlap=overlap,
+                              product=of, roles=named, over=used)
 
     def degrees(self, *, max_hops: int = 6, sample: int | None = None, seed: int = 0):
         from .separation import degrees_of_separation

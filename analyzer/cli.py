@@ -762,6 +762,14 @@ def _read_users_file(path: Path) -> list[str]:
     return [i for i in ids if i != ""]
 
 
+def over_option(f: Callable) -> Callable:
+    return click.option("--over", type=click.Choice(["friendships", "follows", "both"]),
+                        default="both", show_default=True,
+                        help="Ties influence travels over: friendships (both ways), follows "
+                             "(from followee to follower), or both; without follows in the "
+                             "data, both is friendships.")(f)
+
+
 @cli.command()
 @click.argument("product", required=False)
 @click.option("--from", "roles", default="promoters", show_default=True,
@@ -771,7 +779,7 @@ def _read_users_file(path: Path) -> list[str]:
 @click.option("--users-file", type=click.Path(path_type=Path),
               help="Seed user ids, one per line (an optional 'user_id' header is skipped).")
 @click.option("--hops", type=click.IntRange(1, 12), default=6, show_default=True,
-              help="Friendship hops to count.")
+              help="Hops to count.")
 @click.option("--engine", type=click.Choice(["neo4j", "memory"]),
               help="neo4j: Cypher on the server (default with a database); memory: CSR "
                    "projection and compiled kernels (default with --snapshot).")
@@ -779,14 +787,16 @@ def _read_users_file(path: Path) -> list[str]:
               help="Answer straight from a snapshot directory, no database needed.")
 @click.option("--per-seed/--no-per-seed", default=True, show_default=True,
               help="Per-seed reach and unique reach (bit-parallel sweeps, 256 seeds each; on "
-                   "neo4j over the friendships among the users reached).")
+                   "neo4j over the ties among the users reached).")
 @click.option("--overlap/--no-overlap", default=None,
               help="Pairwise overlap between seeds [default: on for at most 64 seeds].")
+@over_option
 @connection_options
 @format_option
-def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, overlap, conn,
-          fmt) -> None:
-    """Six-degree reach: users within 1..H friendship hops of a product's people or any seeds.
+def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, overlap, over,
+          conn, fmt) -> None:
+    """Six-degree reach: users within 1..H hops of a product's people or any seeds, along
+    friendships (both ways) and follows (from followee to follower).
 
     Prints new users per hop, the cumulative reach and its share of all users,
     each seed's reach and unique reach, and the overlap between seeds.
@@ -808,7 +818,7 @@ def reach(product, roles, users, users_file, hops, engine, snapshot, per_seed, o
     with _session(snapshot, conn) as s:
         result = s.reach(product if explicit is None else None, roles=role_list,
                          users=explicit, hops=hops, engine=engine, per_seed=per_seed,
-                         overlap=overlap)
+                         overlap=overlap, over=over)
     emit(result, fmt)
 
 
@@ -1063,14 +1073,6 @@ def _explicit_users(users, users_file) -> list[str] | None:
     if users_file:
         explicit = (explicit or []) + _read_users_file(users_file)
     return explicit
-
-
-def over_option(f: Callable) -> Callable:
-    return click.option("--over", type=click.Choice(["friendships", "follows", "both"]),
-                        default="both", show_default=True,
-                        help="Ties influence travels over: friendships (both ways), follows "
-                             "(from followee to follower), or both; without follows in the "
-                             "data, both is friendships.")(f)
 
 
 def history_options(f: Callable) -> Callable:

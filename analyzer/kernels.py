@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["bfs_distances", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
+__all__ = ["bfs_distances", "bfs_arcs", "level_counts", "seed_bitsets", "bit_counts", "distance_histograms",
            "same_keys", "csr_arcs", "seed_major", "pair_overlaps"]
 
 
@@ -69,12 +69,13 @@ def _top_down_parallel(indptr, indices, dist, frontier, size, nxt, hop, chunks, 
 
 
 @njit(cache=True, parallel=True)
-def _bottom_up_step(indptr, indices, dist, hop, chunks):
-    """Every unvisited node looks for a neighbour at ``hop - 1`` and stops at the first.
-    Nodes are split into ``chunks`` slices; a node only ever changes from -1 to ``hop``,
-    which no check for ``hop - 1`` can see, so the threads cannot change each other's
-    answers. Returns how many were added and the sum of their degrees."""
-    n = indptr.shape[0] - 1
+def _bottom_up_step(indptr, in_indptr, in_indices, dist, hop, chunks):
+    """Every unvisited node looks for an in-neighbour (a node with an arc to it) at
+    ``hop - 1`` and stops at the first. Nodes are split into ``chunks`` slices; a node only
+    ever changes from -1 to ``hop``, which no check for ``hop - 1`` can see, so the threads
+    cannot change each other's answers. Returns how many were added and the sum of their
+    out-degrees (``indptr``), which the next level expands."""
+    n = in_indptr.shape[0] - 1
     prev = hop - 1
     step = (n + chunks - 1) // chunks
     found = np.zeros(chunks, dtype=np.int64)
@@ -85,8 +86,8 @@ def _bottom_up_step(indptr, indices, dist, hop, chunks):
         for v in range(c * step, min(n, (c + 1) * step)):
             if dist[v] >= 0:
                 continue
-            for e in range(indptr[v], indptr[v + 1]):
-                if dist[indices[e]] == prev:
+            for e in range(in_indptr[v], in_indptr[v + 1]):
+                if dist[in_indices[e]] == prev:
                     dist[v] = hop
                     f += 1
                     ed += indptr[v + 1] - indptr[v]
@@ -126,19 +127,32 @@ BFS_CHUNKS, BFS_PARALLEL_EDGES = 16, 100_000
 
 @njit(cache=True)
 def bfs_distances(indptr, indices, seeds, max_hops):
-    """See ``bfs_levels``; the chunking and the parallel threshold are the defaults."""
-    return bfs_levels(indptr, indices, seeds, max_hops, BFS_CHUNKS, BFS_PARALLEL_EDGES)
+    """See ``bfs_levels``, on a symmetric graph (every arc's reverse is an arc too); the
+    chunking and the parallel threshold are the defaults."""
+    return bfs_levels(indptr, indices, indptr, indices, seeds, max_hops, BFS_CHUNKS,
+                      BFS_PARALLEL_EDGES)
 
 
 @njit(cache=True)
-def bfs_levels(indptr, indices, seeds, max_hops, chunks, parallel_edges):
-    """Multi-source BFS. Returns int8 distances to the nearest seed; -1 where > max_hops
-    (at most 127).
+def bfs_arcs(indptr, indices, in_indptr, in_indices, seeds, max_hops):
+    """See ``bfs_levels``, on any directed graph: ``in_indptr``/``in_indices`` list each
+    node's incoming arcs (the same arrays as the outgoing ones when symmetric)."""
+    return bfs_levels(indptr, indices, in_indptr, in_indices, seeds, max_hops, BFS_CHUNKS,
+                      BFS_PARALLEL_EDGES)
+
+
+@njit(cache=True)
+def bfs_levels(indptr, indices, in_indptr, in_indices, seeds, max_hops, chunks,
+               parallel_edges):
+    """Multi-source BFS along arcs (``indptr``/``indices``: each node's outgoing arcs;
+    ``in_indptr``/``in_indices``: its incoming ones). Returns int8 distances from the
+    nearest seed; -1 where > max_hops (at most 127).
 
     Hop 0 is the seed set itself. One traversal for the whole seed set,
     direction-optimizing (Beamer et al., SC 2012): a level is expanded top-down
-    from the frontier while the frontier is small, and bottom-up (each unvisited
-    node looks for a neighbour on the previous level and stops at the first)
+    from the frontier along outgoing arcs while the frontier is small, and bottom-up
+    (each unvisited node looks along its incoming arcs for a node on the previous level
+    and stops at the first)
     while it is large. Both directions assign the same levels. Large levels run
     on all threads; the distances do not depend on how many.
     """
@@ -161,7 +175,8 @@ def bfs_levels(indptr, indices, seeds, max_hops, chunks, parallel_edges):
     while size > 0 and hop < min(max_hops, 127):
         hop += 1
         if frontier_edges * 14 > unexplored_edges:
-            nsize, next_edges = _bottom_up_step(indptr, indices, dist, hop, chunks)
+            nsize, next_edges = _bottom_up_step(indptr, in_indptr, in_indices, dist, hop,
+                                                 chunks)
             listed = False
         else:
             if not listed:

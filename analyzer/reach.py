@@ -32,7 +32,7 @@ from .arrays import find_sorted, unique_sorted
 from .display import Displayable
 from .errors import DiffusionError, InputError
 from .graph import FriendGraph, csr_from_pairs
-from .kernels import (bfs_distances, bit_counts, level_counts, pair_overlaps, seed_bitsets,
+from .kernels import (bfs_arcs, bit_counts, csr_arcs, level_counts, pair_overlaps, seed_bitsets,
                       seed_major)
 
 __all__ = ["ReachResult", "ROLES", "reach_memory", "reach_neo4j", "product_seeds_snapshot",
@@ -60,6 +60,8 @@ class ReachResult(Displayable):
     overlap: pd.DataFrame | None = None
     product: str | None = None
     roles: list[str] = field(default_factory=list)
+    #: the ties walked: friendships (both ways), follows (followee to follower) or both
+    over: str = "friendships"
 
     @property
     def reached(self) -> int:
@@ -88,7 +90,7 @@ class ReachResult(Displayable):
     def to_dict(self) -> dict:
         return {
             "engine": self.engine, "product": self.product, "roles": self.roles,
-            "seeds": len(self.seeds), "hops": self.hops, "per_hop": list(map(int, self.per_hop)),
+            "over": self.over, "seeds": len(self.seeds), "hops": self.hops, "per_hop": list(map(int, self.per_hop)),
             "reached": self.reached, "users": self.total_users,
             "coverage": round(self.coverage, 6),
             "per_seed": [] if self.per_seed is None else self.per_seed.to_dict(orient="records"),
@@ -101,8 +103,9 @@ class ReachResult(Displayable):
         # the terminal's view: hop 0 is the seeds themselves, shares read as percentages
         table["hop"] = ["seeds", *map(str, table["hop"][1:])]
         table["coverage"] = [f"{c:.1%}" for c in table["coverage"]]
-        out = [(f"Reach of {len(self.seeds)} seed(s) from {what} within {self.hops} hops "
-                f"[{self.engine}]: {self.reached:,} users, {self.coverage:.1%} of "
+        ties = "" if self.over == "friendships" else f" over {self.over}"
+        out = [(f"Reach of {len(self.seeds)} seed(s) from {what} within {self.hops} hops"
+                f"{ties} [{self.engine}]: {self.reached:,} users, {self.coverage:.1%} of "
                 f"{self.total_users:,}", table)]
         if self.per_seed is not None:
             out.append(("Per seed", self.per_seed.head(50)))
@@ -135,17 +138,18 @@ def _overlap_frame(seeds: list[str], shared: np.ndarray) -> pd.DataFrame:
 
 def reach_memory(graph: FriendGraph, seed_ids, hops: int = 6, *, per_seed: bool = True,
                  overlap: bool | None = None, product: str | None = None,
-                 roles: list[str] | None = None) -> ReachResult:
-    """Reach from ``seed_ids`` on an in-memory projection."""
+                 roles: list[str] | None = None, over: str = "friendships") -> ReachResult:
+    """Reach from ``seed_ids`` on an in-memory projection, along its arcs (``over`` names
+    the ties they are)."""
     _check_hops(hops)
     pos = graph.positions(seed_ids)
     if len(pos) == 0:
         raise DiffusionError("the seed set is empty")
     seeds = [str(x) for x in graph.user_ids[pos]]
-    dist = bfs_distances(graph.indptr, graph.indices, pos, hops)
+    dist = bfs_arcs(graph.indptr, graph.indices, graph.in_indptr, graph.in_indices, pos, hops)
     per_hop = level_counts(dist, hops)
     result = ReachResult("memory", hops, seeds, per_hop.tolist(), graph.n_users,
-                         product=product, roles=roles or [])
+                         product=product, roles=roles or [], over=over)
     if not per_seed:
         return result
     result.per_seed, result.overlap = _per_seed_sweeps(graph.indptr, graph.indices, pos, seeds,
@@ -185,10 +189,34 @@ def _per_seed_sweeps(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray,
             _overlap_frame(seeds, pair_overlaps(member)) if member is not None else None)
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """The Cypher modules of one BFS hop and of the ball, and their tie parameters: the
+    friendship modules for ``friendships``, the ``*_ties`` ones otherwise."""
+
+    frontier: str
+    bottom_up: str
+    ball: str
+    params: dict
+
+    @classmethod
+    def over(cls, over: str) -> _Walk:
+        if over == "friendships":
+            return cls("reach/frontier", "reach/frontier_bottom_up", "reach/ball_friendships",
+                       {})
+        return cls("reach/frontier_ties", "reach/frontier_ties_bottom_up", "reach/ball_ties",
+                   {"friendships": over == "both", "follows": True})
+
+    @property
+    def symmetric(self) -> bool:
+        return not self.params
+
+
 def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
                 overlap: bool | None = None, product: str | None = None,
-                roles: list[str] | None = None) -> ReachResult:
-    """Reach from ``seed_ids`` answered by Cypher on the server."""
+                roles: list[str] | None = None, over: str = "friendships") -> ReachResult:
+    """Reach from ``seed_ids`` answered by Cypher on the server, over friendships (both
+    ways), follows (followee to follower) or both."""
     _check_hops(hops)
     wanted = list(dict.fromkeys(str(s) for s in seed_ids))
     if not wanted:
@@ -201,26 +229,32 @@ def reach_neo4j(runner, seed_ids, hops: int = 6, *, per_seed: bool = True,
         raise InputError(f"unknown user id(s): {shown}", field="seeds")
     total = runner.run("admin/node_count")[0]["users"]
     seed_nodes = np.array([found[s] for s in wanted], dtype=np.int64)
-    per_hop, ball = _per_hop_cypher(runner, seed_nodes, hops, total)
+    walk = _Walk.over(over)
+    per_hop, ball = _per_hop_cypher(runner, seed_nodes, hops, total, walk)
     result = ReachResult("neo4j", hops, wanted, per_hop, total, product=product,
-                         roles=roles or [])
+                         roles=roles or [], over=over)
     if per_seed:
-        indptr, indices = _ball_graph(runner, ball)
+        indptr, indices = _ball_graph(runner, ball, walk)
         result.per_seed, result.overlap = _per_seed_sweeps(
             indptr, indices, find_sorted(ball, seed_nodes), wanted, hops, overlap)
     return result
 
 
-def _ball_graph(runner, ball: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR arrays of the friendship graph induced on ``ball`` (sorted node ids; a node's
-    position in it is its CSR position). Every path of at most H hops from a seed stays
-    within H hops of that seed, so per-seed reach on this graph equals per-seed reach on
-    the whole one: one traversal's worth of friendships for all seeds, not one per seed."""
-    rows = _run_split(runner, "reach/ball_friendships", "nodes", ball)
+def _ball_graph(runner, ball: np.ndarray, walk: _Walk) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays of the graph induced on ``ball`` (sorted node ids; a node's position in
+    it is its CSR position), its outgoing arcs. Every path of at most H hops from a seed
+    stays within H hops of that seed, so per-seed reach on this graph equals per-seed
+    reach on the whole one: one traversal's worth of ties for all seeds, not one per
+    seed."""
+    rows = _run_split(runner, walk.ball, "nodes", ball, **walk.params)
     a = find_sorted(ball, _joined(r["a"] for r in rows))
     b = find_sorted(ball, _joined(r["b"] for r in rows))
     inside = b >= 0  # a is in the ball by construction
-    return csr_from_pairs(len(ball), a[inside], b[inside])
+    if walk.symmetric:
+        return csr_from_pairs(len(ball), a[inside], b[inside])
+    n = len(ball)  # arcs listed from their sender; a friendship's both ways, once per end
+    key = np.unique(a[inside] * n + b[inside])
+    return csr_arcs(n, key // n, key % n, True, both=False)
 
 
 def _run_split(runner, module: str, split: str, values: np.ndarray, **params) -> list[dict]:
@@ -249,8 +283,8 @@ def _joined(lists) -> np.ndarray:
     return np.concatenate([np.asarray(x, dtype=np.int64) for x in lists])
 
 
-def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
-                    total: int) -> tuple[list[int], np.ndarray]:
+def _per_hop_cypher(runner, seeds: np.ndarray, hops: int, total: int,
+                    walk: _Walk) -> tuple[list[int], np.ndarray]:
     """Direction-optimizing BFS on the server, one query per hop (docs/reach.md).
 
     A hop expands the frontier (top-down, ``reach/frontier``) while the frontier is small
@@ -282,10 +316,10 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
                     assert every is not None  # submitted above whenever bottom_up
                     users = every.result()
                     unreached = users[find_sorted(visited, users) < 0]
-                fresh = unique_sorted(_bottom_up(runner, unreached, frontier))
+                fresh = unique_sorted(_bottom_up(runner, unreached, frontier, walk))
                 unreached = unreached[find_sorted(fresh, unreached) < 0]
             else:
-                rows = _run_split(runner, "reach/frontier", "frontier", frontier)
+                rows = _run_split(runner, walk.frontier, "frontier", frontier, **walk.params)
                 nodes = unique_sorted(_joined(r["nodes"] for r in rows))
                 fresh = nodes[find_sorted(visited, nodes) < 0]
                 if unreached is not None:  # a later bottom-up hop must not find them again
@@ -296,7 +330,8 @@ def _per_hop_cypher(runner, seeds: np.ndarray, hops: int,
     return per_hop, visited
 
 
-def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray) -> np.ndarray:
+def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray,
+               walk: _Walk) -> np.ndarray:
     """One bottom-up hop: the users in ``unreached`` with a friend in ``frontier``, checked
     in slices on concurrent sessions. Each query receives either its slice and the
     frontier, or the whole unreached list (the frontier's complement) when that is the
@@ -310,10 +345,10 @@ def _bottom_up(runner, unreached: np.ndarray, frontier: np.ndarray) -> np.ndarra
     def one(k: int) -> list[int]:
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         if by_complement:
-            return runner.run("reach/frontier_bottom_up", candidates=whole, lo=lo, hi=hi,
-                              frontier=None)[0]["nodes"]
-        return runner.run("reach/frontier_bottom_up", candidates=unreached[lo:hi].tolist(),
-                          lo=0, hi=hi - lo, frontier=front)[0]["nodes"]
+            return runner.run(walk.bottom_up, candidates=whole, lo=lo, hi=hi, frontier=None,
+                              **walk.params)[0]["nodes"]
+        return runner.run(walk.bottom_up, candidates=unreached[lo:hi].tolist(), lo=0,
+                          hi=hi - lo, frontier=front, **walk.params)[0]["nodes"]
 
     return _joined(_on_sessions(one, parts))
 

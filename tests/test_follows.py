@@ -190,3 +190,88 @@ def test_nethept_directed_pick_beats_top_degree(tmp_path):
     gap = result.spread - degree["spread"]
     assert gap > 4 * np.hypot(result.spread_stderr, degree["spread_stderr"]), (
         result.spread, degree)
+
+
+def test_reach_follows_the_arcs_of_influence(tmp_path):
+    s = open_snapshot(chain(tmp_path, friendships="user_a,user_b\na,b\n"))  # and a - b friends
+    assert s.reach(users=["a"], hops=2, over="follows").per_hop == [1, 1, 1]
+    assert s.reach(users=["c"], hops=2, over="follows").per_hop == [1, 0, 0]
+    assert s.reach(users=["a"], hops=2, over="friendships").per_hop == [1, 1, 0]
+    both = s.reach(users=["b"], hops=2)
+    assert both.per_hop == [1, 2, 0] and both.to_dict()["over"] == "both"
+    assert "over both" in both.tables()[0][0]
+    flat = open_snapshot(write_tables(tmp_path / "flat")).reach(users=["a"], hops=2)
+    assert flat.over == "friendships" and flat.per_hop == [1, 1, 1]
+
+
+def mixed_snapshot(root, n: int, friendships: int, follows: int, seed: int):
+    """A random snapshot of friendships and follows, and the same graph in networkx (arcs
+    as influence flows: a friendship both ways, followee -> follower)."""
+    friends = nx.gnm_random_graph(n, friendships, seed=seed)
+    arcs = nx.gnm_random_graph(n, follows, seed=seed + 1, directed=True)
+    ids = [f"u{i:04d}" for i in range(n)]
+    write_tables(root, users="user_id\n" + "".join(f"{u}\n" for u in ids),
+                 friendships="user_a,user_b\n" + "".join(
+                     f"{ids[a]},{ids[b]}\n" for a, b in friends.edges()),
+                 follows="follower_id,followee_id\n" + "".join(
+                     f"{ids[b]},{ids[a]}\n" for a, b in arcs.edges()))
+    oracles = {}
+    for over in ("friendships", "follows", "both"):
+        g = nx.DiGraph()
+        g.add_nodes_from(ids)
+        if over != "follows":
+            g.add_edges_from((ids[a], ids[b]) for a, b in friends.edges())
+            g.add_edges_from((ids[b], ids[a]) for a, b in friends.edges())
+        if over != "friendships":
+            g.add_edges_from((ids[a], ids[b]) for a, b in arcs.edges())
+        oracles[over] = g
+    return ids, oracles
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_reach_over_ties_matches_networkx(tmp_path, trial):
+    """Per hop, per seed and unique reach along directed arcs equal networkx's, on graphs
+    dense enough that the BFS turns bottom-up (which must then look at incoming arcs)."""
+    from .test_reach import oracle_per_hop, oracle_per_seed
+
+    rng = np.random.default_rng(trial)
+    n = int(rng.integers(100, 600))
+    ids, oracles = mixed_snapshot(tmp_path, n, int(n * rng.uniform(0.5, 3)),
+                                  int(n * rng.uniform(2, 8)), seed=trial)
+    s = open_snapshot(tmp_path)
+    for over, g in oracles.items():
+        seeds = sorted(rng.choice(ids, int(rng.integers(1, 12)), replace=False).tolist())
+        hops = int(rng.integers(1, 7))
+        got = s.reach(users=seeds, hops=hops, over=over, overlap=False)
+        assert got.per_hop == oracle_per_hop(g, seeds, hops), over
+        want, _ = oracle_per_seed(g, seeds, hops)
+        assert {r.user_id: (r.reach, r.unique_reach) for r in got.per_seed.itertuples()} == want
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("ratio, split_min", [(0, 10**9), (10**9, 1), (4, 1)],
+                         ids=["top-down", "bottom-up-split", "switching-split"])
+def test_reach_over_ties_on_neo4j_equals_the_snapshot(runner, tmp_path, monkeypatch, ratio,
+                                                      split_min):
+    """The database's BFS over FOLLOWS (and FRIEND) gives the snapshot's numbers, per hop,
+    per seed and pairwise, whichever way its hops run."""
+    from analyzer.graphdb import load_snapshot
+    from analyzer.snapshot import read_snapshot
+
+    from .test_reach import oracle_per_hop
+
+    monkeypatch.setattr("analyzer.reach.BOTTOM_UP_RATIO", ratio)
+    monkeypatch.setattr("analyzer.reach.CYPHER_SPLIT_MIN", split_min)
+    ids, oracles = mixed_snapshot(tmp_path, 300, 250, 1200, seed=11)
+    load_snapshot(runner, read_snapshot(tmp_path), replace=True)
+    local = open_snapshot(tmp_path)
+    rng = np.random.default_rng(3)
+    with Session(runner=runner) as remote:
+        for over in ("follows", "both"):
+            seeds = sorted(rng.choice(ids, 5, replace=False).tolist())
+            want = local.reach(users=seeds, hops=4, over=over)
+            got = remote.reach(users=seeds, hops=4, over=over)
+            assert got.engine == "neo4j" and got.over == over
+            assert got.per_hop == want.per_hop == oracle_per_hop(oracles[over], seeds, 4)
+            assert got.to_dict()["per_seed"] == want.to_dict()["per_seed"]
+            assert got.to_dict()["overlap"] == want.to_dict()["overlap"]

@@ -338,7 +338,8 @@ def test_parallel_bfs_steps_match_networkx_on_any_thread_count(trial):
         for threads in {1, before}:
             numba.set_num_threads(threads)
             for chunks in (1, 3, 16):
-                dist = bfs_levels(graph.indptr, graph.indices, seeds, hops, chunks, 0)
+                dist = bfs_levels(graph.indptr, graph.indices, graph.indptr, graph.indices, seeds,
+                                  hops, chunks, 0)
                 got = np.bincount(dist[dist >= 0], minlength=hops + 1)[: hops + 1].tolist()
                 assert got == want, (threads, chunks)
     finally:
