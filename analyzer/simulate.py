@@ -954,22 +954,39 @@ def top_degree(graph: FriendGraph, k: int, allowed: np.ndarray | None = None) ->
     return order[:k]
 
 
+@njit(parallel=True, cache=True)
+def _pagerank_step(indptr, indices, share, base, damping, out):
+    """One power step pulled along outgoing arcs: user u collects ``share`` (rank over
+    in-degree) from each user its arcs reach, since those users' walkers step back to
+    u, into ``out``."""
+    n = indptr.shape[0] - 1
+    for u in prange(n):
+        acc = 0.0
+        for e in range(indptr[u], indptr[u + 1]):
+            acc += share[indices[e]]
+        out[u] = base + damping * acc
+
+
 def pagerank(graph: FriendGraph, damping: float = 0.85, tol: float = 1e-10,
              max_iter: int = 200) -> np.ndarray:
-    # the walk goes against influence (a follower's attention moves to whom they follow),
-    # so it steps along each user's incoming arcs; for friendships alone, the same arcs
+    """PageRank of the walk against influence (a follower's attention moves to whom they
+    follow), so it steps along each user's incoming arcs; for friendships alone, the same
+    arcs. Dangling users (no incoming arc) spread their rank evenly, as networkx does.
+    Each step is one compiled pass over the arcs, with nothing per arc allocated."""
     n = graph.n_users
+    if n == 0:
+        return np.empty(0)
     deg = np.diff(graph.in_indptr).astype(np.float64)
-    src = np.repeat(np.arange(n), np.diff(graph.in_indptr))
+    dangles = deg == 0
+    inv = np.where(dangles, 0.0, 1.0 / np.maximum(deg, 1.0))
     x = np.full(n, 1.0 / n)
+    new = np.empty(n)
     for _ in range(max_iter):
-        share = np.where(deg > 0, x / np.maximum(deg, 1), 0.0)
-        dangling = x[deg == 0].sum()
-        new = (1 - damping) / n + damping * (np.bincount(graph.in_indices, weights=share[src],
-                                                         minlength=n) + dangling / n)
+        base = (1 - damping) / n + damping * x[dangles].sum() / n
+        _pagerank_step(graph.indptr, graph.indices, x * inv, base, damping, new)
         if np.abs(new - x).sum() < tol:
             return new
-        x = new
+        x, new = new, x
     return x
 
 

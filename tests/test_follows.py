@@ -275,3 +275,15 @@ def test_reach_over_ties_on_neo4j_equals_the_snapshot(runner, tmp_path, monkeypa
             assert got.per_hop == want.per_hop == oracle_per_hop(oracles[over], seeds, 4)
             assert got.to_dict()["per_seed"] == want.to_dict()["per_seed"]
             assert got.to_dict()["overlap"] == want.to_dict()["overlap"]
+
+
+def test_pagerank_on_follows_walks_against_influence():
+    """On a directed graph the walk steps from a follower to whom it follows: networkx's
+    PageRank of the reversed arcs, dangling users spread evenly."""
+    g = nx.gnm_random_graph(300, 1500, seed=4, directed=True)
+    g.remove_nodes_from([5, 6])  # users with no arcs at all stay in the graph below
+    empty = FriendGraph.from_edges(list(range(300)), [], [])
+    src, dst = (np.array(x) for x in zip(*g.edges()))
+    graph = with_follows(empty, src, dst, "follows")
+    want = nx.pagerank(nx.DiGraph(graph.to_networkx()).reverse(), tol=1e-12, weight=None)
+    np.testing.assert_allclose(S.pagerank(graph), [want[i] for i in range(300)], atol=1e-9)
