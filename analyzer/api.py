@@ -319,12 +319,13 @@ class Session:
                   ell: float = 1.0, exclude_current: bool = False, candidates: str = "all",
                   runs: int = 1000, seed: int = 0, max_memory_gib: float | None = None,
                   window="7d", prior_strength: float = 20.0, progress=None,
-                  best_of: bool = True, over: str = "both"):
+                  best_of: bool = True, over: str = "both", hist: bool | None = None):
         """``progress(stage, done, total)``, if given, is called as RR sets are drawn (total:
         the sets the current stage needs) and after each forward check of a seed set. With
         ``best_of``, a degree or PageRank seed set that reaches clearly further than the
         opim, imm or celf pick is returned instead (see ``result.winner``). ``over``: the
-        ties influence travels over (:meth:`tie_graph`)."""
+        ties influence travels over (:meth:`tie_graph`). ``hist``: OPIM-C with HIST's
+        sentinels (True), without (False), or when a pilot finds RR sets large (None)."""
         import numpy as np
 
         from . import reach as R
@@ -353,7 +354,7 @@ class Session:
         result = pick(graph, k, method=method, model=model, p=p, eps=eps, ell=ell, seed=seed,
                       allowed=allowed, current=current or None, check_runs=runs,
                       max_bytes=None if max_memory_gib is None else max_memory_gib * 2**30,
-                      weights=weights, progress=progress, best_of=best_of)
+                      weights=weights, progress=progress, best_of=best_of, hist=hist)
         result.history, result.over = learned, self._over_used(graph, over)
         return result
 

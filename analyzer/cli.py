@@ -1157,6 +1157,10 @@ def simulate(product, roles, users, users_file, model, p, over, window, prior_st
 @click.option("--ell", type=click.FloatRange(0, None, min_open=True), default=1.0,
               show_default=True, help="opim and imm confidence: the guarantee holds with "
                                       "probability at least 1 - 1/n^ell.")
+@click.option("--hist", type=click.Choice(["auto", "on", "off"]), default="auto",
+              show_default=True,
+              help="opim with HIST's sentinels, which stop RR sets at a few strong users: "
+                   "auto uses them when a pilot finds RR sets large (influence is high).")
 @click.option("--exclude-current", is_flag=True,
               help="Do not pick the product's current promoters.")
 @click.option("--candidates", default="all", show_default=True,
@@ -1173,9 +1177,8 @@ def simulate(product, roles, users, users_file, model, p, over, window, prior_st
 @snapshot_option
 @connection_options
 @format_option
-def promoters(k, product, model, p, over, window, prior_strength, method, eps, ell,
-              exclude_current,
-              candidates, runs, pick_only, seed, max_memory, snapshot, conn,
+def promoters(k, product, model, p, over, window, prior_strength, method, eps, ell, hist,
+              exclude_current, candidates, runs, pick_only, seed, max_memory, snapshot, conn,
               fmt) -> None:
     """Which k users should promote to reach the most people? OPIM-C, IMM, CELF or heuristics.
 
@@ -1197,7 +1200,7 @@ def promoters(k, product, model, p, over, window, prior_strength, method, eps, e
                              ell=ell, exclude_current=exclude_current, candidates=candidates,
                              runs=runs, seed=seed, max_memory_gib=max_memory, window=window,
                              prior_strength=prior_strength, best_of=not pick_only,
-                             over=over)
+                             over=over, hist={"auto": None, "on": True, "off": False}[hist])
     emit(result, fmt)
 
 

@@ -13,7 +13,9 @@ a follow with the file's own probability, repeated arcs combined; ``--p column``
 Every timed run is a child process, so its peak memory is its own: VmHWM for
 diffusion, /usr/bin/time's maximum resident set for the C++ programs. Times are the
 selection alone (diffusion: the opim/imm call; C++: the program's own "Time (sec)"),
-not reading the graph. Every seed set, from every method, is then scored by the same
+not reading the graph; "diffusion promoters" is the whole call a user makes, the OPIM-C
+pick and then the forward runs of it, top degree and PageRank that return the best of
+them (its line names the set returned). Every seed set, from every method, is then scored by the same
 forward evaluator (diffusion's IC/LT simulator, 10,000 runs, one seed).
 
 ``--cpp`` builds github tangj90/OPIM (OPIM1.1) and qtguo/subsim with g++ under
@@ -52,11 +54,20 @@ graph = FriendGraph(pd.RangeIndex(len(z["indptr"]) - 1), z["indptr"], z["indices
 weights = (z["forward"], z["reverse"]) if "forward" in z else None
 S.opim(FriendGraph(pd.RangeIndex(40), *csr_from_pairs(40, np.arange(39), np.arange(1, 40))), 2)
 S.imm(FriendGraph(pd.RangeIndex(40), *csr_from_pairs(40, np.arange(39), np.arange(1, 40))), 2)
-t = time.perf_counter()
-out = getattr(S, {method!r})(graph, {k}, p={p!r}, eps={eps}, seed={seed}, weights=weights)
+if {method!r} == "promoters":  # the whole call: the pick, then the forward best of
+    S.promoters(FriendGraph(pd.RangeIndex(40), *csr_from_pairs(40, np.arange(39),
+                                                               np.arange(1, 40))), 2)
+    t = time.perf_counter()
+    got = S.promoters(graph, {k}, p={p!r}, eps={eps}, seed={seed}, weights=weights)
+    out = {{"rr_sets": got.details["rr_sets"], "seeds": got.seeds, "winner": got.winner}}
+else:
+    t = time.perf_counter()
+    out = getattr(S, {method!r})(graph, {k}, p={p!r}, eps={eps}, seed={seed}, weights=weights)
+    out["winner"] = out.get("certificate", {{}}).get("algorithm")
 elapsed = time.perf_counter() - t
 print(json.dumps({{"seconds": elapsed, "rr_sets": int(out["rr_sets"]),
-                  "seeds": [int(s) for s in out["seeds"]], "peak_mib": peak_rss_mib()}}))
+                  "seeds": [int(s) for s in out["seeds"]], "peak_mib": peak_rss_mib(),
+                  "winner": out.get("winner")}}))
 """
 
 
@@ -200,7 +211,8 @@ def cpp_runs(exe: dict[str, Path], graph, p, weights, args, runs: int
            else ["-pdist=uniform", f"-pedge={p}"])
     subprocess.run([str(exe["subsim"]), "-func=format", "-gname=g", *fmt], cwd=work / "subsim",
                    check=True, capture_output=True)
-    results: dict[str, list[dict]] = {"OPIM-C (authors' C++)": [], "SUBSIM (authors' C++)": []}
+    results: dict[str, list[dict]] = {"OPIM-C (authors' C++)": [], "SUBSIM (authors' C++)": [],
+                                      "SUBSIM+HIST (authors' C++)": []}
     pdist = ["-pdist=load"] if wc or p == "column" else ["-pdist=UNI", f"-pedge={p}"]
     for _ in range(runs):
         for label, cmd in (
@@ -208,9 +220,13 @@ def cpp_runs(exe: dict[str, Path], graph, p, weights, args, runs: int
                                            "-alg=opim-c", "-mode=2", f"-seedsize={args.k}",
                                            f"-eps={args.eps}", "-model=IC", *pdist]),
                 ("SUBSIM (authors' C++)", [str(exe["subsim"]), "-func=im", "-gname=g",
-                                           f"-seedsize={args.k}", f"-eps={args.eps}"])):
+                                           f"-seedsize={args.k}", f"-eps={args.eps}"]),
+                ("SUBSIM+HIST (authors' C++)", [str(exe["subsim"]), "-func=im", "-gname=g",
+                                                f"-seedsize={args.k}", f"-eps={args.eps}",
+                                                "-hist=1"])):
             where = work / ("opim" if label.startswith("OPIM") else "subsim")
-            if where.name not in args.cpp_programs.split(","):
+            program = "hist" if "HIST" in label else where.name
+            if program not in args.cpp_programs.split(","):
                 continue
             shutil.rmtree(where / "result", ignore_errors=True)
             stdout, peak = run_timed(cmd, where)
@@ -238,10 +254,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--eval-runs", type=int, default=10_000)
     ap.add_argument("--skip-imm", action="store_true")
+    ap.add_argument("--skip-promoters", action="store_true",
+                    help="leave out the whole promoters() call (its forward checks are "
+                         "slow where influence is high)")
     ap.add_argument("--nethept", type=Path)
     ap.add_argument("--cpp", action="store_true", help="also run the authors' C++ code")
     ap.add_argument("--cpp-programs", default="opim,subsim",
-                    help="with --cpp: which of opim, subsim to run")
+                    help="with --cpp: which of opim, subsim, hist (SUBSIM with -hist=1, "
+                         "for graphs where influence is high) to run")
     ap.add_argument("--cynetdiff", action="store_true",
                     help="also score every seed set with cynetdiff's IC model")
     ap.add_argument("--opim-src", type=Path)
@@ -265,7 +285,9 @@ def main() -> None:
           f"{what}; k = {args.k}, eps = {args.eps}, delta = 1/n; {args.runs} runs each")
 
     results: dict[str, list[dict]] = {}
-    methods = [("opim", "diffusion OPIM-C")] + ([] if args.skip_imm else [("imm", "diffusion IMM")])
+    methods = [("opim", "diffusion OPIM-C")] + (
+        [] if args.skip_promoters else [("promoters", "diffusion promoters")]) + (
+        [] if args.skip_imm else [("imm", "diffusion IMM")])
     for method, label in methods:
         results[label] = [run_child(CHILD.format(bench=str(bench), npz=str(npz), method=method,
                                                  k=args.k, p=p, eps=args.eps, seed=i))
@@ -320,7 +342,9 @@ def report(graph, p, weights, args, results: dict[str, list[dict]]) -> None:
         times = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         print(f"{label}: {times} s, peak "
               f"{max(r['peak_mib'] for r in runs):,.0f} MiB, "
-              f"{statistics.median(r['rr_sets'] for r in runs):,.0f} RR sets", flush=True)
+              f"{statistics.median(r['rr_sets'] for r in runs):,.0f} RR sets"
+              + (f", answered by: {', '.join(r['winner'] for r in runs)}" if runs[0].get("winner")
+                 else ""), flush=True)
     rows = []
     for label, runs in results.items():
         seconds = [r["seconds"] for r in runs]

@@ -69,6 +69,9 @@ OFFLINE = [
                   "--snapshot", str(SAMPLE)]),
     ("promoters", ["--k", "3", "--method", "degree", "--runs", "100",
                    "--snapshot", str(SAMPLE)]),
+    ("promoters", ["--k", "3", "--p", "0.4", "--hist", "on", "--runs", "100",
+                   "--snapshot", str(SAMPLE)]),
+    ("reach", ["--users", "u01", "--over", "follows", "--snapshot", str(SAMPLE)]),
     ("report", ["p-jade", "--with-promoters", "1", "--snapshot", str(SAMPLE)]),
     ("diff", [str(SAMPLE), str(SAMPLE), "--product", "p-jade"]),
 ]

@@ -202,20 +202,26 @@ def _exact_spreads(n, arcs, seed_sets):
     return out
 
 
-@pytest.mark.parametrize("trial", range(4))
-def test_opim_certificate_brackets_the_exact_optimum(trial):
-    """Per-arc probabilities, spreads by enumerating every live-arc world: the certificate's
-    lower bound is under the pick's exact spread, its upper bound over the exact optimum,
-    and the pick reaches at least the proved fraction of the optimum."""
+def _exact_case(trial: int, k: int):
+    """A 7-user graph with per-arc probabilities, and the exact spread of every k-subset
+    (by enumerating every live-arc world) and the best of them."""
     g, arcs = _small_arcs(trial)
     graph = _graph(g)
     assert graph.user_ids.tolist() == list(range(7))
     prob = np.zeros(len(graph.indices))
     for u, v, q in arcs:
         prob[graph.arc_positions(np.array([u]), np.array([v]))] = q
-    pairs = list(itertools.combinations(range(7), 2))
-    exact = dict(zip(pairs, _exact_spreads(7, arcs, pairs)))
-    optimum = max(exact.values())
+    subsets = list(itertools.combinations(range(7), k))
+    exact = dict(zip(subsets, _exact_spreads(7, arcs, subsets)))
+    return graph, prob, exact, max(exact.values())
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_opim_certificate_brackets_the_exact_optimum(trial):
+    """Per-arc probabilities, spreads by enumerating every live-arc world: the certificate's
+    lower bound is under the pick's exact spread, its upper bound over the exact optimum,
+    and the pick reaches at least the proved fraction of the optimum."""
+    graph, prob, exact, optimum = _exact_case(trial, 2)
     for eps in (0.5, 0.2):
         out = S.opim(graph, 2, p=prob, eps=eps, ell=2.0, seed=trial)
         cert = out["certificate"]
@@ -796,3 +802,126 @@ def test_weighted_cascade_rr_sets_skip_geometrically_with_the_same_estimates(kar
         run = S.simulate(karate, [user], p="weighted-cascade", runs=100_000, seed=user)
         assert abs(estimate - run.mean) < 4 * math.hypot(rr_se, run.stderr), (user, estimate,
                                                                               run.mean)
+
+
+@pytest.mark.parametrize("model", ["ic", "lt"])
+def test_truncated_rr_sets_are_hit_exactly_when_the_full_set_holds_a_stop_user(karate,
+                                                                               model):
+    """HIST's truncation: with the same random streams, a set stopped at the first stop
+    user it reaches is hit exactly when the full set holds one, and the sets not hit are
+    the full sets, user for user."""
+    _, reverse = S.edge_probabilities(karate, 0.3 if model == "ic" else "weighted-cascade",
+                                      model)
+    code = S._model_code(model)
+    full = S._RRCollection(karate, reverse, code, seed=9, max_bytes=2**30)
+    full.extend_to(20_000)
+    stop = np.zeros(karate.n_users, dtype=bool)
+    stop[[0, 33, 5]] = True
+    cut = S._RRCollection(karate, reverse, code, seed=9, max_bytes=2**30, stop=stop)
+    cut.extend_to(20_000)
+    counted = S._RRCollection(karate, reverse, code, seed=9, max_bytes=2**30, stop=stop,
+                              keep=False)
+    counted.extend_to(20_000)
+    covered = int(full.coverage(np.array([0, 33, 5])).sum())
+    assert 0 < cut.hits == counted.hits == covered < 20_000
+    assert counted.stored_sets == 0 and counted.single.sum() == 0
+    indptr, nodes = full.arrays()
+    missed = [tuple(nodes[indptr[r]:indptr[r + 1]]) for r in range(len(indptr) - 1)
+              if not stop[nodes[indptr[r]:indptr[r + 1]]].any()]
+    c_indptr, c_nodes = cut.arrays()
+    assert missed == [tuple(c_nodes[c_indptr[r]:c_indptr[r + 1]])
+                      for r in range(len(c_indptr) - 1)]
+    np.testing.assert_array_equal(np.where(stop, 0, full.single), cut.single)
+    assert cut.visited < full.visited
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_opim_with_hist_brackets_the_exact_optimum(trial):
+    """With HIST's sentinels forced, the certificate still brackets the exact spreads
+    (every live-arc world enumerated): its lower bound under the pick's, its upper bound
+    over the optimum's."""
+    graph, prob, exact, optimum = _exact_case(trial, 3)
+    for eps in (0.3, 0.05):  # the smaller, the tighter both bounds
+        out = S.opim(graph, 3, p=prob, eps=eps, ell=2.0, seed=trial, hist=True)
+        cert = out["certificate"]
+        assert cert["algorithm"] == "opim-c+hist" and cert["sentinels"] == 1
+        got = exact[tuple(sorted(out["seeds"].tolist()))]
+        assert cert["spread_lower"] <= got <= optimum <= cert["optimum_upper"]
+        assert got >= cert["approximation"] * optimum >= cert["target"] * optimum
+        assert sum(out["gains"]) == pytest.approx(out["estimate"])
+
+
+def test_hist_is_chosen_where_rr_sets_are_large_and_agrees_with_plain_opim(monkeypatch):
+    """auto: plain OPIM-C on a subcritical graph; HIST on a supercritical one (a pilot's
+    sets large), where its pick reaches what plain OPIM-C's does, run forward, from far
+    fewer users visited."""
+    g = nx.gnm_random_graph(3000, 15_000, seed=2)
+    graph = _graph(g)
+    low = S.opim(graph, 5, p=0.02, seed=1)
+    assert low["certificate"]["algorithm"] == "opim-c"
+    monkeypatch.setattr(S, "HIST_VISITS", 100_000)
+    high = S.opim(graph, 5, p=0.3, seed=1)
+    plain = S.opim(graph, 5, p=0.3, seed=1, hist=False)
+    cert = high["certificate"]
+    assert cert["algorithm"] == "opim-c+hist" and cert["proved_by"] == "bounds"
+    assert cert["approximation"] >= cert["target"]
+    forward = S.edge_probabilities(graph, 0.3, "ic")[0]
+    a = S.forward_spreads(graph, high["seeds"], forward, "ic", 2000, 3)[0]
+    b = S.forward_spreads(graph, plain["seeds"], forward, "ic", 2000, 3)[0]
+    se = math.hypot(a.std(), b.std()) / math.sqrt(2000)
+    assert a.mean() > b.mean() - 4 * se - 0.001 * b.mean()
+    assert cert["users_visited"] < 0.5 * plain["rr_sets"] * a.mean()
+
+
+def test_hist_falls_back_to_plain_opim_when_its_sentinels_prove_nothing(karate,
+                                                                        monkeypatch):
+    """A sentinel no one reaches (an isolated user) cannot be proved good: every round
+    fails, and plain OPIM-C answers, saying so."""
+    g = nx.karate_club_graph()
+    g.add_node(34)
+    graph = _graph(g)
+    monkeypatch.setattr(S, "_sentinels",
+                        lambda plan, log_inv_delta, force: (np.array([34]), S._RRCollection(
+                            plan.graph, plan.reverse, plan.code, 1, 2**30)))
+    out = S.opim(graph, 1, p=0.1, eps=0.3, seed=0, hist=True)
+    cert = out["certificate"]
+    assert cert["algorithm"] == "opim-c" and "plain OPIM-C ran instead" in cert["note"]
+    plain = S.opim(graph, 1, p=0.1, eps=0.3, seed=0, hist=False)
+    assert out["seeds"].tolist() == plain["seeds"].tolist()
+    assert cert["rr_sets"] == plain["certificate"]["rr_sets"]
+
+
+def test_hist_upper_bound_caps_every_k_subset_on_the_full_sets(karate):
+    """The claim HIST's upper bound rests on, checked on one sample: with sets truncated
+    at the sentinels, the sets hit plus the greedy bound over the sets missed is at least
+    what any k users cover of the same sets drawn in full."""
+    _, reverse = S.edge_probabilities(karate, 0.15, "ic")
+    full = S._RRCollection(karate, reverse, 0, seed=3, max_bytes=2**30)
+    full.extend_to(5_000)
+    stop = np.zeros(karate.n_users, dtype=bool)
+    stop[[33, 2]] = True
+    cut = S._RRCollection(karate, reverse, 0, seed=3, max_bytes=2**30, stop=stop)
+    cut.extend_to(5_000)
+    allowed = np.ones(karate.n_users, dtype=bool)
+    _, _, missed_upper = cut.greedy(2, allowed & ~stop, bound=True)
+    best = max(int(full.coverage(np.array(pair)).sum())
+               for pair in itertools.combinations(range(karate.n_users), 2))
+    assert missed_upper < best <= cut.hits + missed_upper
+
+
+def test_cli_promoters_hist(offline_cli):
+    """--hist on runs OPIM-C with sentinels and says so in the certificate; off never."""
+    from .conftest import SAMPLE
+
+    algorithms = {}
+    for flag in ("on", "off", "auto"):
+        res = offline_cli("promoters", "--k", "3", "--p", "0.4", "--hist", flag,
+                          "--snapshot", str(SAMPLE), "--format", "json")
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        algorithms[flag] = doc["certificate"]["algorithm"]
+        assert doc["certificate"]["approximation"] >= doc["certificate"]["target"]
+    assert algorithms == {"on": "opim-c+hist", "off": "opim-c", "auto": "opim-c"}
+    res = offline_cli("promoters", "--k", "3", "--p", "0.4", "--hist", "on", "--snapshot",
+                      str(SAMPLE))
+    assert "opim-c+hist" in res.output
