@@ -11,7 +11,7 @@ export DIFFUSION_HOME ?= $(CURDIR)/.diffusion
 
 # The demo installs what it runs (the package and the driver's Rust extension); the
 # tests add their extras (simulators to compare with, Playwright, the notebook runner,
-# JSON Schema).
+# JSON Schema) and pyspark, whose engine they check against DuckDB.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[fast,test]'
+	$(BIN)/pip install -q -e '.[fast,test,spark]'
 	touch $@
 
 install: $(VENV)/.installed

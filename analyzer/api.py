@@ -447,19 +447,28 @@ def connect(uri: str | None = None, user: str | None = None, password: str | Non
         uri, user, password, database, home=Path(home) if home else None, timeout=timeout)))
 
 
-def open_snapshot(data) -> Session:
+def open_snapshot(data, *, spark=None) -> Session:
     """A session on a snapshot: a directory, or data in memory (a networkx graph, or a
     mapping such as ``{"users": df, "friendships": df, "likes": ...}`` of pandas, Arrow or
-    polars tables; see :func:`analyzer.tables.snapshot_from`). Validated, held in memory."""
+    polars tables; see :func:`analyzer.tables.snapshot_from`). Validated, held in memory.
+
+    With ``spark`` (a ``SparkSession``), the ``sql/`` rules run on it as Spark SQL
+    (:mod:`analyzer.engines.spark`); traversals stay on the kernels."""
     import os
 
     if isinstance(data, (str, os.PathLike)):
         from .snapshot import read_snapshot
 
-        return Session(snapshot=read_snapshot(Path(data)))
-    from .tables import snapshot_from
+        snap = read_snapshot(Path(data))
+    else:
+        from .tables import snapshot_from
 
-    return Session(snapshot=snapshot_from(data))
+        snap = snapshot_from(data)
+    if spark is None:
+        return Session(snapshot=snap)
+    from .engines.spark import SparkEngine
+
+    return Session(engine=SparkEngine(snap, spark))
 
 
 def write_snapshot(data, out, *, fmt: str = "csv", overwrite: bool = False) -> Path:

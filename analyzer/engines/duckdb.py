@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from .. import columns
 from ..errors import InputError
-from ..rules import VIEWS, SqlRule, load_rule
+from ..rules import VIEWS, Dialect, SqlRule, load_rule
 from ..schema import CHANNELS, DOMAINS, TABLES, Column
 from ..snapshot import Snapshot
 from .contract import CascadeInput, Endorsed, Source, cascade_rows, distinct, expand_neighbors
@@ -43,9 +43,9 @@ def coded_type(col: Column) -> pa.DataType:
             }.get(col.kind, pa.string())
 
 
-#: DuckDB's name of each coded Arrow type
+#: The SQL name of each coded Arrow type (names DuckDB and Spark SQL both read)
 _SQL_TYPES = {pa.int8(): "TINYINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
-              pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.string(): "VARCHAR"}
+              pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.string(): "STRING"}
 
 
 def _missing(col: Column) -> str:
@@ -74,23 +74,38 @@ def names_table(name: str) -> pa.Table:
 class SqlRules:
     """Runs ``sql/`` rules on one snapshot. Thread-safe: one query at a time."""
 
+    #: the SQL dialect its rules are rendered in (``SqlRule.render``)
+    dialect: Dialect = "duckdb"
+
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
-        self._con = columns.connect()
+        self._con = self._open()
         self._lock = threading.Lock()
         self._registered: set[str] = set()
         self._rank: np.ndarray | None = None
         self._product_index = pd.Index(snap.ids("products") if snap.has("products") else [],
                                        dtype=object)
 
+    def _open(self):
+        return columns.connect()
+
     def close(self) -> None:
         self._con.close()
 
     def _register_table(self, name: str) -> None:
-        """The coded table as rules read it, a view named ``name``: the whole contract,
-        ids of ``users`` and ``products`` as their own row codes (``users`` also has
-        ``rank``, its id order); the columns the file has are the snapshot's own Arrow
-        arrays, scanned without a copy, and those it lacks are constants."""
+        """The coded table as rules read it, a view named ``name`` (see
+        :meth:`coded_view`); the file's columns are scanned without a copy."""
+        arrays, select = self.coded_view(name, columns.quoted)
+        self._con.register(f"_coded_{name}", arrays)
+        self._con.execute(f"CREATE TEMP VIEW {columns.quoted(name)} AS SELECT "
+                          f"{', '.join(select)} FROM {columns.quoted('_coded_' + name)} AS c")
+
+    def coded_view(self, name: str, quote) -> tuple[pa.Table, list[str]]:
+        """Table ``name`` as rules read it: the Arrow table to register as ``_coded_<name>``
+        and the select list (over alias ``c``, identifiers quoted by ``quote``) of the view
+        over it. The whole contract: ids of ``users`` and ``products`` are their own row
+        codes (``users`` also has ``rank``, its id order); the columns the file has are
+        the snapshot's own Arrow arrays, and those it lacks are constants."""
         table = TABLES[name]
         coded = self.snap.columns.get(name)
         rows = coded.num_rows if coded is not None else 0
@@ -102,17 +117,15 @@ class SqlRules:
             elif coded is not None and col.name in coded.column_names:
                 arrays[col.name] = coded.column(col.name)
             else:
-                select.append(f"{_missing(col)} AS {columns.quoted(col.name)}")
+                select.append(f"{_missing(col)} AS {quote(col.name)}")
                 continue
-            select.append(f"c.{columns.quoted(col.name)}")
+            select.append(f"c.{quote(col.name)}")
         if name == "users":  # ties broken by id text are broken on this rank
             arrays["rank"] = pa.array(self.user_rank(), type=pa.int32())
             select.append("c.rank")
         if not arrays:  # a table of constants still has its rows
             arrays["_row"] = pa.array(np.arange(rows, dtype=np.int32))
-        self._con.register(f"_coded_{name}", pa.table(arrays))
-        self._con.execute(f"CREATE TEMP VIEW {columns.quoted(name)} AS SELECT "
-                          f"{', '.join(select)} FROM {columns.quoted('_coded_' + name)} AS c")
+        return pa.table(arrays), select
 
     def user_rank(self) -> np.ndarray:
         """Each user's rank in id order (code points), by users-table row."""
@@ -131,14 +144,20 @@ class SqlRules:
             if name in VIEWS:
                 reads, query = VIEWS[name]
                 self._register(reads)
-                self._con.execute(f"CREATE TEMP VIEW {name} AS {query}")
+                self._create_view(name, query)
             elif name in NAME_TABLES:
-                self._con.register(name, names_table(name))
+                self._register_arrow(name, names_table(name))
             elif name in TABLES:
                 self._register_table(name)
             else:
                 raise AssertionError(f"a sql rule reads unknown table {name!r}")
             self._registered.add(name)
+
+    def _create_view(self, name: str, query: str) -> None:
+        self._con.execute(f"CREATE TEMP VIEW {name} AS {query}")
+
+    def _register_arrow(self, name: str, table: pa.Table) -> None:
+        self._con.register(name, table)
 
     def product_codes(self, products: Iterable[str]) -> np.ndarray:
         """The codes of the products that exist, each once."""
@@ -148,17 +167,21 @@ class SqlRules:
     def run(self, name: str, products: Iterable[str], **params) -> pa.Table:
         """Rule ``name`` on the given products: its coded rows."""
         rule = load_rule(name)
-        text = rule.render("duckdb", params)
+        text = rule.render(self.dialect, params)
         wanted = pa.table({"product_id": pa.array(self.product_codes(products),
                                                   type=pa.int32())})
         with self._lock:
             self._register(rule.reads)
-            self._con.register("wanted", wanted)
-            try:
-                got = self._con.sql(text, params=params or None).to_arrow_table()
-            finally:
-                self._con.unregister("wanted")
+            got = self._query(text, params, wanted)
         return got.select(list(rule.columns))
+
+    def _query(self, text: str, params: dict, wanted: pa.Table) -> pa.Table:
+        """The query's rows as Arrow, with ``wanted`` registered for it."""
+        self._con.register("wanted", wanted)
+        try:
+            return self._con.sql(text, params=params or None).to_arrow_table()
+        finally:
+            self._con.unregister("wanted")
 
     def frame(self, name: str, products: Iterable[str], **params) -> pd.DataFrame:
         """Rule ``name`` decoded: ids, channel and domain names, nullable ints for times
