@@ -866,8 +866,17 @@ class _session:
         if not kernels_cached():
             note("First run: numba compiles the analysis kernels this command needs, once "
                  "(up to about 90 s; cached afterwards).")
+        from .errors import InputError
+
         snapshot, conn = self.args
-        if snapshot is not None:
+        meta = click.get_current_context().meta
+        if meta.get("engine") == "spark":
+            if snapshot is None:
+                raise InputError("--engine spark reads a snapshot: give --snapshot DIR "
+                                 "(export a database first with `diffusion export`)",
+                                 field="--engine")
+            self._s = self._on_spark(snapshot, meta)
+        elif snapshot is not None:
             from .snapshot import read_snapshot
 
             self._s = Session(snapshot=read_snapshot(snapshot))
@@ -875,9 +884,30 @@ class _session:
             self._s = Session(runner=runner_from(conn))
         return self._s
 
+    def _on_spark(self, snapshot, meta):
+        from .api import Session
+        from .engines.spark import SparkEngine, spark_active, spark_session
+        from .errors import InputError
+        from .snapshot import read_snapshot
+
+        conf = {}
+        for item in meta.get("spark_conf") or ():
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise InputError(f"--spark-conf takes KEY=VALUE, got {item!r}",
+                                 field="--spark-conf")
+            conf[key.strip()] = value.strip()
+        snap = read_snapshot(snapshot)
+        self._own_spark = spark_active() is None  # a notebook's session is not ours to stop
+        spark = spark_session(meta.get("spark_master"), conf)
+        self._spark = spark
+        return Session(engine=SparkEngine(snap, spark))
+
     def __exit__(self, *exc) -> None:
         if self._s is not None:
             self._s.close()
+        if getattr(self, "_own_spark", False):
+            self._spark.stop()
 
 
 def product_options(f: Callable) -> Callable:
@@ -886,7 +916,32 @@ def product_options(f: Callable) -> Callable:
     return click.argument("product", required=False)(f)
 
 
+def _keep(name: str) -> Callable:
+    """A callback that keeps an option's value in the context's meta (for ``_session``)."""
+    def keep(ctx: click.Context, _param, value):
+        ctx.meta[name] = value
+        return value
+    return keep
+
+
+def spark_options(f: Callable) -> Callable:
+    """--engine memory|spark, --spark-master and --spark-conf, kept for ``_session``."""
+    f = click.option("--spark-conf", multiple=True, metavar="KEY=VALUE", expose_value=False,
+                     callback=_keep("spark_conf"),
+                     help="A Spark setting, passed through (repeatable).")(f)
+    f = click.option("--spark-master", metavar="URL", expose_value=False,
+                     callback=_keep("spark_master"),
+                     help="With --engine spark: the master [default: local[*]; SPARK_REMOTE "
+                          "for Spark Connect wins].")(f)
+    return click.option("--engine", "data_engine", type=click.Choice(["memory", "spark"]),
+                        default="memory", show_default=True, expose_value=False,
+                        callback=_keep("engine"),
+                        help="With --snapshot: memory (DuckDB in process) or spark (the sql/ "
+                             "rules as Spark SQL; needs the spark extra; docs/engines.md).")(f)
+
+
 def snapshot_option(f: Callable) -> Callable:
+    f = spark_options(f)
     return click.option("--snapshot", type=click.Path(path_type=Path),
                         help="Answer straight from a snapshot directory (memory engine), no "
                              "database needed.")(f)

@@ -91,6 +91,40 @@ def test_a_session_on_spark_answers_as_the_embedded_engine(spark):
                            ("domains", lambda s: s.domains(all_products=True)),
                            ("cascades", lambda s: s.cascades(all_products=True))]:
             want, got = call(local).to_dict(), call(remote).to_dict()
-            for doc in (want, got):
-                doc.pop("engine", None)
+            assert (want.pop("engine", "memory"), got.pop("engine", "spark")) == (
+                "memory", "spark"), name
             assert got == want, name
+
+
+@pytest.mark.parametrize("command", [["endorsements", "--all", "--min-users", "1"],
+                                     ["domains", "--all"], ["cascades", "--all"]])
+def test_cli_engine_spark_prints_what_memory_prints(spark, offline_cli, command):
+    """--engine spark on a snapshot: the same JSON as the embedded engine (the test
+    session's Spark session is reused, and not stopped by the command)."""
+    import json
+
+    docs = {}
+    for engine in ("memory", "spark"):
+        res = offline_cli(*command, "--snapshot", str(SAMPLE), "--engine", engine,
+                          "--spark-conf", "spark.sql.shuffle.partitions=4", "--format", "json")
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout)
+        assert doc.pop("engine") == engine
+        docs[engine] = doc
+    assert docs["spark"] == docs["memory"]
+    assert not spark.sparkContext._jsc.sc().isStopped()
+
+
+def test_cli_engine_spark_refuses_bad_input(offline_cli, monkeypatch):
+    """Without --snapshot, with a malformed --spark-conf, or without pyspark: a message
+    naming the option or the install command, exit 1 (bad input), nothing run."""
+    import sys
+
+    res = offline_cli("domains", "--all", "--engine", "spark")
+    assert res.exit_code == 1 and "--engine spark reads a snapshot" in res.output
+    res = offline_cli("domains", "--all", "--snapshot", str(SAMPLE), "--engine", "spark",
+                      "--spark-conf", "no-equals-sign")
+    assert res.exit_code == 1 and "--spark-conf takes KEY=VALUE" in res.output
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were absent
+    res = offline_cli("domains", "--all", "--snapshot", str(SAMPLE), "--engine", "spark")
+    assert res.exit_code == 1 and "pip install 'diffusion[spark]'" in res.output

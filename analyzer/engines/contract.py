@@ -220,7 +220,7 @@ class Source:
     override every question; the coded variants below have generic versions on top of
     the text answers, which an engine replaces where it has codes already."""
 
-    engine: str  #: "neo4j" or "memory"
+    engine: str  #: "neo4j", "memory" or "spark"
     _cache: dict  #: answers kept for the source's lifetime
 
     def n_users(self) -> int:

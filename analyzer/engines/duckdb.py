@@ -336,6 +336,7 @@ class SnapshotSource(Source):
     def __init__(self, snap: Snapshot, *, engine: DuckDBEngine | None = None) -> None:
         self.snap = snap
         self.owner = engine or DuckDBEngine(snap)
+        self.engine = self.owner.name  # "memory", or "spark" when Spark runs the rules
         self.sql = self.owner.rules
         self._cache: dict = {}
 

@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..snapshot import Snapshot
 from .duckdb import DuckDBEngine, SqlRules
 
-__all__ = ["SparkEngine", "SparkRules", "spark_session"]
+__all__ = ["SparkEngine", "SparkRules", "spark_active", "spark_session"]
 
 INSTALL = "pip install 'diffusion[spark]'"
 
@@ -52,7 +52,19 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
                 **(conf or {})}
     for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    if not remote:  # Spark's INFO and WARN lines would bury a command's output
+        session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_active():
+    """The Spark session already running in this process (a notebook's), or None."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
 
 
 class SparkRules(SqlRules):
