@@ -927,10 +927,8 @@ def opim(graph: FriendGraph, k: int, *, model: str = "ic", p="weighted-cascade",
                 return got
             hist_note = (f"HIST's {len(sentinels)} sentinels proved nothing by θ_max; "
                          "plain OPIM-C ran instead")
-    select = _RRCollection(graph, reverse, code, seed, max_bytes, progress,
-                           "RR sets (selection)", node_log=logs)
-    check = _RRCollection(graph, reverse, code, seed + 1_000_003, max_bytes, progress,
-                          "RR sets (validation)", node_log=logs)
+    select = plan.collection(seed, "RR sets (selection)")
+    check = plan.collection(seed + 1_000_003, "RR sets (validation)")
     for i in range(rounds):
         select.extend_to(plan.size(i))
         check.extend_to(plan.size(i))

@@ -76,6 +76,8 @@ class SqlRules:
 
     #: the SQL dialect its rules are rendered in (``SqlRule.render``)
     dialect: Dialect = "duckdb"
+    #: how the dialect quotes an identifier
+    quote = staticmethod(columns.quoted)
 
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
@@ -94,19 +96,20 @@ class SqlRules:
 
     def _register_table(self, name: str) -> None:
         """The coded table as rules read it, a view named ``name`` (see
-        :meth:`coded_view`); the file's columns are scanned without a copy."""
-        arrays, select = self.coded_view(name, columns.quoted)
-        self._con.register(f"_coded_{name}", arrays)
-        self._con.execute(f"CREATE TEMP VIEW {columns.quoted(name)} AS SELECT "
-                          f"{', '.join(select)} FROM {columns.quoted('_coded_' + name)} AS c")
+        :meth:`coded_view`) over the Arrow table registered as ``_coded_<name>``; on
+        DuckDB the file's columns are scanned without a copy."""
+        arrays, select = self.coded_view(name)
+        self._register_arrow(f"_coded_{name}", arrays)
+        self._create_view(self.quote(name), f"SELECT {', '.join(select)} FROM "
+                                            f"{self.quote('_coded_' + name)} AS c")
 
-    def coded_view(self, name: str, quote) -> tuple[pa.Table, list[str]]:
+    def coded_view(self, name: str) -> tuple[pa.Table, list[str]]:
         """Table ``name`` as rules read it: the Arrow table to register as ``_coded_<name>``
-        and the select list (over alias ``c``, identifiers quoted by ``quote``) of the view
-        over it. The whole contract: ids of ``users`` and ``products`` are their own row
+        and the select list (over alias ``c``, identifiers quoted in the dialect's way) of
+        the view over it. The whole contract: ids of ``users`` and ``products`` are their own row
         codes (``users`` also has ``rank``, its id order); the columns the file has are
         the snapshot's own Arrow arrays, and those it lacks are constants."""
-        table = TABLES[name]
+        table, quote = TABLES[name], self.quote
         coded = self.snap.columns.get(name)
         rows = coded.num_rows if coded is not None else 0
         arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
@@ -234,9 +237,9 @@ class DuckDBEngine:
 
     name = "memory"
 
-    def __init__(self, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, rules: SqlRules | None = None) -> None:
         self.snap = snap
-        self.rules = SqlRules(snap)
+        self.rules = rules if rules is not None else SqlRules(snap)
 
     @property
     def where(self) -> str:

@@ -73,6 +73,7 @@ class SparkRules(SqlRules):
     (or one after the other)."""
 
     dialect = "spark"
+    quote = staticmethod(_backticked)
 
     def __init__(self, snap: Snapshot, spark) -> None:
         self.spark = spark
@@ -86,12 +87,6 @@ class SparkRules(SqlRules):
             self.spark.catalog.dropTempView(name)
             self.spark.catalog.dropTempView(f"_coded_{name}")
         self._registered.clear()
-
-    def _register_table(self, name: str) -> None:
-        arrays, select = self.coded_view(name, _backticked)
-        self._register_arrow(f"_coded_{name}", arrays)
-        self._create_view(_backticked(name), f"SELECT {', '.join(select)} FROM "
-                                             f"{_backticked('_coded_' + name)} AS c")
 
     def _create_view(self, name: str, query: str) -> None:
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
@@ -114,6 +109,5 @@ class SparkEngine(DuckDBEngine):
 
     def __init__(self, snap: Snapshot, spark: Any = None, *, master: str | None = None,
                  conf: dict[str, str] | None = None) -> None:
-        self.snap = snap
         self.spark = spark if spark is not None else spark_session(master, conf)
-        self.rules = SparkRules(snap, self.spark)
+        super().__init__(snap, SparkRules(snap, self.spark))
